@@ -1,0 +1,37 @@
+# Relais 211 — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export UV_PYTHON_DOWNLOADS := never
+export TF_CPP_MIN_LOG_LEVEL := 3
+
+.PHONY: install run test lint bench clean-models
+
+$(BIN)/python:
+	python3.10 -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml uv.lock
+	$(BIN)/pip install -q uv
+	$(BIN)/uv sync --frozen
+	touch $@
+
+install: $(VENV)/.installed
+	@bash scripts/ensure-system-deps.sh
+
+run: install
+	$(BIN)/relais run
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python -m bench
+
+clean-models:
+	rm -rf models/*.tar.gz

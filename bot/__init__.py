@@ -1,0 +1,1 @@
+"""Relais 211: a bilingual info-référence assistant for a 211 service."""

@@ -1,0 +1,9 @@
+"""`relais` subcommands of the handoff area."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add this area's subcommands to `relais`."""

@@ -1,0 +1,73 @@
+"""Every string a person, a counsellor or a staff member reads, in French and English.
+
+Strings live in `catalog/*.yml`, one file per area, each key holding its languages side
+by side so that a French text can never exist without its English twin (a test checks):
+
+    need.food.label:
+      fr: Alimentation
+      en: Food
+
+`t("need.food.label", "en")` returns the text; `{placeholders}` are filled from keyword
+arguments. Languages other than French and English (es, ar, ht…) may appear on a few
+keys; `t` falls back to French, then English, for a language a key does not have.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
+LANGUAGES: tuple[str, ...] = ("fr", "en")
+"""The two first-class languages: every key has both."""
+DEFAULT_LANGUAGE = "fr"
+
+
+class MissingText(KeyError):
+    """A key that is in no catalog file."""
+
+
+@lru_cache(maxsize=1)
+def catalog() -> dict[str, dict[str, str]]:
+    """All catalog files merged; a key defined twice is an error, not a silent override."""
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(CATALOG_DIR.glob("*.yml")):
+        with path.open(encoding="utf-8") as handle:
+            entries = yaml.safe_load(handle) or {}
+        for key, versions in entries.items():
+            if key in merged:
+                raise ValueError(f"{path.name}: text key {key!r} is already defined elsewhere")
+            if not isinstance(versions, dict):
+                raise ValueError(f"{path.name}: text key {key!r} must map languages to texts")
+            merged[key] = {lang: str(text) for lang, text in versions.items()}
+    return merged
+
+
+def normalize_language(language: str | None) -> str:
+    """`fr-CA`, `FR`, `en_US` → `fr`/`en`; anything else → the default language."""
+    code = (language or "").strip().lower().replace("_", "-").split("-")[0]
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def has(key: str) -> bool:
+    """Whether the catalog defines `key`."""
+    return key in catalog()
+
+
+def t(key: str, language: str | None = None, /, **variables: Any) -> str:
+    """The text for `key` in `language`, with `{placeholders}` filled in."""
+    try:
+        versions = catalog()[key]
+    except KeyError:
+        raise MissingText(key) from None
+    code = (language or DEFAULT_LANGUAGE).strip().lower().replace("_", "-").split("-")[0]
+    text = versions.get(code) or versions.get(DEFAULT_LANGUAGE) or versions["en"]
+    return text.format(**variables) if variables else text
+
+
+def both(key: str, /, **variables: Any) -> dict[str, str]:
+    """`{"fr": …, "en": …}` for `key`: for API errors and other bilingual payloads."""
+    return {lang: t(key, lang, **variables) for lang in LANGUAGES}
