@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): each module exposes `run() -> dict`; results go to bench/results/."""
