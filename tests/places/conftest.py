@@ -1,0 +1,23 @@
+"""Fixtures of the places tests: one gazetteer for the whole session (it is immutable)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.places.gazetteer import Gazetteer, get_gazetteer
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="session")
+def gazetteer() -> Gazetteer:
+    return get_gazetteer()
+
+
+@pytest.fixture(scope="session")
+def mentions() -> list[dict]:
+    with (HERE / "mentions.yml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)

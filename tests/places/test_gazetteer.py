@@ -1,0 +1,133 @@
+"""Behaviours of the gazetteer that a 211 conversation relies on."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.places import normalize
+from bot.places.gazetteer import Gazetteer, Place
+
+
+def test_fold_and_offsets() -> None:
+    assert normalize.fold("Ste-Thérèse") == "sainte therese"
+    assert normalize.fold("St. Eustache") == "saint eustache"
+    assert normalize.fold("Contrecœur") == "contrecoeur"
+    folded, offsets = normalize.fold_with_offsets("Cœur")
+    assert folded == "coeur" and offsets == [0, 1, 1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("text", "fsa", "ldu"),
+    [
+        ("H2X 1Y4", "H2X", "1Y4"),
+        ("h2x1y4", "h2x", "1y4"),
+        ("h2x-1y4", "h2x", "1y4"),
+        ("code: h2x", "h2x", None),
+    ],
+)
+def test_postal_code_pattern(text: str, fsa: str, ldu: str | None) -> None:
+    found = normalize.POSTAL_CODE.search(text)
+    assert found and found.group(1) == fsa and found.group(2) == ldu
+
+
+def test_ambiguous_name_prefers_the_territory(gazetteer: Gazetteer) -> None:
+    place = gazetteer.resolve("Saint-Lambert")
+    assert place.code_geo == "58012" and place.in_territory
+    assert place.alternatives == ("Saint-Lambert (Abitibi-Ouest)",)
+    assert place.confidence < 1
+    marthe = gazetteer.resolve("Sainte-Marthe")
+    assert marthe.code_geo == "72015"
+    assert "Sainte-Marthe (Vaudreuil-Soulanges)" in marthe.alternatives
+
+
+def test_official_town_beats_a_neighbourhood_of_the_same_name(gazetteer: Gazetteer) -> None:
+    place = gazetteer.resolve("Mercier")
+    assert place.code_geo == "67045"
+    assert "Mercier–Hochelaga-Maisonneuve (Montréal)" in place.alternatives
+
+
+def test_outside_the_territory_still_resolves(gazetteer: Gazetteer) -> None:
+    place = gazetteer.resolve("Quebec City")
+    assert place.code_geo == "23027" and not place.in_territory
+
+
+@pytest.mark.parametrize("text", ["merci", "ok", "Paris", "home", "chez nous", "", "   ", "!!"])
+def test_non_places(gazetteer: Gazetteer, text: str) -> None:
+    assert gazetteer.resolve(text) is None
+
+
+def test_short_strings_are_not_fuzzed(gazetteer: Gazetteer) -> None:
+    assert gazetteer.resolve("oka") is not None
+    assert gazetteer.resolve("oki") is None
+    assert gazetteer.resolve("lava") is None
+
+
+def test_typos_are_forgiven_on_longer_names(gazetteer: Gazetteer) -> None:
+    place = gazetteer.resolve("repentigy")
+    assert place.code_geo == "60013" and place.confidence < 0.9
+
+
+def test_match_finds_mentions_with_offsets(gazetteer: Gazetteer) -> None:
+    text = "I live in DDO and need food"
+    [span] = gazetteer.match(text)
+    assert (span.start, span.end, span.text) == (10, 13, "DDO")
+    assert span.place.code_geo == "66142"
+
+
+def test_match_several_mentions_and_ligatures(gazetteer: Gazetteer) -> None:
+    text = "je reste à Contrecœur mais je travaille à Longueuil"
+    spans = gazetteer.match(text)
+    assert [s.place.code_geo for s in spans] == ["59035", "58227"]
+    assert [text[s.start : s.end] for s in spans] == ["Contrecœur", "Longueuil"]
+
+
+def test_match_fuzzy_after_a_locative(gazetteer: Gazetteer) -> None:
+    [span] = gazetteer.match("je reste a terebonne depuis 2 ans")
+    assert span.text == "terebonne" and span.place.code_geo == "64008"
+
+
+def test_common_words_need_context(gazetteer: Gazetteer) -> None:
+    assert gazetteer.match("I hope you can help me") == []
+    assert gazetteer.match("y a tu de l'aide, oka merci") == []
+    [span] = gazetteer.match("je suis à Oka")
+    assert span.place.code_geo == "72032"
+
+
+def test_streets_and_stations_are_not_where_people_live(gazetteer: Gazetteer) -> None:
+    assert gazetteer.match("je dors sur la rue Sainte-Catherine") == []
+    assert gazetteer.match("près du métro Longueuil") == []
+
+
+def test_postal_code_in_a_sentence(gazetteer: Gazetteer) -> None:
+    [span] = gazetteer.match("mon code postal c'est h1w 2b4 merci")
+    assert span.text == "h1w 2b4"
+    assert span.place.kind == "postal_code" and span.place.matched == "H1W 2B4"
+    assert span.place.borough == "Mercier–Hochelaga-Maisonneuve"
+
+
+def test_outside_quebec_postal_codes(gazetteer: Gazetteer) -> None:
+    assert gazetteer.resolve("K1A 0B1") is None
+
+
+def test_reverse(gazetteer: Gazetteer) -> None:
+    plateau = gazetteer.reverse(45.5225, -73.5800)
+    assert plateau.code_geo == "66023" and plateau.borough == "Le Plateau-Mont-Royal"
+    assert plateau.kind == "coordinates"
+    assert gazetteer.reverse(45.4836, -73.5985).code_geo == "66032"  # Westmount
+    assert gazetteer.reverse(45.5700, -73.7500).code_geo == "65005"  # Laval
+    assert gazetteer.reverse(46.8139, -71.2080).code_geo == "23027"  # Québec
+    assert gazetteer.reverse(45.7300, -73.4600).code_geo == "60013"  # Repentigny
+    assert gazetteer.reverse(48.8566, 2.3522) is None  # Paris
+    assert gazetteer.reverse(43.6532, -79.3832) is None  # Toronto
+
+
+def test_place_as_dict(gazetteer: Gazetteer) -> None:
+    data = gazetteer.resolve("NDG").as_dict()
+    assert set(data) == {f for f in Place.__dataclass_fields__}
+    assert data["alternatives"] == [] and data["in_territory"] is True
+
+
+def test_build_is_cached() -> None:
+    from bot.places.gazetteer import get_gazetteer
+
+    assert get_gazetteer() is get_gazetteer()
