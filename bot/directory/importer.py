@@ -1,0 +1,365 @@
+"""Reading HSDS 3.0 files (JSON or a CSV datapackage), checking them, loading them.
+
+`read_source(path)` turns a file or folder into flat tables plus the problems met while
+reading; `validate(source, engine)` adds every data problem; `import_path(path, engine)`
+loads the tables only when there is no error, in one transaction. Nothing is written when
+anything is wrong, and the report lists every problem, not just the first.
+
+Accepted inputs:
+- a JSON file holding one HSDS object (`service_full.json`, `organization_full.json`…), a
+  list of them, or a paginated list (`{"contents": [...]}`, as `service_list.json`);
+- a folder with CSV tables and a `datapackage.json` (as `examples/csv/`); without a
+  descriptor, the official HSDS 3.0 one is used; `datapackage.json` may also be its path
+  only (a Git symlink checked out as text, as in the vendored examples).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.directory import store
+from bot.directory.hsds import Tables, flatten
+from bot.directory.schema import TABLES, columns, number_columns
+from bot.directory.validation import (
+    WARNING,
+    Issue,
+    check_tables,
+    descriptor,
+    errors,
+    field_specs,
+    known_schema,
+    schema_issues,
+)
+
+KIND_BY_NAME: tuple[tuple[str, str], ...] = (
+    ("service_at_location", "service_at_location"),
+    ("taxonomy_term", "taxonomy_term"),
+    ("taxonom", "taxonomy"),
+    ("organi", "organization"),
+    ("service", "service"),
+    ("location", "location"),
+)
+"""File-name fragments that say what a JSON file holds, most specific first."""
+
+
+@dataclass
+class Source:
+    """What a file or folder holds, once read: flat tables and where each row came from."""
+
+    path: Path
+    tables: Tables = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # table → file name (CSV)
+    row_numbers: dict[str, list[int | None]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return self.path.name
+
+
+@dataclass
+class ImportResult:
+    """The outcome of an import: every issue, and rows written per table (empty on error)."""
+
+    issues: list[Issue]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not errors(self.issues)
+
+
+# --- JSON ---------------------------------------------------------------------------------
+
+def detect_kind(obj: dict[str, Any], file_name: str = "") -> str | None:
+    """Which HSDS object a JSON object is: from the file name, else from telling properties."""
+    stem = file_name.lower()
+    for fragment, kind in KIND_BY_NAME:
+        if fragment in stem:
+            return kind
+    keys = set(obj)
+    if keys & {"status", "service_at_locations", "eligibility_description"}:
+        return "service"
+    if keys & {"location_type", "addresses", "accessibility", "latitude"}:
+        return "location"
+    if keys & {"location", "service"}:
+        return "service_at_location"
+    if keys & {"taxonomy_detail", "parent_id", "term_uri", "code"}:
+        return "taxonomy_term"
+    if keys & {"services", "locations", "programs", "website", "legal_status", "tax_status",
+               "year_incorporated", "organization_identifiers", "parent_organization_id"}:
+        return "organization"
+    return None
+
+
+def _json_items(data: Any) -> list[Any] | None:
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and isinstance(data.get("contents"), list):
+        return data["contents"]
+    if isinstance(data, dict):
+        return [data]
+    return None
+
+
+def _is_tabular_json(data: Any) -> bool:
+    """HSDS "tabular JSON" (`examples/tabular.json`): `{"services.csv": [rows…], …}`."""
+    return isinstance(data, dict) and bool(data) and all(
+        isinstance(key, str) and key.endswith(".csv") and isinstance(value, list)
+        for key, value in data.items()
+    )
+
+
+def _read_tabular_json(data: dict[str, list[Any]], source: Source) -> Source:
+    by_path = {item["path"]: item["name"] for item in descriptor()["resources"]}
+    name = source.label
+    for key, rows in data.items():
+        table = by_path.get(key)
+        if table is None:
+            source.issues.append(Issue("unknown_table", WARNING, file=name, table=key))
+            continue
+        known, numbers = columns(table), number_columns(table)
+        flat = []
+        for position, row in enumerate(rows):
+            if not isinstance(row, dict):
+                source.issues.append(Issue("type_object", file=name, table=table,
+                                           record=f"#{position + 1}", params={"value": row}))
+                continue
+            for column in sorted(set(row) - set(known)):
+                source.issues.append(Issue("unknown_property", WARNING, file=name, table=table,
+                                           record=str(row.get("id") or ""), field=column))
+            flat.append({column: _tabular_value(row.get(column), column in numbers)
+                         for column in known})
+        source.tables[table] = flat
+    return source
+
+
+def _tabular_value(value: Any, is_number: bool) -> Any:
+    """Tabular JSON mirrors CSV, where `1234567` in a text column is still text."""
+    if value == "":
+        return None
+    if not is_number and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def read_json(path: Path) -> Source:
+    """A JSON file of HSDS objects → flat tables, with schema problems located."""
+    source = Source(path)
+    name = path.name
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            data = json.load(handle)
+    except json.JSONDecodeError as exc:
+        source.issues.append(Issue("bad_json", file=name, params={
+            "line": exc.lineno, "column": exc.colno, "detail": exc.msg}))
+        return source
+    except (OSError, UnicodeDecodeError) as exc:
+        source.issues.append(Issue("unreadable", file=name, params={"detail": str(exc)}))
+        return source
+    if _is_tabular_json(data):
+        return _read_tabular_json(data, source)
+    items = _json_items(data)
+    if not items:
+        source.issues.append(Issue("empty", file=name))
+        return source
+    first = next((item for item in items if isinstance(item, dict)), {})
+    kind = detect_kind(first, path.stem)
+    if kind is None or not known_schema(kind):
+        source.issues.append(Issue("unknown_kind", file=name))
+        return source
+    for position, item in enumerate(items):
+        if not isinstance(item, dict):
+            source.issues.append(Issue("type_object", file=name, table=kind,
+                                       record=f"#{position + 1}", params={"value": item}))
+            continue
+        source.issues.extend(schema_issues(item, kind, name, position))
+    flat = flatten([item for item in items if isinstance(item, dict)], kind)
+    source.tables = flat.tables
+    for conflict in flat.conflicts:
+        source.issues.append(Issue("conflict", file=name, table=conflict.table,
+                                   record=conflict.record_id, field=conflict.field,
+                                   params={"first": conflict.first, "second": conflict.second}))
+    for table, record, prop in flat.unknown:
+        source.issues.append(Issue("unknown_property", WARNING, file=name, table=table,
+                                   record=record, field=prop))
+    return source
+
+
+# --- CSV datapackage ----------------------------------------------------------------------
+
+def _load_descriptor(folder: Path, source: Source) -> tuple[dict[str, Any], bool]:
+    """The folder's descriptor, or the official one; `True` when the folder declares it."""
+    path = folder / "datapackage.json"
+    if not path.is_file():
+        source.issues.append(Issue("no_descriptor", WARNING, file=folder.name))
+        return descriptor(), False
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        return json.loads(text), True
+    except json.JSONDecodeError as exc:
+        target = (folder / text.strip()) if text.strip() and "\n" not in text.strip() else None
+        if target is not None and target.is_file() and target.suffix == ".json":
+            try:
+                return json.loads(target.read_text(encoding="utf-8-sig")), True
+            except json.JSONDecodeError:
+                pass
+        source.issues.append(Issue("bad_json", file=path.name, params={
+            "line": exc.lineno, "column": exc.colno, "detail": exc.msg}))
+        return {}, True
+
+
+def _resources(package: dict[str, Any], declared: bool, folder: Path,
+               source: Source) -> list[tuple[str, Path, bool]]:
+    """`(table, csv path, must exist)` for each table the package holds."""
+    found: dict[str, tuple[str, Path, bool]] = {}
+    for item in package.get("resources") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        table = item["name"]
+        if table not in TABLES:
+            source.issues.append(Issue("unknown_table", WARNING, file="datapackage.json",
+                                       table=table))
+            continue
+        found[table] = (table, folder / str(item.get("path") or f"{table}.csv"), declared)
+    extension = folder / "x_translations.csv"
+    if "x_translation" not in found and extension.is_file():
+        found["x_translation"] = ("x_translation", extension, False)
+    return list(found.values())
+
+
+def _read_csv(table: str, path: Path, source: Source) -> None:
+    name = path.name
+    numbers = number_columns(table)
+    known = set(columns(table))
+    required = {spec.name for spec in field_specs(table).values() if spec.required}
+    rows: list[dict[str, Any]] = []
+    lines: list[int | None] = []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            for column in header:
+                if column not in known:
+                    source.issues.append(Issue("unknown_column", WARNING, file=name,
+                                               table=table, field=column))
+            for column in sorted(required - set(header)):
+                source.issues.append(Issue("missing_column", file=name, table=table,
+                                           field=column))
+            line = reader.line_num
+            for raw in reader:
+                start, line = line + 1, reader.line_num
+                if None in raw:
+                    source.issues.append(Issue("extra_values", file=name, table=table,
+                                               record=str(raw.get("id") or ""), row=start))
+                row: dict[str, Any] = {}
+                for column in columns(table):
+                    value = raw.get(column)
+                    value = None if value in ("", None) else value
+                    if value is not None and column in numbers:
+                        value = _number(value)
+                    row[column] = value
+                rows.append(row)
+                lines.append(start)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        source.issues.append(Issue("unreadable", file=name, table=table,
+                                   params={"detail": str(exc)}))
+        return
+    source.tables[table] = rows
+    source.files[table] = name
+    source.row_numbers[table] = lines
+
+
+def _number(text: str) -> float | str:
+    """A CSV number as a float; left as text when it is not one (validation reports it)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def read_datapackage(folder: Path) -> Source:
+    """A folder of HSDS CSV tables → flat tables, each row remembering its file and line."""
+    source = Source(folder)
+    package, declared = _load_descriptor(folder, source)
+    for table, path, must_exist in _resources(package, declared, folder, source):
+        if not path.is_file():
+            if must_exist:
+                source.issues.append(Issue("missing_file", file=path.name, table=table))
+            continue
+        _read_csv(table, path, source)
+    if not source.tables and not errors(source.issues):
+        source.issues.append(Issue("empty", file=folder.name))
+    return source
+
+
+def read_source(path: Path) -> Source:
+    """Read a JSON file, a datapackage folder, or a `datapackage.json` file."""
+    if path.is_dir():
+        return read_datapackage(path)
+    if path.name == "datapackage.json":
+        return read_datapackage(path.parent)
+    if path.is_file():
+        return read_json(path)
+    return Source(path, issues=[Issue("not_found", file=str(path))])
+
+
+# --- checking and loading -----------------------------------------------------------------
+
+def _has_tables(engine: Engine) -> bool:
+    try:
+        return inspect(engine).has_table("organization")
+    except SQLAlchemyError:
+        return False
+
+
+def validate(source: Source, engine: Engine | None = None) -> list[Issue]:
+    """Every issue of `source`: reading, schema, and data (references also looked up in the
+    database of `engine`, when it has the directory tables)."""
+    issues = list(source.issues)
+    if errors(issues) and not source.tables:
+        return issues
+    files: str | dict[str, str] = source.files or source.label
+    if engine is not None and _has_tables(engine):
+        with engine.connect() as conn:
+
+            def lookup(table: str, ids: set[str]) -> set[str]:
+                return store.existing_ids(conn, table, ids)
+
+            issues += check_tables(source.tables, file=files, existing=lookup,
+                                   row_numbers=source.row_numbers)
+    else:
+        issues += check_tables(source.tables, file=files, row_numbers=source.row_numbers)
+    return _dedupe(issues)
+
+
+def _dedupe(issues: list[Issue]) -> list[Issue]:
+    """The JSON Schema and the table checks can both see a problem (a `null` phone number is
+    "not text" and "required"): one message per field, the schema's first."""
+    seen: set[tuple] = set()
+    unique = []
+    for issue in issues:
+        key = (issue.severity, issue.file, issue.table, issue.record, issue.row, issue.field,
+               issue.code if not issue.field else "")
+        if key not in seen:
+            seen.add(key)
+            unique.append(issue)
+    return unique
+
+
+def import_path(path: Path, engine: Engine, *, progress: bool = False) -> ImportResult:
+    """Check `path`, then load it in one transaction if (and only if) nothing is wrong."""
+    store.init_db(engine)
+    source = read_source(path)
+    issues = validate(source, engine)
+    if errors(issues):
+        return ImportResult(issues)
+    return ImportResult(issues, store.load_tables(engine, source.tables, progress=progress))

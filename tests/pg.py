@@ -1,0 +1,60 @@
+"""PostgreSQL for tests, importable by any area: `from tests.pg import postgres_schema_url`.
+
+Each user gets a fresh schema (dropped afterwards), so areas and concurrent runs never see
+each other's tables. Unreachable server: `pytest.skip` with the reason, or `pytest.fail`
+under `CI=true`, where PostgreSQL is part of the contract.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def postgres_url() -> str:
+    """The server to test against (`RELAIS_TEST_POSTGRES_URL`, or the local default)."""
+    return os.environ.get("RELAIS_TEST_POSTGRES_URL") or DEFAULT_URL
+
+
+def require_postgres(url: str | None = None) -> str:
+    """The URL if the server answers; otherwise skip (or fail under CI) with the reason."""
+    url = url or postgres_url()
+    engine = create_engine(url, future=True, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        reason = f"PostgreSQL unreachable at {make_url(url).render_as_string()}: {exc.orig!r}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    finally:
+        engine.dispose()
+    return url
+
+
+@contextmanager
+def postgres_schema_url(prefix: str = "test") -> Iterator[str]:
+    """A psycopg2 URL whose `search_path` is a new, empty schema; the schema is dropped after."""
+    base = require_postgres()
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, future=True)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
