@@ -12,8 +12,12 @@ Choices that matter for a 211 line (a wrong town is worse than a question back):
 - typos are forgiven only on longer words (1 edit from 5 letters, 2 from 9), never when two
   different towns are equally close, and never for words listed as `not_places`;
 - inside a sentence, names that are also everyday words ("hope", "price") count only when
-  capitalized or after "à", "in", "from"…; short acronyms ("pat", "ids") only in capitals
-  or after such a word.
+  capitalized or after "à", "in", "from"… (an article may come between: "dans le Plateau");
+  short acronyms ("pat", "ids") only in capitals or after such a word;
+- streets ("rue …", "avenue du Mont-Royal", "coin Pie-IX et Sherbrooke") are not places, but a
+  known métro station is (bot/places/stations.py: "métro Sherbrooke" is on the Plateau);
+- people, feasts, brands and idioms that look like towns ("ma sœur Lorraine", "la Saint-Jean",
+  "poulet St-Hubert", "à contrecœur") are vetoed by bot/places/context.py.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from bot.places import normalize
+from bot.places.context import SAINTS, ContextRules
 from bot.places.data import (
     alias_config,
     fsa_area_name,
@@ -35,6 +40,7 @@ from bot.places.data import (
     mrc_names,
     municipalities,
 )
+from bot.places.stations import StationIndex
 from bot.places.territory import Municipality, is_served
 
 KIND_RANK: dict[str, int] = {
@@ -46,6 +52,8 @@ KIND_RANK: dict[str, int] = {
     "sector": 2,
     "english": 2,
     "acronym": 2,
+    "landmark": 2,
+    "station": 2,
     "short_form": 3,
     "locality": 4,
 }
@@ -61,6 +69,8 @@ CONFIDENCE: dict[str, float] = {
     "former_municipality": 0.9,
     "merged": 0.9,
     "short_form": 0.9,
+    "landmark": 0.9,
+    "station": 0.85,
     "locality": 0.75,
 }
 AMBIGUOUS_FACTOR = 0.8
@@ -108,6 +118,8 @@ LOCATIVES: frozenset[str] = frozenset(
     ]
 )
 """Words after which a place is expected ("à", "in", "près de"…), folded."""
+ARTICLES: frozenset[str] = frozenset(["le", "la", "les", "l", "the"])
+"""May stand between a locative and the place: "dans le Plateau", "in the Village"."""
 FUZZY_LOCATIVES: frozenset[str] = LOCATIVES - {"de", "du", "des", "en", "of"}
 """After these, a misspelt place is looked for ("de" introduces too many other things)."""
 
@@ -136,7 +148,14 @@ STREET_AFTER: frozenset[str] = frozenset(
     ["street", "avenue", "ave", "blvd", "boulevard", "road", "rd", "metro"]
 )
 """A name right after "rue", "métro"… or before "street" is a street or a station, not where
-the person lives ("rue Sainte-Catherine", "métro Jean-Talon"): better to ask again."""
+the person lives ("rue Sainte-Catherine"): better to ask again. Known métro stations are read
+before this rule (bot/places/stations.py)."""
+STREET_LINKS: frozenset[str] = frozenset(["de", "du", "des", "la", "l", "d"])
+"""May stand between the street word and the name: "avenue du Mont-Royal", "rue de la …"."""
+CORNERS: frozenset[str] = frozenset(["coin", "angle", "corner", "intersection", "croisement"])
+CORNER_REACH = 6
+"""Names up to this many words after "coin", "angle"… are streets ("coin Pie-IX et
+Sherbrooke"), unless a locative comes between ("… à Montréal")."""
 
 TRAILING_NOISE: frozenset[str] = frozenset(
     [
@@ -208,6 +227,8 @@ LEADING_NOISE: tuple[str, ...] = (
     "sector",
 )
 _FOLDED_TOKEN = re.compile(r"[a-z0-9]+")
+MIN_INITIALS = 3
+"""Dotted initials ("N.D.G.", "T.M.R.") of at least this many letters are read as one word."""
 
 
 @dataclass(frozen=True)
@@ -290,6 +311,11 @@ class Gazetteer:
         self.not_places = frozenset(normalize.fold(w) for w in config["not_places"])
         self.borough_points = _borough_points()
         self.fsa_boroughs = {str(k): v for k, v in config["fsa_boroughs"].items()}
+        self.context = ContextRules.from_config(config)
+        self.stations = StationIndex(config.get("stations") or [])
+        unknown = self.stations.codes - set(self.municipalities)
+        if unknown:
+            raise ValueError(f"aliases.yml: unknown station municipality codes {unknown}")
         self.names: dict[str, list[Target]] = defaultdict(list)
         for municipality in self.municipalities.values():
             self._add(municipality.name, Target(municipality.code_geo, None, "municipality"))
@@ -456,7 +482,7 @@ class Gazetteer:
             changed = False
             joined = " ".join(words)
             for lead in LEADING_NOISE:
-                if joined.startswith(lead + " "):
+                if joined.startswith(lead + " ") and not self._feast_after(lead, words):
                     words = words[len(lead.split()) :]
                     changed = True
                     break
@@ -466,6 +492,11 @@ class Gazetteer:
             if changed and words:
                 steps.append(" ".join(words))
         return steps
+
+    def _feast_after(self, lead: str, words: list[str]) -> bool:
+        """An article before a Saint- name ("la St-Jean") is a feast: not to be stripped."""
+        size = len(lead.split())
+        return lead in self.context.feast_before and len(words) > size and words[size] in SAINTS
 
     # ------------------------------------------------------------------ public API
     def resolve(self, text: str | None) -> Place | None:
@@ -561,9 +592,24 @@ class Gazetteer:
         tokens = [t for t in _tokens(text) if not _inside(t, taken)]
         words = [t.text for t in tokens]
         covered: set[int] = set()
+        for hit in self.stations.find(words):
+            first, last = tokens[hit.start], tokens[hit.end - 1]
+            original = text[first.start : last.end]
+            place = self.place(
+                hit.code_geo,
+                borough=hit.borough,
+                matched=original,
+                confidence=CONFIDENCE["station"],
+                kind="station",
+            )
+            spans.append(PlaceSpan(first.start, last.end, original, place))
+            covered.update(range(hit.start, hit.end))
         for start, end in self.matcher.find(words):
+            if covered.intersection(range(start, end)):
+                continue
             key = " ".join(words[start:end])
             if not self._accept(key, tokens, start, end, text):
+                covered.update(range(start, end))  # the fuzzy step would find it again
                 continue
             first, last = tokens[start], tokens[end - 1]
             original = text[first.start : last.end]
@@ -574,22 +620,26 @@ class Gazetteer:
 
     # ------------------------------------------------------------------ sentence helpers
     def _after_locative(self, tokens: list[_Token], start: int) -> bool:
+        """Right after "à", "in"… or after such a word and an article ("dans le", "in the")."""
+        if start > 1 and tokens[start - 1].text in ARTICLES:
+            start -= 1
         return start > 0 and tokens[start - 1].text in LOCATIVES
 
     def _accept(self, key: str, tokens: list[_Token], start: int, end: int, text: str) -> bool:
         """Whether a table hit inside a sentence is a place (see the module docstring)."""
         if key in self.not_places:
             return False
-        if start > 0 and tokens[start - 1].text in STREET_BEFORE:
+        words = [t.text for t in tokens]
+        if _is_street(words, start, end):
             return False
-        if end < len(tokens) and tokens[end].text in STREET_AFTER:
+        original = text[tokens[start].start : tokens[end - 1].end]
+        if self.context.rejects(words, start, end, original):
             return False
+        capitalized = original[:1].isupper()
+        if key in self.common_words and len(tokens) > end - start:
+            return self._after_locative(tokens, start) or (capitalized and start > 0)
         if end - start > 1 or len(tokens) == 1:
             return True
-        original = text[tokens[start].start : tokens[start].end]
-        capitalized = original[:1].isupper()
-        if key in self.common_words:
-            return self._after_locative(tokens, start) or (capitalized and start > 0)
         if len(key) <= 4 and all(t.kind != "municipality" for t in self.names[key]):
             return original.isupper() or self._after_locative(tokens, start)
         return True
@@ -599,6 +649,7 @@ class Gazetteer:
     ) -> list[PlaceSpan]:
         """Misspelt places right after "à", "in", "dans"… (1 to 4 words)."""
         found: list[PlaceSpan] = []
+        words = [t.text for t in tokens]
         index = 0
         while index < len(tokens):
             if tokens[index].text not in FUZZY_LOCATIVES or index + 1 in covered:
@@ -611,7 +662,8 @@ class Gazetteer:
                     continue
                 key = " ".join(tokens[i].text for i in window)
                 name = self._fuzzy(key)
-                if name:
+                original = text[tokens[window.start].start : tokens[window.stop - 1].end]
+                if name and not self.context.rejects(words, window.start, window.stop, original):
                     best = (size, name)
                     break
             if best is None:
@@ -684,6 +736,24 @@ class Gazetteer:
         return result
 
 
+def _is_street(words: list[str], start: int, end: int) -> bool:
+    """Whether `words[start:end]` names a street: "rue …", "avenue du …", "… street",
+    or a corner ("coin Jean-Talon et St-Denis")."""
+    before = start - 1
+    while before >= 0 and words[before] in STREET_LINKS:
+        before -= 1
+    if before >= 0 and words[before] in STREET_BEFORE:
+        return True
+    if end < len(words) and words[end] in STREET_AFTER:
+        return True
+    for index in range(start - 1, max(-1, start - 1 - CORNER_REACH), -1):
+        if words[index] in FUZZY_LOCATIVES:
+            return False
+        if words[index] in CORNERS:
+            return True
+    return False
+
+
 def _inside(token: _Token, taken: list[tuple[int, int]]) -> bool:
     return any(start <= token.start < end for start, end in taken)
 
@@ -691,10 +761,13 @@ def _inside(token: _Token, taken: list[tuple[int, int]]) -> bool:
 def _tokens(text: str) -> list[_Token]:
     """Folded tokens with their character span in `text`; abbreviations spelled out."""
     folded, offsets = normalize.fold_with_offsets(text)
-    raw = [
-        _Token(m.group(), offsets[m.start()], offsets[m.end() - 1] + 1)
-        for m in _FOLDED_TOKEN.finditer(folded)
-    ]
+    raw = _join_initials(
+        [
+            _Token(m.group(), offsets[m.start()], offsets[m.end() - 1] + 1)
+            for m in _FOLDED_TOKEN.finditer(folded)
+        ],
+        text,
+    )
     result: list[_Token] = []
     index = 0
     while index < len(raw):
@@ -710,6 +783,32 @@ def _tokens(text: str) -> list[_Token]:
         for word in normalize.ABBREVIATIONS.get(token.text, token.text).split():
             result.append(_Token(word, token.start, token.end))
         index += 1
+    return result
+
+
+def _join_initials(raw: list[_Token], text: str) -> list[_Token]:
+    """ "N.D.G." → one token "ndg": single letters each followed by a dot, 3 or more in a row.
+
+    Two letters are left alone ("N.-D.", "p.m."): "N. D." spells out as "Notre-Dame".
+    """
+    result: list[_Token] = []
+    index = 0
+    while index < len(raw):
+        run = index
+        while (
+            run < len(raw)
+            and len(raw[run].text) == 1
+            and text[raw[run].end : raw[run].end + 1] == "."
+            and (run == index or raw[run].start == raw[run - 1].end + 1)
+        ):
+            run += 1
+        if run - index >= MIN_INITIALS:
+            letters = "".join(t.text for t in raw[index:run])
+            result.append(_Token(letters, raw[index].start, raw[run - 1].end + 1))
+            index = run
+        else:
+            result.append(raw[index])
+            index += 1
     return result
 
 

@@ -21,3 +21,16 @@ def gazetteer() -> Gazetteer:
 def mentions() -> list[dict]:
     with (HERE / "mentions.yml").open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+@pytest.fixture(scope="session")
+def blind_mentions() -> list[dict]:
+    """The blind set of issue #4, written before reading the gazetteer (see its header)."""
+    with (HERE / "mentions_blind.yml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.fixture(scope="session")
+def blind_sentences() -> dict[str, list]:
+    with (HERE / "sentences_blind.yml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)

@@ -93,9 +93,39 @@ def test_common_words_need_context(gazetteer: Gazetteer) -> None:
     assert span.place.code_geo == "72032"
 
 
-def test_streets_and_stations_are_not_where_people_live(gazetteer: Gazetteer) -> None:
+def test_streets_are_not_where_people_live(gazetteer: Gazetteer) -> None:
     assert gazetteer.match("je dors sur la rue Sainte-Catherine") == []
-    assert gazetteer.match("près du métro Longueuil") == []
+    assert gazetteer.match("Saint-Laurent street") == []
+
+
+def test_a_metro_station_is_read_as_the_station_not_the_town(gazetteer: Gazetteer) -> None:
+    [span] = gazetteer.match("près du métro Sherbrooke")  # on the Plateau, not in Estrie
+    assert (span.place.code_geo, span.place.borough) == ("66023", "Le Plateau-Mont-Royal")
+    assert span.place.kind == "station" and span.text == "Sherbrooke"
+    [span] = gazetteer.match("près du métro Longueuil")
+    assert (span.place.code_geo, span.place.borough) == ("58227", "Le Vieux-Longueuil")
+    place = gazetteer.resolve("near Pie-IX metro")
+    assert place is not None and place.borough == "Mercier–Hochelaga-Maisonneuve"
+    assert gazetteer.resolve("Sherbrooke").code_geo == "43027"
+
+
+def test_context_words_veto_a_town_name(gazetteer: Gazetteer) -> None:
+    """People, feasts, brands and idioms that look like towns (tests/places/sentences_blind)."""
+    assert gazetteer.match("ma soeur Lorraine m'a donné votre numéro") == []
+    assert gazetteer.match("on a commandé du poulet St-Hubert") == []
+    assert gazetteer.match("c'est fermé à la Saint-Jean?") == []
+    assert gazetteer.match("j'ai accepté à contrecoeur") == []
+    assert gazetteer.resolve("la St-Valentin") is None
+    [span] = gazetteer.match("j'habite à contrecoeur")
+    assert span.place.code_geo == "59035"
+    [span] = gazetteer.match("ma soeur reste à Lorraine")
+    assert span.place.code_geo == "73025"
+
+
+def test_dotted_initials_inside_a_sentence(gazetteer: Gazetteer) -> None:
+    place = gazetteer.resolve("I live in N.D.G.")
+    assert place is not None and place.borough == "Côte-des-Neiges–Notre-Dame-de-Grâce"
+    assert gazetteer.resolve("N.-D.-de-l'Île-Perrot").code_geo == "71065"
 
 
 def test_postal_code_in_a_sentence(gazetteer: Gazetteer) -> None:

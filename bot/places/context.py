@@ -1,0 +1,62 @@
+"""Words around a name that say it is not where someone is.
+
+A town name inside a 211 message is not always a place: "ma sœur Lorraine" is a person,
+"Mme Mercier" a social worker, "poulet St-Hubert" a restaurant, "la Saint-Jean" a feast,
+"Saint-Jean-Baptiste day" a holiday, "accepter à contrecœur" an idiom. The word lists live in
+aliases.yml (`not_place_before`, `feast_before`, `not_place_after`, `idioms`,
+`residence_words`) so that a counsellor's report of a new case is a one-line data change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.places import normalize
+
+SAINTS: frozenset[str] = frozenset(["saint", "sainte", "saints", "saintes"])
+
+
+def _folded(words: Any) -> frozenset[str]:
+    return frozenset(normalize.fold(str(word)) for word in words or ())
+
+
+@dataclass(frozen=True)
+class ContextRules:
+    """The lists of aliases.yml that veto a name found in a sentence."""
+
+    not_place_before: frozenset[str]
+    feast_before: frozenset[str]
+    not_place_after: frozenset[str]
+    idioms: frozenset[str]
+    residence_words: frozenset[str]
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> ContextRules:
+        return cls(
+            not_place_before=_folded(config.get("not_place_before")),
+            feast_before=_folded(config.get("feast_before")),
+            not_place_after=_folded(config.get("not_place_after")),
+            idioms=_folded(config.get("idioms")),
+            residence_words=_folded(config.get("residence_words")),
+        )
+
+    def is_feast(self, words: list[str], start: int) -> bool:
+        """A Saint-/Sainte- name after an article or a wish: "la Saint-Jean", "bonne St-Jean"."""
+        return start > 0 and words[start] in SAINTS and words[start - 1] in self.feast_before
+
+    def rejects(self, words: list[str], start: int, end: int, original: str) -> bool:
+        """Whether `words[start:end]`, a name of the table, is no place in this sentence.
+
+        `words` are the folded tokens of the sentence, `original` the name as written.
+        """
+        before = words[start - 1] if start > 0 else ""
+        after = words[end] if end < len(words) else ""
+        if before in self.not_place_before or after in self.not_place_after:
+            return True
+        if self.is_feast(words, start):
+            return True
+        phrase = f"{before} {' '.join(words[start:end])}"
+        if phrase in self.idioms and original == original.lower():
+            return start < 2 or words[start - 2] not in self.residence_words
+        return False
