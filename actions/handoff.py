@@ -1,0 +1,326 @@
+"""The handoff to a counsellor, as the person lives it (logic in `bot.handoff`).
+
+`action_handoff` runs on "I want a human" and on the answers to its own questions:
+1. it asks consent to share the conversation (buttons yes/no; typed "oui"/"non" work too);
+2. on yes, within counsellor hours: the escalation is stored (language, need, municipality,
+   channel, crisis, services already offered), the person hears their place in line and the
+   expected wait, and the conversation is paused (`ConversationPaused()`) for the console;
+3. outside hours: the hours, the 24/7 lines when there is a crisis, and a callback offer;
+   on yes, the `handoff_callback_form` asks number, call or text, language and best time,
+   then `action_handoff_callback` stores the request for the morning.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+import time
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.handoff import callback as answers
+from bot.handoff.config import HandoffSettings
+from bot.handoff.escalation import enqueue, request_callback
+from bot.handoff.hours import CounsellorHours, now
+from bot.texts import t
+
+from .base import RelaisAction
+
+log = logging.getLogger(__name__)
+
+STAGE = "handoff_stage"
+CONSENT, CALLBACK_OFFER = "consent", "callback_offer"
+FORM = "handoff_callback_form"
+CALLBACK_SLOTS = ("callback_phone", "callback_contact", "callback_language", "callback_best_time")
+ASKED_BY = ("action_handoff", "action_deactivate_loop")
+"""Actions after which a yes/no answers our own question."""
+
+
+def answered_our_question(tracker: Tracker) -> bool:
+    """Whether the message before this one was answered by `action_handoff` (a yes/no to
+    our question, not to someone else's)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif kind == "action" and seen_user and event.get("name") != "action_listen":
+            return event.get("name") in ASKED_BY
+    return False
+
+
+def offered_services(tracker: Tracker) -> list[dict[str, Any]]:
+    """Services shown to the person (service cards of the bot's messages), newest last."""
+    seen: dict[str, dict[str, Any]] = {}
+    for event in tracker.events:
+        custom = (
+            ((event.get("data") or {}).get("custom") or {}) if event.get("event") == "bot" else {}
+        )
+        if custom.get("type") != "service_cards":
+            continue
+        for card in custom.get("cards") or []:
+            key = str(card.get("service_id") or card.get("name"))
+            seen[key] = {
+                k: card.get(k)
+                for k in ("service_id", "name", "organization", "phone")
+                if card.get(k)
+            }
+    return list(seen.values())
+
+
+def latest_user_timestamp(tracker: Tracker) -> float:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return float(event.get("timestamp") or time.time())
+    return time.time()
+
+
+def ordinal(position: int, language: str) -> str:
+    key = "handoff.position.first" if position == 1 else "handoff.position.other"
+    return t(key, language, n=position)
+
+
+def next_opening_words(settings: HandoffSettings, language: str) -> str:
+    opening = CounsellorHours(settings).next_opening(now(settings))
+    if language == "en":
+        return opening.strftime("%A %B %-d, %-I:%M %p").replace(":00 ", " ")
+    days = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+    return f"{days[opening.weekday()]} {opening.day} à {opening.hour} h{opening.minute or ''}"
+
+
+class ActionHandoff(RelaisAction):
+    """Consent, then the queue (open) or the callback offer (closed)."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        language = self.language(tracker)
+        intent = self.latest_intent(tracker)
+        stage = tracker.get_slot(STAGE) if answered_our_question(tracker) else None
+        settings = HandoffSettings.from_env()
+        if stage == CALLBACK_OFFER:
+            if intent == "affirm":
+                return [SlotSet(STAGE, None), FollowupAction(FORM)]
+            dispatcher.utter_message(
+                text=t(
+                    "handoff.person.callback_declined", language, **self.hours(settings, language)
+                )
+            )
+            return [SlotSet(STAGE, None)]
+        if stage == CONSENT and intent == "deny":
+            dispatcher.utter_message(text=t("handoff.person.declined", language))
+            return [SlotSet(STAGE, None)]
+        if stage == CONSENT and intent == "affirm":
+            if CounsellorHours(settings).is_open(now(settings)):
+                return await self.queue(dispatcher, tracker, language, settings)
+            return self.closed(dispatcher, tracker, language, settings)
+        dispatcher.utter_message(
+            text=t("handoff.person.consent", language),
+            buttons=[
+                {"title": t("handoff.button.consent_yes", language), "payload": "/affirm"},
+                {"title": t("handoff.button.consent_no", language), "payload": "/deny"},
+            ],
+        )
+        return [SlotSet(STAGE, CONSENT)]
+
+    @staticmethod
+    def hours(settings: HandoffSettings, language: str) -> dict[str, str]:
+        return CounsellorHours(settings).describe(language)
+
+    async def queue(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        language: str,
+        settings: HandoffSettings,
+    ) -> list[EventType]:
+        crisis = tracker.get_slot("crisis")
+        try:
+            ticket = await enqueue(
+                sender_id=tracker.sender_id,
+                language=language,
+                channel=tracker.get_latest_input_channel(),
+                need=tracker.get_slot("need"),
+                municipality=tracker.get_slot("municipality"),
+                crisis=crisis,
+                reason=self.reason(tracker),
+                services=offered_services(tracker),
+                last_event_ts=latest_user_timestamp(tracker),
+                settings=settings,
+            )
+        except (SQLAlchemyError, OSError):
+            # No queue to wait in: never leave the person paused with nobody coming.
+            log.exception("handoff: the escalation could not be stored")
+            dispatcher.utter_message(response="utter_handoff")
+            return [SlotSet(STAGE, None)]
+        dispatcher.utter_message(response="utter_handoff_queued")
+        if crisis:
+            dispatcher.utter_message(text=t("handoff.person.queued_crisis", language))
+        else:
+            dispatcher.utter_message(
+                text=t(
+                    "handoff.person.queued",
+                    language,
+                    position=ordinal(ticket.position, language),
+                    minutes=ticket.minutes,
+                )
+            )
+        return [SlotSet(STAGE, None), ConversationPaused()]
+
+    @staticmethod
+    def reason(tracker: Tracker) -> str:
+        """Why the person came: asked, a crisis, or the bot could not help."""
+        if tracker.get_slot("crisis"):
+            return "crisis"
+        for event in reversed(tracker.events):
+            if event.get("event") == "action" and event.get("name") in (
+                "utter_offer_counsellor",
+                "action_clarify_need",
+            ):
+                return "bot_could_not_help"
+        return "asked"
+
+    def closed(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        language: str,
+        settings: HandoffSettings,
+    ) -> list[EventType]:
+        words = {**self.hours(settings, language), "next": next_opening_words(settings, language)}
+        dispatcher.utter_message(text=t("handoff.person.closed_hours", language, **words))
+        if tracker.get_slot("crisis"):
+            dispatcher.utter_message(text=t("handoff.person.crisis_lines", language))
+        dispatcher.utter_message(
+            text=t("handoff.person.callback_offer", language),
+            buttons=[
+                {"title": t("handoff.button.callback_yes", language), "payload": "/affirm"},
+                {"title": t("handoff.button.callback_no", language), "payload": "/deny"},
+            ],
+        )
+        return [SlotSet(STAGE, CALLBACK_OFFER)]
+
+
+class AskCallbackSlot(RelaisAction, abc.ABC):
+    """Asks one question of the callback form, in the person's language."""
+
+    slot: str = ""
+    buttons: tuple[tuple[str, str], ...] = ()
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        language = self.language(tracker)
+        key = f"handoff.person.ask_{self.slot.removeprefix('callback_')}"
+        buttons = [{"title": t(title, language), "payload": value} for title, value in self.buttons]
+        dispatcher.utter_message(text=t(key, language), buttons=buttons or None)
+        return []
+
+
+class AskCallbackPhone(AskCallbackSlot):
+    slot = "callback_phone"
+
+    def name(self) -> str:
+        return "action_ask_callback_phone"
+
+
+class AskCallbackContact(AskCallbackSlot):
+    slot = "callback_contact"
+    buttons = (("handoff.button.contact_phone", "phone"), ("handoff.button.contact_sms", "sms"))
+
+    def name(self) -> str:
+        return "action_ask_callback_contact"
+
+
+class AskCallbackLanguage(AskCallbackSlot):
+    slot = "callback_language"
+    buttons = (("handoff.button.language_fr", "fr"), ("handoff.button.language_en", "en"))
+
+    def name(self) -> str:
+        return "action_ask_callback_language"
+
+
+class AskCallbackBestTime(AskCallbackSlot):
+    slot = "callback_best_time"
+
+    def name(self) -> str:
+        return "action_ask_callback_best_time"
+
+
+class ValidateHandoffCallbackForm(FormValidationAction):
+    """Checks each answer; a `None` makes the form ask again."""
+
+    def name(self) -> str:
+        return "validate_handoff_callback_form"
+
+    async def validate_callback_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        phone = answers.parse_phone(str(value or ""))
+        if phone is None:
+            language = RelaisAction.language(tracker)
+            dispatcher.utter_message(text=t("handoff.person.phone_invalid", language))
+        return {"callback_phone": phone}
+
+    async def validate_callback_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"callback_contact": answers.parse_contact(str(value or ""))}
+
+    async def validate_callback_language(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"callback_language": answers.parse_language(str(value or ""))}
+
+    async def validate_callback_best_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"callback_best_time": answers.clean_best_time(str(value or ""))}
+
+
+class ActionHandoffCallback(RelaisAction):
+    """Stores the completed callback request and says when someone will call."""
+
+    def name(self) -> str:
+        return "action_handoff_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        language = self.language(tracker)
+        phone = tracker.get_slot("callback_phone")
+        contact = tracker.get_slot("callback_contact") or "phone"
+        if not phone:
+            return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
+        await request_callback(
+            sender_id=tracker.sender_id,
+            phone=phone,
+            contact=contact,
+            language=tracker.get_slot("callback_language") or language,
+            best_time=tracker.get_slot("callback_best_time"),
+            need=tracker.get_slot("need"),
+            municipality=tracker.get_slot("municipality"),
+            crisis=tracker.get_slot("crisis"),
+        )
+        settings = HandoffSettings.from_env()
+        dispatcher.utter_message(
+            text=t(
+                "handoff.person.callback_saved",
+                language,
+                phone=answers.display_phone(phone),
+                contact=t(f"handoff.contact.{contact}", language),
+                next=next_opening_words(settings, language),
+            )
+        )
+        return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]

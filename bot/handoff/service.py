@@ -1,0 +1,337 @@
+"""The live side of the handoff, run by the web app: claims, messages both ways, closing,
+handing back, and the relay that reads the person's messages from Rasa while paused.
+
+Delivery is exactly-once across restarts:
+- person → console: the relay reads tracker events newer than the escalation's persisted
+  `last_event_ts` and stores them keyed by their Rasa timestamp in the same transaction as
+  the new mark (a crash between read and commit re-reads and dedupes);
+- console → person: an outbox. The message is stored `pending` with an id, posted to Rasa
+  with that id in its metadata, then marked `sent`. A pending message found later (a crash
+  in between) is posted again only if the tracker has no bot event with its id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.texts import t
+
+from . import queue
+from .config import HandoffSettings
+from .rasa_api import RasaApi, RasaUnavailable
+from .store import ACTIVE, CLOSED, COUNSELLOR, RETURNED, SYSTEM, WAITING, HandoffStore
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[dict[str, Any]], Awaitable[None]]
+GOODBYE_INTENTS = frozenset({"goodbye"})
+RELAY_CONCURRENCY = 8
+"""Trackers read at the same time by one relay pass."""
+RESEND_AFTER = 10.0
+"""Seconds before the relay treats a pending outgoing message as interrupted."""
+
+
+def new_user_events(events: list[dict[str, Any]], after: float) -> list[dict[str, Any]]:
+    """The person's messages logged after the timestamp `after`, oldest first."""
+    return [
+        e
+        for e in events
+        if e.get("event") == "user" and float(e.get("timestamp") or 0) > after and e.get("text")
+    ]
+
+
+def left_conversation(events: list[dict[str, Any]], after: float) -> bool:
+    """Whether the person said goodbye or restarted the conversation after `after`."""
+    for event in events:
+        if float(event.get("timestamp") or 0) <= after:
+            continue
+        if event.get("event") in ("restart", "session_started"):
+            return True
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if event.get("event") == "user" and intent in GOODBYE_INTENTS:
+            return True
+    return False
+
+
+def has_message(events: list[dict[str, Any]], message_id: int) -> bool:
+    return any(
+        e.get("event") == "bot" and (e.get("metadata") or {}).get("message_id") == message_id
+        for e in events
+    )
+
+
+class Presence:
+    """Which counsellors have a console open, and since when one has been gone."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.started = clock()
+        self.sockets: dict[int, int] = {}
+        self.gone_since: dict[int, float] = {}
+
+    def connected(self, counsellor_id: int) -> None:
+        self.sockets[counsellor_id] = self.sockets.get(counsellor_id, 0) + 1
+        self.gone_since.pop(counsellor_id, None)
+
+    def disconnected(self, counsellor_id: int) -> None:
+        count = self.sockets.get(counsellor_id, 0) - 1
+        if count <= 0:
+            self.sockets.pop(counsellor_id, None)
+            self.gone_since[counsellor_id] = self.clock()
+        else:
+            self.sockets[counsellor_id] = count
+
+    def absent_for(self, counsellor_id: int) -> float:
+        """Seconds without a console (counted from process start after a restart)."""
+        if self.sockets.get(counsellor_id):
+            return 0.0
+        return self.clock() - self.gone_since.get(counsellor_id, self.started)
+
+
+class HandoffService:
+    """Everything the console does, plus the background relay."""
+
+    def __init__(self, store: HandoffStore, rasa: RasaApi, settings: HandoffSettings) -> None:
+        self.store = store
+        self.rasa = rasa
+        self.settings = settings
+        self.presence = Presence()
+        self.listeners: set[Listener] = set()
+        self._names: dict[int, str] = {}
+
+    # --- broadcasting ------------------------------------------------------------------
+
+    async def publish(self, payload: dict[str, Any]) -> None:
+        """Send `payload` to every open console (a dead one is dropped by its handler)."""
+        for listener in list(self.listeners):
+            try:
+                await listener(payload)
+            except Exception:  # a closing socket must not stop the others
+                log.debug("listener failed", exc_info=True)
+
+    async def publish_queue(self) -> None:
+        await self.publish({"type": "queue", "items": await self.queue_items()})
+
+    async def queue_items(self) -> list[dict[str, Any]]:
+        items = await queue.waiting_queue(self.store)
+        for item in items:
+            if item.get("claimed_by"):
+                item["claimed_by_name"] = await self.counsellor_name(item["claimed_by"])
+        return items
+
+    async def counsellor_name(self, counsellor_id: int) -> str:
+        if counsellor_id not in self._names:
+            row = await self.store.counsellor_by_id(counsellor_id)
+            self._names[counsellor_id] = row["name"] if row else "?"
+        return self._names[counsellor_id]
+
+    # --- counsellor actions ------------------------------------------------------------
+
+    async def claim(self, escalation_id: str, counsellor_id: int) -> bool:
+        if not await self.store.claim(escalation_id, counsellor_id):
+            return False
+        item = await self.store.escalation(escalation_id)
+        assert item is not None
+        name = await self.counsellor_name(counsellor_id)
+        await self._say(item, SYSTEM, t("handoff.person.joined", item["language"], name=name))
+        await self.publish_queue()
+        return True
+
+    async def send(self, escalation_id: str, counsellor_id: int, text: str) -> dict[str, Any]:
+        """A counsellor's message to the person; raises PermissionError if not theirs."""
+        item = await self._held(escalation_id, counsellor_id)
+        name = await self.counsellor_name(counsellor_id)
+        return await self._say(item, COUNSELLOR, text, author=name)
+
+    async def add_note(self, escalation_id: str, counsellor_id: int, text: str) -> dict[str, Any]:
+        await self._held(escalation_id, counsellor_id)
+        row = await self.store.add_note(escalation_id, counsellor_id, text)
+        row["author"] = await self.counsellor_name(counsellor_id)
+        await self.publish({"type": "note", "escalation_id": escalation_id, "note": row})
+        return row
+
+    async def close(self, escalation_id: str, counsellor_id: int | None, outcome: str) -> bool:
+        """Close (with an outcome) or hand back (`RETURNED`): the bot takes over again."""
+        item = await self.store.escalation(escalation_id)
+        if item is None or not await self.store.close(escalation_id, outcome, counsellor_id):
+            return False
+        key = "handoff.person.back" if outcome == RETURNED else "handoff.person.closed"
+        await self.return_to_bot(item, t(key, item["language"]))
+        await self.publish_queue()
+        return True
+
+    async def counsellor_left(self, counsellor_id: int) -> int:
+        """Logout or console gone too long: their conversations go back to the bot."""
+        count = 0
+        for item in await self.store.held_by(counsellor_id):
+            if await self.store.close(item["id"], RETURNED, counsellor_id):
+                await self.return_to_bot(
+                    item, t("handoff.person.counsellor_left", item["language"])
+                )
+                count += 1
+        if count:
+            await self.publish_queue()
+        return count
+
+    async def return_to_bot(self, item: dict[str, Any], text: str) -> None:
+        """Resume the conversation, tell the person the assistant is back, then listen."""
+        try:
+            await self.rasa.resume(item["sender_id"])
+        except RasaUnavailable:
+            log.exception("could not resume %s", item["sender_id"])
+        await self._say(item, SYSTEM, text)
+        with contextlib.suppress(RasaUnavailable):
+            await self.rasa.listen(item["sender_id"])
+
+    async def _held(self, escalation_id: str, counsellor_id: int) -> dict[str, Any]:
+        item = await self.store.escalation(escalation_id)
+        if item is None or item["status"] != ACTIVE or item["claimed_by"] != counsellor_id:
+            raise PermissionError(escalation_id)
+        return item
+
+    async def _say(
+        self, item: dict[str, Any], direction: str, text: str, author: str | None = None
+    ) -> dict[str, Any]:
+        row = await self.store.queue_outgoing(item["id"], direction, text, author)
+        await self.publish({"type": "message", "escalation_id": item["id"], "message": row})
+        await self._deliver(item, row)
+        return row
+
+    async def _deliver(self, item: dict[str, Any], row: dict[str, Any]) -> bool:
+        metadata = {
+            "type": "counsellor_message" if row["direction"] == COUNSELLOR else "handoff_notice",
+            "name": row.get("author"),
+            "message_id": row["id"],
+        }
+        try:
+            await self.rasa.say(item["sender_id"], row["text"], metadata, item.get("channel"))
+        except RasaUnavailable:
+            log.warning("message %s to %s stays pending", row["id"], item["sender_id"])
+            return False
+        if await self.store.mark_sent(row["id"]):
+            row["status"] = "sent"
+            await self.publish({"type": "delivered", "escalation_id": item["id"], "id": row["id"]})
+        return True
+
+    # --- transcript --------------------------------------------------------------------
+
+    async def transcript(self, item: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The conversation with the bot before the escalation (None if Rasa is down)."""
+        try:
+            tracker = await self.rasa.tracker(item["sender_id"])
+        except RasaUnavailable:
+            return None
+        lines = []
+        for event in tracker.get("events") or []:
+            if float(event.get("timestamp") or 0) > item["created_at"] + 5:
+                break
+            if event.get("event") in ("user", "bot") and (event.get("text") or "").strip():
+                who = "person" if event["event"] == "user" else "bot"
+                lines.append({"who": who, "text": event["text"], "at": event.get("timestamp")})
+        return lines
+
+    # --- the relay ---------------------------------------------------------------------
+
+    async def relay_once(self) -> None:
+        """One pass: new person messages, departures, absent counsellors, retries.
+
+        Trackers are read concurrently (a few at a time) so the pass stays short with many
+        open conversations; the database is read once per pass.
+        """
+        now = self.store.clock()
+        items = await self.store.open_escalations()
+        pending: dict[str, list[dict[str, Any]]] = {}
+        for row in await self.store.pending_messages():
+            if now - row["created_at"] >= RESEND_AFTER:
+                pending.setdefault(row["escalation_id"], []).append(row)
+        limit = asyncio.Semaphore(RELAY_CONCURRENCY)
+
+        async def one(item: dict[str, Any]) -> None:
+            async with limit:
+                try:
+                    tracker = await self.rasa.tracker(item["sender_id"])
+                except RasaUnavailable:
+                    return
+            events = tracker.get("events") or []
+            await self._relay_messages(item, events)
+            await self._check_departure(item, events, now)
+            await self._retry_pending(item, events, pending.get(item["id"], []))
+
+        await asyncio.gather(*(one(item) for item in items))
+        await self._check_counsellors(items)
+        await self._announce_positions()
+
+    async def _relay_messages(self, item: dict[str, Any], events: list[dict[str, Any]]) -> None:
+        mark = float(item.get("last_event_ts") or 0.0)
+        fresh = new_user_events(events, mark)
+        if not fresh:
+            return
+        newest = max(float(e["timestamp"]) for e in fresh)
+        for row in await self.store.record_person_messages(item["id"], fresh, newest):
+            await self.publish({"type": "message", "escalation_id": item["id"], "message": row})
+
+    async def _check_departure(
+        self, item: dict[str, Any], events: list[dict[str, Any]], now: float
+    ) -> None:
+        if item.get("person_left_at"):
+            return
+        idle = now - float(item.get("last_person_at") or item["created_at"])
+        mark = float(item["created_at"])
+        if (left_conversation(events, mark) or idle > self.settings.person_idle) and (
+            await self.store.mark_person_left(item["id"])
+        ):
+            await self.publish({"type": "person_left", "escalation_id": item["id"]})
+            await self.publish_queue()
+
+    async def _retry_pending(
+        self, item: dict[str, Any], events: list[dict[str, Any]], rows: list[dict[str, Any]]
+    ) -> None:
+        for row in rows:
+            if has_message(events, row["id"]):
+                await self.store.mark_sent(row["id"])
+            else:
+                await self._deliver(item, row)
+
+    async def _check_counsellors(self, items: list[dict[str, Any]]) -> None:
+        held = {e["claimed_by"] for e in items if e["claimed_by"] and e["status"] == ACTIVE}
+        for counsellor_id in held:
+            if self.presence.absent_for(counsellor_id) > self.settings.counsellor_grace:
+                await self.counsellor_left(counsellor_id)
+
+    async def _announce_positions(self) -> None:
+        """Tell waiting people when they move up in line (never twice the same place)."""
+        items = await self.store.open_escalations()
+        for item in items:
+            if item["status"] != WAITING:
+                continue
+            place = queue.position(items, item["id"])
+            known = item.get("announced_position")
+            if place is None or known is None or place >= known:
+                continue
+            await self.store.set_announced_position(item["id"], place)
+            minutes = await queue.estimate_minutes(
+                self.store, place, self.settings.minutes_per_person
+            )
+            text = t("handoff.person.position_update", item["language"], position=place,
+                     minutes=minutes)  # fmt: skip
+            await self._say(item, SYSTEM, text)
+
+    async def run_relay(self, stop: asyncio.Event) -> None:
+        """The background task: a pass every `poll_interval` seconds until `stop`."""
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                await self.relay_once()
+            except Exception:
+                log.exception("handoff relay pass failed")
+            delay = max(0.05, self.settings.poll_interval - (time.monotonic() - started))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+
+
+__all__ = ["CLOSED", "HandoffService", "Presence"]

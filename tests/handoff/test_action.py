@@ -1,0 +1,168 @@
+"""`actions/handoff.py` with rasa-sdk trackers (no Rasa): consent, queue, after hours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import handoff as action
+from bot.handoff.store import HandoffStore
+
+OPEN = "2024-06-24T10:00:00-04:00"  # Fête nationale, 10 h: open (holidays included)
+CLOSED = "2024-06-24T22:00:00-04:00"
+
+
+def tracker(intent: str, *, slots: dict[str, Any] | None = None, after: str | None = None,
+            events: list[dict[str, Any]] | None = None) -> Tracker:  # fmt: skip
+    """A tracker whose latest message has `intent`, answered after action `after`."""
+    history = [*(events or [])]
+    if after:
+        history += [
+            {"event": "action", "name": after},
+            {"event": "action", "name": "action_listen"},
+        ]
+    history.append({"event": "user", "text": intent, "timestamp": 1000.0,
+                    "parse_data": {"intent": {"name": intent}}, "input_channel": "socketio"})  # fmt: skip
+    return Tracker.from_dict(
+        {
+            "sender_id": "person-1",
+            "slots": {"language": "fr", **(slots or {})},
+            "latest_message": {"text": intent, "intent": {"name": intent}, "entities": []},
+            "events": history,
+            "paused": False,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        }
+    )
+
+
+@pytest.fixture
+def db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("RELAIS_DATABASE_URL", sqlite_url)
+    from bot.settings import get_settings
+
+    get_settings.cache_clear()
+    yield sqlite_url
+    get_settings.cache_clear()
+
+
+async def run(act: Any, track: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = await act.run(dispatcher, track, {})
+    return dispatcher.messages, events
+
+
+async def test_asks_consent_first(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAIS_HANDOFF_NOW", OPEN)
+    messages, events = await run(action.ActionHandoff(), tracker("ask_human"))
+    assert "Êtes-vous d'accord" in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
+    assert events == [SlotSet("handoff_stage", "consent")]
+
+
+async def test_yes_queues_pauses_and_says_the_wait(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RELAIS_HANDOFF_NOW", OPEN)
+    cards = {"event": "bot", "data": {"custom": {"type": "service_cards", "cards": [
+        {"service_id": "s1", "name": "Moisson", "phone": "514-555-0100"}]}}}  # fmt: skip
+    track = tracker("affirm", after="action_handoff", events=[cards],
+                    slots={"handoff_stage": "consent", "need": "food", "municipality": "65005"})  # fmt: skip
+    messages, events = await run(action.ActionHandoff(), track)
+    assert messages[0]["response"] == "utter_handoff_queued"
+    assert "1re dans la file" in messages[1]["text"] and "min" in messages[1]["text"]
+    assert events == [SlotSet("handoff_stage", None), ConversationPaused()]
+    from bot.handoff.escalation import get_store
+
+    store: HandoffStore = await get_store(db)
+    [item] = await store.open_escalations()
+    assert (item["need"], item["municipality"], item["channel"]) == ("food", "65005", "socketio")
+    assert item["services"] == [{"service_id": "s1", "name": "Moisson", "phone": "514-555-0100"}]
+    assert item["last_event_ts"] == 1000.0 and item["reason"] == "asked"
+    await store.engine.dispose()
+
+
+async def test_no_database_gives_the_211_line_and_no_pause(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    async def broken(**_: Any) -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setenv("RELAIS_HANDOFF_NOW", OPEN)
+    monkeypatch.setattr(action, "enqueue", broken)
+    track = tracker("affirm", after="action_handoff", slots={"handoff_stage": "consent"})
+    messages, events = await run(action.ActionHandoff(), track)
+    assert [m["response"] for m in messages] == ["utter_handoff"]
+    assert events == [SlotSet("handoff_stage", None)]
+
+
+async def test_no_keeps_the_bot(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAIS_HANDOFF_NOW", OPEN)
+    track = tracker("deny", after="action_handoff", slots={"handoff_stage": "consent"})
+    messages, events = await run(action.ActionHandoff(), track)
+    assert "je ne partage rien" in messages[0]["text"]
+    assert events == [SlotSet("handoff_stage", None)]
+
+
+async def test_a_yes_to_another_question_is_not_consent(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RELAIS_HANDOFF_NOW", OPEN)
+    track = tracker("affirm", after="utter_offer_counsellor", slots={"handoff_stage": "consent"})
+    _, events = await run(action.ActionHandoff(), track)
+    assert events == [SlotSet("handoff_stage", "consent")]  # asks, does not queue
+
+
+async def test_after_hours_crisis_gets_lines_and_callback_offer(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RELAIS_HANDOFF_NOW", CLOSED)
+    track = tracker("affirm", after="action_handoff",
+                    slots={"handoff_stage": "consent", "crisis": "suicide", "language": "en"})  # fmt: skip
+    messages, events = await run(action.ActionHandoff(), track)
+    text = "\n".join(m["text"] for m in messages)
+    assert "8 a.m." not in text and "08:00" in text and "Tuesday June 25, 8 AM" in text
+    assert "1-866-277-3553" in text and "911" in text
+    assert "call you or text you" in messages[-1]["text"]
+    assert events == [SlotSet("handoff_stage", "callback_offer")]
+
+    yes = tracker("affirm", after="action_handoff", slots={"handoff_stage": "callback_offer"})
+    _, events = await run(action.ActionHandoff(), yes)
+    assert events == [SlotSet("handoff_stage", None), FollowupAction("handoff_callback_form")]
+
+
+async def test_callback_form_validates_and_stores(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAIS_HANDOFF_NOW", CLOSED)
+    form = action.ValidateHandoffCallbackForm()
+    dispatcher = CollectingDispatcher()
+    track = tracker("chitchat")
+    bad = await form.validate_callback_phone("pas de numéro", dispatcher, track, {})
+    assert bad == {"callback_phone": None} and "indicatif" in dispatcher.messages[0]["text"]
+    good = await form.validate_callback_phone("(514) 872-1111", dispatcher, track, {})
+    assert good == {"callback_phone": "+15148721111"}
+    assert await form.validate_callback_contact("sms", dispatcher, track, {}) == {
+        "callback_contact": "sms"
+    }
+    assert await form.validate_callback_language("English", dispatcher, track, {}) == {
+        "callback_language": "en"
+    }
+    done = tracker("chitchat", slots={"callback_phone": "+15148721111", "callback_contact": "sms",
+                                      "callback_language": "en", "callback_best_time": "9 h",
+                                      "crisis": "violence"})  # fmt: skip
+    messages, events = await run(action.ActionHandoffCallback(), done)
+    assert "(514) 872-1111" in messages[0]["text"] and "texto" in messages[0]["text"]
+    assert "mardi 25 à 8 h" in messages[0]["text"]
+    assert all(e["value"] is None for e in events)
+    from bot.handoff.escalation import get_store
+
+    store = await get_store(db)
+    [row] = await store.callbacks()
+    assert (row["phone"], row["contact"], row["language"], row["crisis"]) == (
+        "+15148721111", "sms", "en", "violence")  # fmt: skip
+    await store.engine.dispose()

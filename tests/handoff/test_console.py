@@ -1,0 +1,300 @@
+"""The console over HTTP (the real web app, every area, a fake Rasa API): login, CSRF,
+refusal without login on every route, and the counsellor's work end to end."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from conftest import PASSWORD, csrf_of, login
+from fake_rasa import FakeRasa
+
+from bot.handoff.escalation import enqueue
+from bot.web.console import PREFIX, SERVICE
+
+PUBLIC = {f"{PREFIX}/login"}
+
+
+def console_routes(app: Any) -> list[tuple[str, str]]:
+    routes = []
+    for route in app.router.routes():
+        info = route.get_info()
+        path = info.get("path") or info.get("formatter") or ""
+        if path.startswith(PREFIX) and route.method != "HEAD" and "prefix" not in info:
+            routes.append((route.method, path.replace("{id}", "x")))
+    return routes
+
+
+async def wait_for(predicate: Any, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def receive(ws: Any, kind: str, **match: Any) -> dict[str, Any]:
+    """The next websocket event of `kind` (others skipped)."""
+    while True:
+        event = await ws.receive_json(timeout=5)
+        if event["type"] == kind and all(event.get(k) == v for k, v in match.items()):
+            return event
+
+
+async def escalate(app: Any, sender: str, **fields: Any) -> str:
+    store = app[SERVICE].store
+    ticket = await enqueue(sender_id=sender, language="fr", channel="socketio", store=store,
+                           **fields)  # fmt: skip
+    return ticket.escalation_id
+
+
+async def test_every_console_route_refuses_anonymous(web_app: Any, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(web_app)
+    routes = console_routes(web_app)
+    assert len(routes) >= 14
+    for method, path in routes:
+        if path in PUBLIC:
+            continue
+        response = await client.request(method, path, allow_redirects=False)
+        if method == "GET" and "/api/" not in path and not path.endswith("/ws"):
+            assert response.status == 302, path
+            assert response.headers["Location"] in (f"{PREFIX}/login", f"{PREFIX}/"), path
+        else:
+            assert response.status == 401, (method, path, response.status)
+    console = await client.get(f"{PREFIX}/", allow_redirects=False)
+    assert console.headers["Location"] == f"{PREFIX}/login"
+
+
+async def test_login_rejects_wrong_password_and_needs_csrf(
+    web_app: Any, aiohttp_client: Any
+) -> None:
+    client = await aiohttp_client(web_app)
+    page = await client.get(f"{PREFIX}/login")
+    token = csrf_of(await page.text())
+    no_csrf = await client.post(
+        f"{PREFIX}/login", data={"email": "ana@example.org", "password": PASSWORD}
+    )
+    assert no_csrf.status == 403
+    wrong = await client.post(
+        f"{PREFIX}/login",
+        data={"email": "ana@example.org", "password": "nope-nope-nope", "csrf": token},
+        allow_redirects=False,
+    )
+    assert wrong.headers["Location"].endswith("error=1")
+    assert (await client.get(f"{PREFIX}/api/queue")).status == 401
+
+
+async def test_posts_need_the_csrf_token(web_app: Any, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(web_app)
+    token = await login(client, "ana@example.org")
+    item = await escalate(web_app, "p1")
+    refused = await client.post(f"{PREFIX}/api/escalations/{item}/claim")
+    assert refused.status == 403
+    forged = await client.post(
+        f"{PREFIX}/api/escalations/{item}/claim", headers={"X-CSRF-Token": "forged"}
+    )
+    assert forged.status == 403
+    ok = await client.post(
+        f"{PREFIX}/api/escalations/{item}/claim", headers={"X-CSRF-Token": token}
+    )
+    assert ok.status == 200
+
+
+async def test_console_page_in_both_languages(web_app: Any, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(web_app)
+    token = await login(client, "ana@example.org")
+    french = await (await client.get(f"{PREFIX}/")).text()
+    assert 'lang="fr"' in french and "Se déconnecter" in french
+    await client.post(f"{PREFIX}/language", data={"lang": "en", "csrf": token})
+    english = await (await client.get(f"{PREFIX}/")).text()
+    assert 'lang="en"' in english and "Sign out" in english
+
+
+async def test_counsellor_works_a_conversation(
+    web_app: Any, aiohttp_client: Any, fake_rasa: FakeRasa
+) -> None:
+    client = await aiohttp_client(web_app)
+    token = await login(client, "ana@example.org")
+    headers = {"X-CSRF-Token": token}
+    asked = fake_rasa.user("p1", "je veux parler à quelqu'un", "ask_human")
+    item = await escalate(web_app, "p1", need="food", municipality="65005", crisis=None,
+                          services=[{"name": "Banque alimentaire", "phone": "450-555-0100"}],
+                          last_event_ts=asked["timestamp"])  # fmt: skip
+    ws = await client.ws_connect(f"{PREFIX}/ws")
+    snapshot = await receive(ws, "queue")
+    [shown] = snapshot["items"]
+    assert shown["need_label"] and shown["municipality_name"] == "Laval"
+    assert shown["services"][0]["name"] == "Banque alimentaire"
+
+    assert (await client.post(f"{PREFIX}/api/escalations/{item}/claim", headers=headers)).ok
+    assert "Ana" in fake_rasa.delivered["p1"][-1]["data"]["custom"]["data"]["text"]
+
+    fake_rasa.user("p1", "allo? j'ai faim")
+    while True:  # the relay pushes the person's message live
+        event = await receive(ws, "message")
+        if event["message"]["direction"] == "person":
+            assert event["message"]["text"] == "allo? j'ai faim"
+            break
+
+    reply = await client.post(
+        f"{PREFIX}/api/escalations/{item}/messages", json={"text": "Bonjour!"}, headers=headers
+    )
+    assert reply.status == 201
+    sent = fake_rasa.delivered["p1"][-1]
+    message_id = (await reply.json())["message"]["id"]
+    metadata = {"type": "counsellor_message", "name": "Ana", "message_id": message_id}
+    assert sent["data"]["custom"]["data"] == {
+        "type": "counsellor_message", "name": "Ana", "text": "Bonjour!", "metadata": metadata,
+    }  # fmt: skip
+    assert sent["metadata"]["type"] == "counsellor_message"
+
+    note = await client.post(
+        f"{PREFIX}/api/escalations/{item}/notes", json={"text": "à rappeler"}, headers=headers
+    )
+    assert note.status == 201
+    detail = await (await client.get(f"{PREFIX}/api/escalations/{item}")).json()
+    assert [m["direction"] for m in detail["messages"]] == ["system", "person", "counsellor"]
+    assert detail["notes"][0]["text"] == "à rappeler"
+    assert detail["transcript"][0]["text"] == "je veux parler à quelqu'un"
+
+    bad = await client.post(
+        f"{PREFIX}/api/escalations/{item}/close", json={"outcome": "bogus"}, headers=headers
+    )
+    assert bad.status == 400
+    closed = await client.post(
+        f"{PREFIX}/api/escalations/{item}/close", json={"outcome": "referred"}, headers=headers
+    )
+    assert closed.status == 200
+    kinds = [e["event"] for e in fake_rasa.events["p1"]]
+    assert kinds[-3:] == ["resume", "bot", "action"]
+    await ws.close()
+
+
+async def test_second_counsellor_cannot_claim_or_write(
+    web_app: Any, aiohttp_client: Any, fake_rasa: FakeRasa
+) -> None:
+    ana = await aiohttp_client(web_app)
+    ana_token = await login(ana, "ana@example.org")
+    item = await escalate(web_app, "p2")
+    assert (await ana.post(f"{PREFIX}/api/escalations/{item}/claim",
+                           headers={"X-CSRF-Token": ana_token})).ok  # fmt: skip
+    from aiohttp import ClientSession, CookieJar
+
+    async with ClientSession(
+        base_url=str(ana.make_url("")), cookie_jar=CookieJar(unsafe=True)
+    ) as ben_session:
+        page = await ben_session.get(f"{PREFIX}/login")
+        token = csrf_of(await page.text())
+        await ben_session.post(
+            f"{PREFIX}/login",
+            data={"email": "ben@example.org", "password": PASSWORD, "csrf": token},
+        )
+        console = await (await ben_session.get(f"{PREFIX}/")).text()
+        ben_token = console.split('name="csrf-token" content="')[1].split('"')[0]
+        headers = {"X-CSRF-Token": ben_token}
+        again = await ben_session.post(f"{PREFIX}/api/escalations/{item}/claim", headers=headers)
+        assert again.status == 409
+        write = await ben_session.post(
+            f"{PREFIX}/api/escalations/{item}/messages", json={"text": "hi"}, headers=headers
+        )
+        assert write.status == 409
+        handback = await ben_session.post(
+            f"{PREFIX}/api/escalations/{item}/handback", headers=headers
+        )
+        assert handback.status == 409
+
+
+async def test_logout_hands_conversations_back(
+    web_app: Any, aiohttp_client: Any, fake_rasa: FakeRasa
+) -> None:
+    client = await aiohttp_client(web_app)
+    token = await login(client, "ana@example.org")
+    item = await escalate(web_app, "p3")
+    await client.post(f"{PREFIX}/api/escalations/{item}/claim", headers={"X-CSRF-Token": token})
+    out = await client.post(f"{PREFIX}/logout", data={"csrf": token}, allow_redirects=False)
+    assert out.status == 302
+    store = web_app[SERVICE].store
+    row = await store.escalation(item)
+    assert (row["status"], row["outcome"]) == ("closed", "returned_to_bot")
+    assert "quitter" in fake_rasa.delivered["p3"][-1]["data"]["custom"]["data"]["text"]
+    assert (await client.get(f"{PREFIX}/api/queue")).status == 401
+
+
+async def test_counsellor_gone_too_long_returns_conversation(
+    web_app: Any, aiohttp_client: Any, fake_rasa: FakeRasa
+) -> None:
+    client = await aiohttp_client(web_app)
+    token = await login(client, "ana@example.org")
+    service = web_app[SERVICE]
+    service.settings = service.settings.__class__(counsellor_grace=0.3, poll_interval=0.05)
+    item = await escalate(web_app, "p4")
+    ws = await client.ws_connect(f"{PREFIX}/ws")
+    await client.post(f"{PREFIX}/api/escalations/{item}/claim", headers={"X-CSRF-Token": token})
+    await asyncio.sleep(0.6)
+    assert (await service.store.escalation(item))["status"] == "active"  # console open
+    await ws.close()
+
+    async def returned() -> bool:
+        return (await service.store.escalation(item))["outcome"] == "returned_to_bot"
+
+    await wait_for(returned)
+    assert not fake_rasa.paused("p4") or fake_rasa.events["p4"][-3]["event"] == "resume"
+
+
+async def test_person_leaving_is_shown(
+    web_app: Any, aiohttp_client: Any, fake_rasa: FakeRasa
+) -> None:
+    client = await aiohttp_client(web_app)
+    await login(client, "ana@example.org")
+    item = await escalate(web_app, "p5")
+    ws = await client.ws_connect(f"{PREFIX}/ws")
+    fake_rasa.user("p5", "bye", "goodbye")
+    await receive(ws, "person_left", escalation_id=item)
+    queue = await (await client.get(f"{PREFIX}/api/queue")).json()
+    assert queue["items"][0]["person_left"] is True
+
+
+async def test_callbacks_listed_and_closed(web_app: Any, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(web_app)
+    token = await login(client, "ana@example.org")
+    store = web_app[SERVICE].store
+    row = await store.add_callback(sender_id="s", phone="+15148721111", contact="sms",
+                                   language="en", best_time="tomorrow 9am", need="housing")  # fmt: skip
+    listed = await (await client.get(f"{PREFIX}/api/callbacks")).json()
+    assert listed["items"][0]["phone"] == "+15148721111"
+    url = f"{PREFIX}/api/callbacks/{row['id']}/close"
+    assert (await client.post(url, json={"outcome": "resolved"},
+                              headers={"X-CSRF-Token": token})).ok  # fmt: skip
+    again = await client.post(url, json={"outcome": "resolved"}, headers={"X-CSRF-Token": token})
+    assert again.status == 409
+    assert (await (await client.get(f"{PREFIX}/api/callbacks")).json())["items"] == []
+
+
+async def test_concurrent_claims_over_http_exactly_one_wins(
+    web_app: Any, aiohttp_client: Any
+) -> None:
+    from aiohttp import ClientSession, CookieJar
+
+    ana = await aiohttp_client(web_app)
+    ana_token = await login(ana, "ana@example.org")
+    item = await escalate(web_app, "race")
+    async with ClientSession(
+        base_url=str(ana.make_url("")), cookie_jar=CookieJar(unsafe=True)
+    ) as ben:
+        page = await ben.get(f"{PREFIX}/login")
+        await ben.post(
+            f"{PREFIX}/login",
+            data={"email": "ben@example.org", "password": PASSWORD,
+                  "csrf": csrf_of(await page.text())},
+        )  # fmt: skip
+        console = await (await ben.get(f"{PREFIX}/")).text()
+        ben_token = console.split('name="csrf-token" content="')[1].split('"')[0]
+        url = f"{PREFIX}/api/escalations/{item}/claim"
+
+        async def claim(session: Any, token: str) -> int:
+            async with session.post(url, headers={"X-CSRF-Token": token}) as response:
+                return response.status
+
+        statuses = await asyncio.gather(
+            *(claim(ana, ana_token) for _ in range(10)), *(claim(ben, ben_token) for _ in range(10))
+        )
+    assert sorted(statuses) == [200] + [409] * 19

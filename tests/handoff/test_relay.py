@@ -1,0 +1,86 @@
+"""The relay across a restart of the web app: nothing lost, nothing delivered twice.
+
+A "restart" is a new `HandoffService` on the same database (the in-memory state is gone);
+the end-to-end test restarts the real process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fake_rasa import TOKEN, FakeRasa
+
+from bot.handoff.config import HandoffSettings
+from bot.handoff.rasa_api import RasaApi
+from bot.handoff.service import RESEND_AFTER, HandoffService
+from bot.handoff.store import COUNSELLOR, PENDING, HandoffStore
+
+
+async def service_for(store: HandoffStore, url: str) -> HandoffService:
+    return HandoffService(store, RasaApi(url, TOKEN), HandoffSettings(counsellor_grace=3600))
+
+
+async def test_person_messages_survive_a_restart_once(
+    store: HandoffStore, fake_rasa: FakeRasa, aiohttp_server: Any
+) -> None:
+    server = await aiohttp_server(fake_rasa.app())
+    url = str(server.make_url("")).rstrip("/")
+    asked = fake_rasa.user("p", "un humain svp", "ask_human")
+    item = await store.create_escalation(
+        sender_id="p", language="fr", last_event_ts=asked["timestamp"]
+    )
+    first = await service_for(store, url)
+    fake_rasa.user("p", "un")
+    fake_rasa.user("p", "deux")
+    await first.relay_once()
+    await first.relay_once()
+    await first.rasa.close()
+
+    fake_rasa.user("p", "trois")  # arrives while the web app is down
+    second = await service_for(store, url)
+    await second.relay_once()
+    await second.relay_once()
+    await second.rasa.close()
+    assert [m["text"] for m in await store.messages(item["id"])] == ["un", "deux", "trois"]
+
+
+async def test_interrupted_outgoing_message_is_sent_exactly_once(
+    store: HandoffStore, fake_rasa: FakeRasa, aiohttp_server: Any
+) -> None:
+    server = await aiohttp_server(fake_rasa.app())
+    url = str(server.make_url("")).rstrip("/")
+    item = await store.create_escalation(sender_id="p", language="fr", channel="twilio_sms")
+    clock = store.clock
+    store.clock = lambda: clock() - RESEND_AFTER - 1  # stored a while ago
+    never_posted = await store.queue_outgoing(item["id"], COUNSELLOR, "avant la panne", "Ana")
+    posted_not_marked = await store.queue_outgoing(item["id"], COUNSELLOR, "déjà parti", "Ana")
+    store.clock = clock
+    service = await service_for(store, url)
+    # The crash happened after Rasa accepted the second message, before it was marked sent.
+    await service.rasa.say("p", "déjà parti", {"message_id": posted_not_marked["id"]}, None)
+    await service.relay_once()
+    await service.relay_once()
+    await service.rasa.close()
+    delivered = [e["text"] for e in fake_rasa.delivered["p"]]
+    assert delivered == ["déjà parti", "avant la panne"]
+    assert all(m["status"] != PENDING for m in await store.messages(item["id"]))
+    assert never_posted["id"] != posted_not_marked["id"]
+
+
+async def test_rasa_down_keeps_the_message_pending(
+    store: HandoffStore, fake_rasa: FakeRasa, aiohttp_server: Any
+) -> None:
+    server = await aiohttp_server(fake_rasa.app())
+    service = await service_for(store, str(server.make_url("")).rstrip("/"))
+    counsellor = await store.add_counsellor("a@example.org", "Ana", "x")
+    item = await store.create_escalation(sender_id="p", language="en", channel="socketio")
+    assert await service.claim(item["id"], counsellor)
+    fake_rasa.down = True
+    row = await service.send(item["id"], counsellor, "are you there?")
+    assert (await store.messages(item["id"]))[-1]["status"] == PENDING
+    fake_rasa.down = False
+    service.store.clock = lambda: row["created_at"] + RESEND_AFTER + 1
+    await service.relay_once()
+    await service.rasa.close()
+    texts = [e["data"]["custom"]["data"]["text"] for e in fake_rasa.delivered["p"]]
+    assert texts.count("are you there?") == 1
