@@ -20,7 +20,12 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml uv.lock
 install: $(VENV)/.installed
 	@bash scripts/ensure-system-deps.sh
 
-run: install
+# The search encoder (bot/search/training/build.py): built once, a few minutes on CPU.
+SEARCH_MODEL := models/search/relais-static/modules.json
+$(SEARCH_MODEL): | $(VENV)/.installed
+	$(BIN)/relais search build-model --if-missing
+
+run: install $(SEARCH_MODEL)
 	$(BIN)/relais run
 
 test: install

