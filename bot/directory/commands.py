@@ -72,7 +72,18 @@ def _import(args: argparse.Namespace) -> int:
     details = ", ".join(f"{table} {n}" for table, n in result.counts.items())
     _say(lang, "directory.cli.imported", total=sum(result.counts.values()),
          database=_database_label(url), details=details)
+    _refresh_search_vectors(engine, lang)
     return 0
+
+
+def _refresh_search_vectors(engine: Any, lang: str) -> None:
+    """Compute the search vectors of new or changed service texts (stored, so queries only
+    encode the person's words)."""
+    from bot.search.vectors import refresh
+
+    report = refresh(engine)
+    _say(lang, "directory.cli.vectors", encoded=report["encoded"], texts=report["texts"],
+         model=report["model"])
 
 
 # --- export -------------------------------------------------------------------------------
@@ -189,9 +200,11 @@ def _demo(args: argparse.Namespace) -> int:
     if not args.dry_run:
         url = get_settings().database_url
         start = time.perf_counter()
-        load_tables(create_engine_from_url(url), tables, progress=args.progress)
+        engine = create_engine_from_url(url)
+        load_tables(engine, tables, progress=args.progress)
         _say(lang, "demo.cli.loaded", url=_database_label(url),
              seconds=time.perf_counter() - start)
+        _refresh_search_vectors(engine, lang)
     for table, count in demo.counts(tables).items():
         _say(lang, "demo.cli.table_count", table=table, count=count)
     return 0
