@@ -1,0 +1,55 @@
+"""`action_clarify_need`: when unsure, offer the likely needs as buttons."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.texts import t
+
+from .base import RelaisAction
+
+MAX_CHOICES = 3
+MIN_CONFIDENCE = 0.05
+
+
+def likely_needs(intent_ranking: list[dict]) -> list[str]:
+    """The need ids among the best-ranked intents (most likely first, at most 3)."""
+    needs = []
+    for entry in intent_ranking:
+        name = entry.get("name") or ""
+        confident = (entry.get("confidence") or 0) >= MIN_CONFIDENCE
+        if name.startswith("need_") and name != "need_unspecified" and confident:
+            needs.append(name.removeprefix("need_"))
+    return needs[:MAX_CHOICES]
+
+
+class ActionClarifyNeed(RelaisAction):
+    """Low confidence: ask which need it is, or fall back politely with a counsellor."""
+
+    def name(self) -> str:
+        return "action_clarify_need"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        language = self.language(tracker)
+        needs = likely_needs(tracker.latest_message.get("intent_ranking") or [])
+        if not needs:
+            dispatcher.utter_message(response="utter_fallback")
+            return []
+        buttons = [
+            {"title": t(f"need.{need}.label", language), "payload": f"/need_{need}"}
+            for need in needs
+        ]
+        buttons += [
+            {
+                "title": t("dialogue.button.something_else", language),
+                "payload": "/need_unspecified",
+            },
+            {"title": t("dialogue.button.counsellor", language), "payload": "/ask_human"},
+        ]
+        dispatcher.utter_message(response="utter_clarify_need", buttons=buttons)
+        return []

@@ -1,0 +1,204 @@
+"""End to end: a REAL Rasa server (with the Relais hook) and a REAL action server, talked to
+over the REST channel, on the demo directory in a temporary SQLite database.
+
+The model comes from the NLU area's cache (`bot.assistant.training.ensure_model()`, trained
+once) or from `RELAIS_TEST_MODEL`. Starting the stack takes a minute on two cores, so the
+whole module shares one stack; the "action server down" test stops and restarts it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.assistant import runner
+from bot.assistant.rasa_client import RasaClient
+from bot.settings import get_settings
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def trained_model() -> Path:
+    if os.environ.get("RELAIS_TEST_MODEL"):
+        return Path(os.environ["RELAIS_TEST_MODEL"])
+    try:
+        from bot.assistant import training
+    except ImportError:
+        pytest.skip("no model: bot.assistant.training is not there yet and RELAIS_TEST_MODEL unset")
+    return Path(training.ensure_model())
+
+
+class Stack:
+    def __init__(self, supervisor: runner.Supervisor, rasa_url: str, token: str) -> None:
+        self.supervisor = supervisor
+        self.rasa_url = rasa_url
+        self.token = token
+
+    def child(self, name: str) -> runner.Child:
+        return next(c for c in self.supervisor.children if c.name == name)
+
+    def client(self) -> RasaClient:
+        return RasaClient(self.rasa_url, self.token)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    pytest.importorskip("bot.search", reason="the search area is not there yet")
+    from bot.search import search  # noqa: F401  (skip cleanly until it exists)
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    database_url = f"sqlite:///{tmp / 'relais.db'}"
+    runner.ensure_directory(database_url, lambda *a, **k: None)
+    model = trained_model()
+    settings = replace(get_settings(), database_url=database_url, rasa_token="e2e-token")
+    ports = runner.Ports(web=free_port(), rasa=free_port(), actions=free_port())
+    children = runner.build_children(
+        settings, model, ports, tracker_db=tmp / "tracker.db", with_web=False
+    )
+    for child in children:
+        child.env["RELAIS_ACTION_TIMEOUT"] = "5"
+    supervisor = runner.Supervisor(children, lambda *a, **k: None, log_dir=tmp / "log")
+    try:
+        if not supervisor.start_all():
+            logs = {c.name: c.log_path.read_text()[-3000:] for c in children if c.log_path}
+            pytest.fail(f"the stack did not start: {logs}")
+        yield Stack(supervisor, f"http://127.0.0.1:{ports.rasa}", settings.rasa_token)
+    finally:
+        supervisor.stop_all()
+
+
+def texts(messages: list[dict]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def cards(messages: list[dict]) -> list[dict]:
+    found = [
+        m["custom"] for m in messages if (m.get("custom") or {}).get("type") == "service_cards"
+    ]
+    return found[0]["cards"] if found else []
+
+
+def sender() -> str:
+    return f"e2e-{uuid.uuid4().hex[:10]}"
+
+
+def payloads(messages: list[dict]) -> list[str]:
+    return [b["payload"] for m in messages for b in m.get("buttons") or []]
+
+
+async def say_need(rasa: RasaClient, me: str, text: str, need: str) -> list[dict]:
+    """Say a need in words; when the assistant is unsure and offers choices, the need must be
+    among them and is clicked, as a person would."""
+    reply = await rasa.send(me, text)
+    if f"/need_{need}" in payloads(reply) and not cards(reply):
+        reply = await rasa.send(me, f"/need_{need}")
+    return reply
+
+
+async def test_french_conversation_need_place_cards(stack: Stack) -> None:
+    me = sender()
+    async with stack.client() as rasa:
+        assert "211" in texts(await rasa.send(me, "Bonjour"))
+        asked = await say_need(rasa, me, "j'ai besoin de nourriture pour mes enfants", "food")
+        assert "ville" in texts(asked) or "quartier" in texts(asked)
+        results = await rasa.send(me, "Laval")
+        shown = cards(results)
+        assert len(shown) == 3
+        assert all(card["name"] in texts(results) for card in shown)
+        assert "Que voulez-vous faire" in texts(results)
+        assert [b["title"] for b in results[-1]["buttons"]][-3:] == [
+            "Un autre besoin",
+            "Parler à une intervenante",
+            "C'est tout, merci",
+        ]
+        distances = [c["distance_km"] for c in shown if c["distance_km"] is not None]
+        assert distances == sorted(distances)
+        tracker = await rasa.tracker(me)
+        assert tracker["slots"]["municipality"] == "65005"
+        assert tracker["slots"]["need"] == "food"
+
+
+async def test_english_conversation_need_place_cards(stack: Stack) -> None:
+    me = sender()
+    async with stack.client() as rasa:
+        await rasa.send(me, "Hello")
+        asked = await say_need(rasa, me, "I need help finding a food bank", "food")
+        assert "Which city" in texts(asked)
+        results = await rasa.send(me, "I live in Longueuil")
+        assert len(cards(results)) == 3
+        assert "What would you like to do now?" in texts(results)
+        assert "Fictional organization" in texts(results) or not any(
+            c["fictional"] for c in cards(results)
+        )
+
+
+async def test_correction_gives_new_results(stack: Stack) -> None:
+    me = sender()
+    async with stack.client() as rasa:
+        await say_need(rasa, me, "je cherche un logement", "housing")
+        first = cards(await rasa.send(me, "Brossard"))
+        corrected = await rasa.send(me, "non, à Laval")
+        second = cards(corrected)
+        assert first, texts(corrected)
+        assert second, texts(corrected)
+        assert [c["service_id"] for c in second] != [c["service_id"] for c in first]
+        assert (await rasa.tracker(me))["slots"]["municipality"] == "65005"
+
+
+async def test_crisis_turn_gives_the_line_and_no_search(stack: Stack) -> None:
+    me = sender()
+    async with stack.client() as rasa:
+        await say_need(rasa, me, "j'ai besoin de nourriture", "food")
+        reply = await rasa.send(me, "je veux mourir, je vais prendre toutes mes pilules")
+        assert "1-866-277-3553" in texts(reply)
+        assert not cards(reply)
+        assert any(b["payload"] == "/ask_human" for m in reply for b in m.get("buttons") or [])
+        tracker = await rasa.tracker(me)
+        assert tracker["slots"]["crisis"] == "suicide"
+        assert tracker["active_loop"] in ({}, None) or not tracker["active_loop"].get("name")
+
+
+async def test_english_violence_crisis(stack: Stack) -> None:
+    async with stack.client() as rasa:
+        reply = await rasa.send(sender(), "he is hitting me right now and I am scared for my life")
+        assert "911" in texts(reply) and "1-800-363-9010" in texts(reply)
+        assert not cards(reply)
+
+
+async def test_other_language_offers_an_interpreter(stack: Stack) -> None:
+    me = sender()
+    async with stack.client() as rasa:
+        reply = await rasa.send(me, "Hola, necesito ayuda, no tengo dinero para comprar comida")
+        assert "211" in texts(reply)
+        tracker = await rasa.tracker(me)
+        assert tracker["slots"]["language"] == "fr"
+
+
+async def test_action_server_down_answers_politely(stack: Stack) -> None:
+    actions = stack.child("actions")
+    actions.stop()
+    try:
+        async with stack.client() as rasa:
+            me = sender()
+            fr = await rasa.send(me, "j'ai besoin d'un logement")
+            assert "problème technique" in texts(fr) and "211" in texts(fr)
+            en = await rasa.send(sender(), "I need a lawyer, please help")
+            assert "technical problem" in texts(en) and "211" in texts(en)
+            crisis = await rasa.send(sender(), "je veux me tuer")
+            assert "1-866-277-3553" in texts(crisis)  # crisis replies need no action server
+    finally:
+        actions.start(stack.supervisor.log_dir)
+        assert runner.wait_healthy(actions, threading.Event())

@@ -1,0 +1,84 @@
+"""The generated responses match the texts catalog, and every reply exists in FR and EN."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from bot.assistant import responses
+from bot.settings import ROOT
+
+
+def test_responses_file_is_in_sync_with_the_catalog():
+    assert responses.RESPONSES_FILE.read_text(encoding="utf-8") == responses.render(), (
+        "bot/domain/responses.yml is stale: run `relais build-domain`"
+    )
+
+
+def test_every_response_has_french_default_and_english_variation():
+    for name, variations in responses.build_responses().items():
+        defaults = [v for v in variations if "condition" not in v]
+        english = [
+            v
+            for v in variations
+            if v.get("condition") == [{"type": "slot", "name": "language", "value": "en"}]
+        ]
+        assert len(defaults) == 1 and len(english) == 1, name
+        assert defaults[0]["text"] and english[0]["text"], name
+        assert len(defaults[0].get("buttons", [])) == len(english[0].get("buttons", [])), name
+
+
+def test_button_titles_are_translated():
+    ask_need = responses.build_responses()["utter_ask_need"]
+    fr = [b["title"] for b in ask_need[0]["buttons"]]
+    en = [b["title"] for b in ask_need[1]["buttons"]]
+    assert fr[0] == "Alimentation" and en[0] == "Food"
+    assert [b["payload"] for b in ask_need[0]["buttons"]] == [
+        b["payload"] for b in ask_need[1]["buttons"]
+    ]
+
+
+def _used_responses() -> set[str]:
+    used = set()
+    for path in (ROOT / "actions").glob("*.py"):
+        used |= set(re.findall(r'response="(utter_\w+)"', path.read_text(encoding="utf-8")))
+    for folder in ("data/rules", "data/stories", "tests/stories"):
+        for path in (ROOT / folder).glob("*.yml"):
+            used |= set(re.findall(r"action: (utter_\w+)", path.read_text(encoding="utf-8")))
+    used.add("utter_service_unavailable")  # bot/assistant/rasa_server.py
+    used.add("utter_restart")  # said by the built-in action_restart
+    used.add("utter_default")  # said by the built-in action_default_fallback
+    return used
+
+
+def test_every_response_used_exists_and_every_response_is_used():
+    defined = set(responses.build_responses())
+    used = _used_responses()
+    assert used - defined == set()
+    assert defined - used == set()
+
+
+def test_variables_of_a_response_are_the_same_in_both_languages():
+    for name, variations in responses.build_responses().items():
+        fr, en = variations[0]["text"], variations[1]["text"]
+        assert set(re.findall(r"{(\w+)}", fr)) == set(re.findall(r"{(\w+)}", en)), name
+
+
+def test_crisis_lines():
+    built = responses.build_responses()
+    text = {name: (v[0]["text"], v[1]["text"]) for name, v in built.items()}
+    for lang in (0, 1):
+        assert "1-866-277-3553" in text["utter_crisis_suicide"][lang]
+        assert "988" in text["utter_crisis_suicide"][lang]
+        assert "911" in text["utter_crisis_violence"][lang]
+        assert "1-800-363-9010" in text["utter_crisis_violence"][lang]
+        assert "911" in text["utter_crisis_medical"][lang]
+        assert "911" in text["utter_crisis_child"][lang]
+        assert "1-800-263-2266" in text["utter_crisis_child"][lang]
+        assert "211" in text["utter_service_unavailable"][lang]
+
+
+def test_domain_files_parse():
+    for path in (ROOT / "bot" / "domain").glob("*.yml"):
+        assert yaml.safe_load(path.read_text(encoding="utf-8"))["version"] == "3.1"

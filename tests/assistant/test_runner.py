@@ -1,0 +1,77 @@
+"""The `relais run` supervisor: start in order, wait for health, restart a crash, stop all."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+from dataclasses import replace
+
+from bot.assistant import runner
+from bot.settings import get_settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_child(name: str = "web") -> runner.Child:
+    port = free_port()
+    argv = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+    return runner.Child(name, argv, f"http://127.0.0.1:{port}/", startup_timeout=20)
+
+
+def test_start_restart_and_stop(tmp_path):
+    child = http_child()
+    said = []
+    supervisor = runner.Supervisor(
+        [child], lambda key, **v: said.append(key), log_dir=tmp_path, max_restarts=2
+    )
+    assert supervisor.start_all()
+    first_pid = child.process.pid
+    watcher = threading.Thread(target=supervisor.watch, kwargs={"poll": 0.1})
+    watcher.start()
+    try:
+        child.process.kill()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (
+            child.process.pid == first_pid or not runner.is_healthy(child.health_url)
+        ):
+            time.sleep(0.1)
+        assert child.process.pid != first_pid and runner.is_healthy(child.health_url)
+        assert "dialogue.run.restarting" in said
+    finally:
+        supervisor.request_stop()
+        watcher.join(5)
+        supervisor.stop_all()
+    assert child.process.poll() is not None
+
+
+def test_a_child_that_dies_fails_the_start(tmp_path):
+    dead = runner.Child(
+        "dead", [sys.executable, "-c", "raise SystemExit(3)"], "http://127.0.0.1:9/"
+    )
+    said = []
+    supervisor = runner.Supervisor([dead], lambda key, **v: said.append(key), log_dir=tmp_path)
+    assert not supervisor.start_all()
+    assert said == ["dialogue.run.failed"]
+
+
+def test_children_command_lines(tmp_path):
+    settings = replace(get_settings(), rasa_token="secret")
+    ports = runner.Ports(web=1, rasa=2, actions=3)
+    children = runner.build_children(
+        settings, tmp_path / "m.tar.gz", ports, tracker_db=tmp_path / "t.db", cors="http://x"
+    )
+    assert [c.name for c in children] == ["actions", "rasa", "web"]
+    rasa = children[1].argv
+    assert rasa[1:4] == ["-m", "bot.assistant.rasa_server", "run"]
+    assert "--enable-api" in rasa and rasa[rasa.index("--auth-token") + 1] == "secret"
+    assert rasa[rasa.index("--cors") + 1] == "http://x"
+    assert rasa[rasa.index("--credentials") + 1].endswith("bot/credentials.yml")
+    env = children[1].env
+    assert env["RELAIS_ACTION_SERVER_URL"] == "http://127.0.0.1:3/webhook"
+    assert env["RELAIS_TRACKER_DB"] == str(tmp_path / "t.db")
