@@ -1,0 +1,96 @@
+"""NLU evaluation on held-out data, with the figures the project tracks.
+
+`evaluate(agent, path)` parses every example of a Rasa NLU file (`tests/nlu/heldout_fr.yml`…)
+with the bot's own pipeline and returns intent macro-F1, crisis recall (any `crisis_*` example
+flagged as a crisis by the final pipeline, i.e. after the CrisisGuard), the false-alarm rate
+(non-crisis examples flagged as a crisis), and language accuracy against the file's language.
+`rasa test nlu` gives the classic report on the same files; this module adds what it lacks
+(crisis and language figures) and is what `tests/nlu/test_heldout.py` and `bench/nlu.py` use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sklearn.metrics import classification_report, f1_score
+
+from bot.nlu.crisis import is_crisis_intent
+
+
+@dataclass
+class Evaluation:
+    """The figures of one held-out file."""
+
+    language: str
+    n: int
+    macro_f1: float
+    accuracy: float
+    crisis_recall: float
+    crisis_kind_recall: float
+    false_alarm_rate: float
+    language_accuracy: float
+    report: str
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "n": self.n,
+            "macro_f1": round(self.macro_f1, 4),
+            "accuracy": round(self.accuracy, 4),
+            "crisis_recall": round(self.crisis_recall, 4),
+            "crisis_kind_recall": round(self.crisis_kind_recall, 4),
+            "false_alarm_rate": round(self.false_alarm_rate, 4),
+            "language_accuracy": round(self.language_accuracy, 4),
+        }
+
+
+def load_examples(path: Path) -> list[tuple[str, str]]:
+    """(text, intent) pairs of a Rasa NLU file."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return [(m.get("text"), m.get("intent")) for m in load_data(str(path)).intent_examples]
+
+
+async def parse_all(agent: Any, texts: list[str]) -> list[dict]:
+    return [await agent.parse_message(text) for text in texts]
+
+
+def evaluate(agent: Any, path: Path, language: str | None = None) -> Evaluation:
+    """Parse every example of `path` and compute the figures (language from `*_<xx>.yml`)."""
+    language = language or path.stem.rsplit("_", 1)[-1]
+    examples = load_examples(path)
+    parses = asyncio.run(parse_all(agent, [text for text, _ in examples]))
+    return score(language, examples, parses)
+
+
+def score(language: str, examples: list[tuple[str, str]], parses: list[dict]) -> Evaluation:
+    """The figures from gold examples and the pipeline's parses (same order)."""
+    gold = [intent for _, intent in examples]
+    predicted = [(p.get("intent") or {}).get("name") or "none" for p in parses]
+    labels = sorted(set(gold))
+    crisis_gold = [i for i, g in enumerate(gold) if is_crisis_intent(g)]
+    other_gold = [i for i, g in enumerate(gold) if not is_crisis_intent(g)]
+    flagged = [bool(p.get("crisis")) for p in parses]
+    errors = [
+        {"text": text, "gold": g, "predicted": pr, "crisis": p.get("crisis")}
+        for (text, g), pr, p in zip(examples, predicted, parses, strict=False)
+        if g != pr
+    ]
+    return Evaluation(
+        language=language,
+        n=len(examples),
+        macro_f1=float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)),
+        accuracy=sum(g == p for g, p in zip(gold, predicted, strict=False)) / max(1, len(gold)),
+        crisis_recall=sum(flagged[i] for i in crisis_gold) / max(1, len(crisis_gold)),
+        crisis_kind_recall=sum(
+            parses[i].get("crisis") == gold[i][len("crisis_"):] for i in crisis_gold
+        ) / max(1, len(crisis_gold)),
+        false_alarm_rate=sum(flagged[i] for i in other_gold) / max(1, len(other_gold)),
+        language_accuracy=sum(p.get("language") == language for p in parses) / max(1, len(parses)),
+        report=classification_report(gold, predicted, labels=labels, zero_division=0),
+        errors=errors,
+    )

@@ -1,0 +1,228 @@
+"""`CrisisGuard`: the safety net that makes sure a crisis is never classified as something else.
+
+It runs after the intent classifier (DIET) and before the `FallbackClassifier`:
+
+1. figures of speech ("je meurs de faim", "this rent is killing me", "mort de rire", "killing
+   time", "mon proprio va me tuer si je paye pas" — see `crisis_lexicon.yml` for that decision)
+   are blanked out of the normalized text;
+2. bilingual crisis patterns run on what is left. A match forces the matching `crisis_<kind>`
+   intent at `forced_confidence`, even when DIET ranked it low or not at all — a missed crisis
+   costs far more than a false alarm, which a counsellor can undo;
+3. with no pattern, DIET's own crisis prediction stands (the model catches phrasings no rule
+   foresaw), except when an idiom was found: then the best non-crisis intent replaces it. A
+   crisis intent ranked below the top with at least `rescue_confidence` is promoted too.
+
+The outcome is the message property `crisis` (`suicide`, `violence`, `medical`, `child` or
+None) and, for a crisis, an entity `crisis` carrying the kind (the `crisis` slot maps from it).
+Matching is pure (`CrisisRules.match`); the component only applies it to the message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.lexicons import load_lexicon
+from bot.nlu.normalize import normalize_with_offsets, span
+
+logger = logging.getLogger(__name__)
+
+CRISIS_PREFIX = "crisis_"
+KINDS: tuple[str, ...] = ("medical", "suicide", "violence", "child")
+"""Priority order when several kinds match and the classifier's top intent is none of them;
+`child` always wins when matched (its patterns require a child or a minor in the message)."""
+
+
+@dataclass(frozen=True)
+class CrisisMatch:
+    """One crisis pattern found in a message (`start`/`end` index the original text)."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class CrisisScan:
+    """What the rules saw in a message: crisis matches, and whether an idiom was there."""
+
+    matches: tuple[CrisisMatch, ...]
+    idiom: bool
+
+    @property
+    def kinds(self) -> list[str]:
+        """The kinds matched, each once, in priority order."""
+        found = {m.kind for m in self.matches}
+        return [kind for kind in KINDS if kind in found]
+
+
+class CrisisRules:
+    """The compiled patterns of `crisis_lexicon.yml`."""
+
+    def __init__(self, kinds: dict[str, list[str]], idioms: list[str]) -> None:
+        unknown = set(kinds) - set(KINDS)
+        if unknown:
+            raise ValueError(f"unknown crisis kinds in lexicon: {sorted(unknown)}")
+        self.patterns = {
+            kind: [re.compile(p) for p in kinds.get(kind, [])] for kind in KINDS
+        }
+        self.idioms = [re.compile(p) for p in idioms]
+
+    def match(self, text: str) -> CrisisScan:
+        """Idioms blanked, then every crisis pattern run over the normalized text."""
+        normalized, offsets = normalize_with_offsets(text)
+        cleaned = normalized
+        idiom = False
+        for pattern in self.idioms:
+            for found in pattern.finditer(cleaned):
+                idiom = True
+                start, end = found.span()
+                cleaned = cleaned[:start] + " " * (end - start) + cleaned[end:]
+        matches = []
+        for kind in KINDS:
+            for pattern in self.patterns[kind]:
+                found = pattern.search(cleaned)
+                if found:
+                    start, end = span(offsets, text, *found.span())
+                    matches.append(CrisisMatch(kind, start, end, text[start:end]))
+                    break
+        return CrisisScan(tuple(matches), idiom)
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> CrisisRules:
+    """The project's crisis rules, compiled once per process."""
+    data = load_lexicon("crisis")
+    return CrisisRules(data.get("kinds") or {}, data.get("idioms") or [])
+
+
+def is_crisis_intent(name: str | None) -> bool:
+    return bool(name) and str(name).startswith(CRISIS_PREFIX)
+
+
+@DefaultV1Recipe.register(
+    [
+        DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
+        DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR,
+    ],
+    is_trainable=False,
+)
+class CrisisGuard(GraphComponent, EntityExtractorMixin):
+    """Forces `crisis_*` intents on crisis patterns and vetoes crisis predictions on idioms."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            # confidence given to a crisis intent forced by a pattern
+            "forced_confidence": 0.99,
+            # a crisis intent ranked below the top is promoted from this confidence on
+            "rescue_confidence": 0.3,
+        }
+
+    def __init__(self, config: dict[str, Any], rules: CrisisRules) -> None:
+        self._forced = float(config["forced_confidence"])
+        self._rescue = float(config["rescue_confidence"])
+        self._rules = rules
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CrisisGuard:
+        rules = default_rules()
+        if not any(rules.patterns.values()):
+            logger.warning("CrisisGuard has no crisis patterns: it only relays the classifier.")
+        return cls({**cls.get_default_config(), **config}, rules)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._process_message(message)
+        return messages
+
+    def _process_message(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        scan = self._rules.match(text)
+        intent = message.get(INTENT) or {}
+        ranking = list(message.get(INTENT_RANKING_KEY) or [])
+        kind = self._decide(scan, intent, ranking)
+        if kind is None and is_crisis_intent(intent.get("name")):
+            self._demote(message, ranking)
+        elif kind is not None:
+            self._force(message, kind, intent, ranking, scan)
+        message.set("crisis", kind, add_to_output=True)
+
+    def _decide(self, scan: CrisisScan, intent: dict, ranking: list[dict]) -> str | None:
+        """The crisis kind of the message, or None."""
+        if scan.kinds:
+            if "child" in scan.kinds:
+                return "child"  # its patterns need a child in the message: the most specific
+            top = str(intent.get("name") or "")[len(CRISIS_PREFIX):]
+            return top if top in scan.kinds else scan.kinds[0]
+        if scan.idiom:
+            return None
+        if is_crisis_intent(intent.get("name")):
+            return intent["name"][len(CRISIS_PREFIX):]
+        for item in ranking:
+            if is_crisis_intent(item["name"]) and item.get("confidence", 0.0) >= self._rescue:
+                return item["name"][len(CRISIS_PREFIX):]
+        return None
+
+    def _force(
+        self,
+        message: Message,
+        kind: str,
+        intent: dict,
+        ranking: list[dict],
+        scan: CrisisScan,
+    ) -> None:
+        name = f"{CRISIS_PREFIX}{kind}"
+        if intent.get("name") != name or intent.get("confidence", 0.0) < self._forced:
+            confidence = self._forced
+            message.set(INTENT, {"name": name, "confidence": confidence}, add_to_output=True)
+            rest = [r for r in ranking if r["name"] != name]
+            message.set(
+                INTENT_RANKING_KEY,
+                [{"name": name, "confidence": confidence}, *rest],
+                add_to_output=True,
+            )
+        match = next((m for m in scan.matches if m.kind == kind), None)
+        text = message.get(TEXT) or ""
+        start, end = (match.start, match.end) if match else (0, len(text))
+        entity = {
+            "entity": "crisis",
+            "value": kind,
+            "start": start,
+            "end": end,
+            "confidence_entity": 1.0 if match else float(intent.get("confidence") or 0.0),
+        }
+        entities = list(message.get(ENTITIES, []))
+        entities.extend(self.add_extractor_name([entity]))
+        message.set(ENTITIES, entities, add_to_output=True)
+
+    @staticmethod
+    def _demote(message: Message, ranking: list[dict]) -> None:
+        """An idiom, not a crisis: the classifier's best non-crisis intent takes the top."""
+        rest = [r for r in ranking if not is_crisis_intent(r["name"])]
+        if not rest:
+            return
+        top = rest[0]
+        message.set(
+            INTENT, {"name": top["name"], "confidence": top["confidence"]}, add_to_output=True
+        )
+        crisis = [r for r in ranking if is_crisis_intent(r["name"])]
+        message.set(INTENT_RANKING_KEY, [*rest, *crisis], add_to_output=True)

@@ -1,0 +1,256 @@
+"""`LanguageDetector`: which language a message is written in, and whether to switch.
+
+Relais speaks French and English; other languages (es, ar, ht, zh, vi, pt, fa, ru, it) get the
+"call 211 with an interpreter" message. Two sources are combined:
+
+- lingua (statistical, restricted to the languages above, built once per process) is reliable
+  on sentences but guesses on one or two words ("ok" → English, "Laval" → French);
+- a word lexicon (`language_lexicon.yml`) knows Québec French and English SMS slang ("chu pu
+  capable", "slt", "pls", "idk") and Haitian Creole, which lingua does not cover.
+
+Every message gets the property `language` (best guess, or None when there is nothing to go
+on). The entity `language` — what the `language` slot maps from — is emitted ONLY when the
+guess is confident, so "ok", "1", "Laval", "H2X 1Y4" or an emoji keep the conversation's
+language. A request to switch ("english please", "parlez-vous anglais?", "en français svp")
+gives the entity the TARGET language, whatever language the request is written in; the
+property `language_requested` then holds it too. Places and postal codes found by the place
+extractor (run before this component) are masked first: "Laval" says nothing about language.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.lexicons import load_lexicon, word_set
+from bot.nlu.normalize import normalize
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED: tuple[str, ...] = ("fr", "en", "es", "ar", "ht", "zh", "vi", "pt", "fa", "ru", "it")
+"""Languages the detector can answer; `fr` and `en` are the assistant's own."""
+
+LINGUA_NAMES: dict[str, str] = {
+    "fr": "FRENCH",
+    "en": "ENGLISH",
+    "es": "SPANISH",
+    "ar": "ARABIC",
+    "zh": "CHINESE",
+    "vi": "VIETNAMESE",
+    "pt": "PORTUGUESE",
+    "fa": "PERSIAN",
+    "ru": "RUSSIAN",
+    "it": "ITALIAN",
+}
+"""lingua's names for the languages it covers (it has no Haitian Creole: lexicon only)."""
+
+MASKED_ENTITIES = frozenset({"place", "postal_code"})
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    """The outcome of detection: `code` is a guess; act on it only when `confident`."""
+
+    code: str | None
+    confident: bool
+    requested: str | None = None
+    source: str = "none"
+
+    @property
+    def entity_value(self) -> str | None:
+        """What the `language` entity carries: the requested language, else a confident guess."""
+        if self.requested:
+            return self.requested
+        return self.code if self.confident else None
+
+
+@lru_cache(maxsize=1)
+def lingua_detector() -> Any:
+    """lingua's detector over the supported languages (≈1 s to build; shared by the process)."""
+    from lingua import Language, LanguageDetectorBuilder
+
+    languages = [getattr(Language, name) for name in LINGUA_NAMES.values()]
+    return LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    markers: dict[str, frozenset[str]]
+    neutral: frozenset[str]
+    names: dict[str, str]
+    request_words: frozenset[str]
+    not_a_request: frozenset[str]
+    negations: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    data = load_lexicon("language")
+    names = {
+        word: code for code, words in data["names"].items() for word in word_set(words)
+    }
+    return _Lexicon(
+        markers={code: word_set(words) for code, words in data["markers"].items()},
+        neutral=word_set(data["neutral"]),
+        names=names,
+        request_words=word_set(data["request_words"]),
+        not_a_request=word_set(data["not_a_request"]),
+        negations=word_set(data["negations"]),
+    )
+
+
+def _script_share(text: str) -> float:
+    """Share of letters outside the Latin script (Arabic, CJK, Cyrillic…)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    foreign = sum(1 for c in letters if not unicodedata.name(c, "").startswith("LATIN"))
+    return foreign / len(letters)
+
+
+def requested_language(tokens: list[str]) -> str | None:
+    """The language a message asks to switch to, if it asks ("can we speak french")."""
+    lexicon = _lexicon()
+    positions = [(i, lexicon.names[tok]) for i, tok in enumerate(tokens) if tok in lexicon.names]
+    if not positions or any(tok in lexicon.not_a_request for tok in tokens):
+        return None
+    index, code = positions[-1]
+    if tokens[index] == "fr" and len(tokens) > 2:
+        return None  # "fr" alone is a request; inside a sentence it is usually something else
+    window = tokens[max(0, index - 4) : index]
+    negated = any(tok in lexicon.negations for tok in window)
+    if negated and code in ("fr", "en"):
+        return "en" if code == "fr" else "fr"
+    if negated:
+        return None
+    near_request = any(tok in lexicon.request_words for tok in tokens[max(0, index - 5) : index + 3])
+    if near_request or len(tokens) <= 3:
+        return code
+    return None
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        for i in range(max(0, start), min(len(chars), end)):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def detect(text: str, masked_spans: list[tuple[int, int]] | None = None) -> LanguageGuess:
+    """Guess the language `text` is written in, and any language it asks for.
+
+    `masked_spans` (places, postal codes) are ignored. `code` is the written language even for
+    a request ("parlez-vous anglais?" is written in French and requests English).
+    """
+    masked = _mask(text or "", masked_spans or [])
+    tokens = normalize(masked).split()
+    requested = requested_language(tokens)
+    lexicon = _lexicon()
+    content = [
+        tok for tok in tokens if tok not in lexicon.neutral and not any(c.isdigit() for c in tok)
+    ]
+    if not content:
+        return LanguageGuess(None, bool(requested), requested, "request" if requested else "none")
+    code, confident, source = _written_language(masked, content, lexicon)
+    if requested:
+        return LanguageGuess(code, True, requested, "request")
+    return LanguageGuess(code, confident, None, source)
+
+
+def _written_language(
+    masked: str, content: list[str], lexicon: _Lexicon
+) -> tuple[str | None, bool, str]:
+    lingua = _lingua_scores(masked)
+    if _script_share(masked) > 0.5:
+        best = max(lingua, key=lingua.get) if lingua else None
+        return best, bool(best) and lingua[best] >= 0.5, "script"
+
+    hits = {code: sum(tok in words for tok in content) for code, words in lexicon.markers.items()}
+    lead = max(hits, key=hits.get)
+    unique_lead = hits[lead] > 0 and all(
+        hits[lead] > count for code, count in hits.items() if code != lead
+    )
+    if unique_lead and hits[lead] >= 2 and hits[lead] / len(content) >= 0.3:
+        # Several words only one language uses outweigh lingua (SMS French, Creole…).
+        return lead, True, "lexicon"
+    share = {code: count / len(content) for code, count in hits.items()}
+    scores = {code: lingua.get(code, 0.0) + 0.6 * share.get(code, 0.0) for code in SUPPORTED}
+    ranked = sorted(scores, key=scores.get, reverse=True)
+    best, second = ranked[0], ranked[1]
+    if len(content) <= 2:
+        return best, unique_lead and lead == best, "lexicon"
+    margin = scores[best] - scores[second]
+    confident = (unique_lead and lead == best) or margin >= 0.3 or lingua.get(best, 0.0) >= 0.75
+    return best, confident, "lingua+lexicon"
+
+
+def _lingua_scores(text: str) -> dict[str, float]:
+    if not any(c.isalpha() for c in text):
+        return {}
+    values = lingua_detector().compute_language_confidence_values(text)
+    return {v.language.iso_code_639_1.name.lower(): v.value for v in values}
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
+)
+class LanguageDetector(GraphComponent, EntityExtractorMixin):
+    """Sets the `language` property on every message and a `language` entity when sure."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"masked_entities": sorted(MASKED_ENTITIES)}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._masked = frozenset(config.get("masked_entities") or ())
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LanguageDetector:
+        lingua_detector()  # build (≈1 s) when the model loads, not on the first message
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._process_message(message)
+        return messages
+
+    def _process_message(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        entities = list(message.get(ENTITIES, []))
+        spans = [
+            (e["start"], e["end"])
+            for e in entities
+            if e.get("entity") in self._masked and "start" in e and "end" in e
+        ]
+        guess = detect(text, spans)
+        message.set("language", guess.code, add_to_output=True)
+        message.set("language_requested", guess.requested, add_to_output=True)
+        value = guess.entity_value
+        if value:
+            entity = {
+                "entity": "language",
+                "value": value,
+                "start": 0,
+                "end": len(text),
+                "confidence_entity": 1.0 if guess.requested else 0.9,
+            }
+            entities.extend(self.add_extractor_name([entity]))
+            message.set(ENTITIES, entities, add_to_output=True)

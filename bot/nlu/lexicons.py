@@ -1,0 +1,32 @@
+"""Loading the NLU's word lists (`bot/nlu/*_lexicon.yml`), once per process.
+
+The lists are data, not code, so a counsellor can add "dépanneur alimentaire" to the food need
+without touching Python; this module only reads them and splits space-separated word lists.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LEXICON_DIR = Path(__file__).resolve().parent
+
+
+@cache
+def load_lexicon(name: str) -> dict[str, Any]:
+    """The parsed `bot/nlu/<name>_lexicon.yml` (cached; treat it as read-only)."""
+    path = LEXICON_DIR / f"{name}_lexicon.yml"
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def word_set(value: str | list[str] | None) -> frozenset[str]:
+    """A space-separated word list (or a YAML list of words) as a set."""
+    if not value:
+        return frozenset()
+    if isinstance(value, str):
+        return frozenset(value.split())
+    return frozenset(word for item in value for word in str(item).split())

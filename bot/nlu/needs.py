@@ -1,0 +1,159 @@
+"""`NeedsExtractor`: every need of a message, the main one first.
+
+People often state two needs at once ("j'ai perdu ma job pis chu pu capable de payer mon
+loyer"). DIET picks one intent; this component keeps the others, from two sources:
+
+- the intent ranking: a `need_<id>` intent other than the top one counts when its confidence
+  is at least `min_confidence` AND `relative_confidence` × the top intent's confidence;
+- the bilingual keyword lexicon (`needs_lexicon.yml`), in order of appearance — it also finds
+  a need stated inside another intent ("allo, je cherche une banque alimentaire" → greet).
+
+The main need is the top intent's need when the top intent is `need_<id>`, else the first one
+found by the lexicon. What the dialogue reads (see docs/architecture.md, assistant contract):
+
+- entity `need`: exactly one, the main need (a text slot `need` maps from it — a text slot
+  takes the LAST value of an entity, so only one `need` entity is ever emitted);
+- entity `needs`: one per need, main first (a list slot `needs` maps from it);
+- message property `needs`: the same list, for actions reading `tracker.latest_message`.
+
+Run it after `CrisisGuard` and before `FallbackClassifier`, so the ranking is the classifier's.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.lexicons import load_lexicon
+from bot.nlu.normalize import normalize_with_offsets, span
+
+NEED_PREFIX = "need_"
+NOT_A_NEED = frozenset({"need_unspecified"})
+
+
+def need_of_intent(name: str | None) -> str | None:
+    """`need_food` → `food`; any other intent → None."""
+    if not name or not name.startswith(NEED_PREFIX) or name in NOT_A_NEED:
+        return None
+    return name[len(NEED_PREFIX):]
+
+
+class NeedLexicon:
+    """The compiled need keywords: `find(text)` → [(need, start, end)] in text order."""
+
+    def __init__(self, entries: dict[str, list[str]]) -> None:
+        self.patterns = {
+            need: re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in phrases) + r")\b")
+            for need, phrases in entries.items()
+            if phrases
+        }
+
+    def find(self, text: str) -> list[tuple[str, int, int]]:
+        normalized, offsets = normalize_with_offsets(text)
+        found = []
+        for need, pattern in self.patterns.items():
+            match = pattern.search(normalized)
+            if match:
+                found.append((need, *span(offsets, text, *match.span())))
+        return sorted(found, key=lambda item: item[1])
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> NeedLexicon:
+    """The project's need lexicon, compiled once per process."""
+    return NeedLexicon(load_lexicon("needs"))
+
+
+def rank_needs(
+    text: str,
+    intent: dict | None,
+    ranking: list[dict],
+    lexicon: NeedLexicon,
+    min_confidence: float = 0.2,
+    relative_confidence: float = 0.35,
+) -> list[tuple[str, int, int]]:
+    """The needs of a message, main first, each with the span that names it (or the text)."""
+    whole = (0, len(text))
+    found: dict[str, tuple[int, int]] = {}
+    lexical = lexicon.find(text)
+    spans = {need: (start, end) for need, start, end in lexical}
+    main = need_of_intent((intent or {}).get("name"))
+    if main:
+        found[main] = spans.get(main, whole)
+    top = float((intent or {}).get("confidence") or 0.0)
+    for item in ranking:
+        need = need_of_intent(item.get("name"))
+        confidence = float(item.get("confidence") or 0.0)
+        if (
+            need
+            and need not in found
+            and main is not None
+            and confidence >= min_confidence
+            and confidence >= relative_confidence * top
+        ):
+            found[need] = spans.get(need, whole)
+    for need, start, end in lexical:
+        found.setdefault(need, (start, end))
+    return [(need, start, end) for need, (start, end) in found.items()]
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
+)
+class NeedsExtractor(GraphComponent, EntityExtractorMixin):
+    """Emits entities `need` (main) and `needs` (all, main first) and the property `needs`."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"min_confidence": 0.2, "relative_confidence": 0.35}
+
+    def __init__(self, config: dict[str, Any], lexicon: NeedLexicon) -> None:
+        self._min = float(config["min_confidence"])
+        self._relative = float(config["relative_confidence"])
+        self._lexicon = lexicon
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> NeedsExtractor:
+        return cls({**cls.get_default_config(), **config}, default_lexicon())
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._process_message(message)
+        return messages
+
+    def _process_message(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        needs = rank_needs(
+            text,
+            message.get(INTENT),
+            list(message.get(INTENT_RANKING_KEY) or []),
+            self._lexicon,
+            self._min,
+            self._relative,
+        )
+        message.set("needs", [need for need, _, _ in needs], add_to_output=True)
+        if not needs:
+            return
+        new = []
+        main, start, end = needs[0]
+        new.append({"entity": "need", "value": main, "start": start, "end": end})
+        for need, start, end in needs:
+            new.append({"entity": "needs", "value": need, "start": start, "end": end})
+        entities = list(message.get(ENTITIES, []))
+        entities.extend(self.add_extractor_name(new))
+        message.set(ENTITIES, entities, add_to_output=True)

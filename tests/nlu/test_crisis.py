@@ -1,0 +1,114 @@
+import pytest
+
+from bot.nlu.crisis import CrisisGuard, CrisisRules, default_rules
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("je veux mourir", "suicide"),
+        ("j'veux pu vivre", "suicide"),
+        ("jvais me tuer ce soir", "suicide"),
+        ("i wanna kms", "suicide"),
+        ("I want to end it all", "suicide"),
+        ("j'ai des pilules et je veux toutes les prendre", "suicide"),
+        ("mon chum me frappe", "violence"),
+        ("he's hitting me", "violence"),
+        ("il va me tuer", "violence"),
+        ("mon chum va me tuer si je le quitte", "violence"),
+        ("mon ami a fait une overdose", "medical"),
+        ("il respire plus", "medical"),
+        ("pas de pouls", "medical"),
+        ("mon voisin bat son enfant", "child"),
+        ("a kid is alone in the car", "child"),
+        ("un enfant seul dans l'auto", "child"),
+    ],
+)
+def test_crisis_patterns(text, kind):
+    assert kind in default_rules().match(text).kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je meurs de faim",
+        "this rent is killing me",
+        "mort de rire",
+        "killing time at the library",
+        "I'm dying to find a job",
+        "ça me tue ces dettes-là",
+        "je suis mort de fatigue",
+        "mon proprio va me tuer si je paye pas",
+        "my boss is gonna kill me if I'm late again",
+    ],
+)
+def test_idioms_are_not_crises(text):
+    scan = default_rules().match(text)
+    assert scan.kinds == [] and scan.idiom
+
+
+def test_an_idiom_does_not_hide_a_real_crisis():
+    assert default_rules().match("je meurs de faim et je veux mourir").kinds == ["suicide"]
+
+
+def test_guard_forces_a_missed_crisis(make_component, message, entity_values):
+    guard = make_component(CrisisGuard)
+    msg = message("jveux pu vivre", "need_mental_health", 0.8,
+                  [("need_mental_health", 0.8), ("crisis_suicide", 0.1)])
+    guard.process([msg])
+    assert msg.get("intent")["name"] == "crisis_suicide"
+    assert msg.get("intent")["confidence"] >= 0.99
+    assert msg.get("intent_ranking")[0]["name"] == "crisis_suicide"
+    assert msg.get("crisis") == "suicide"
+    assert entity_values(msg, "crisis") == ["suicide"]
+
+
+def test_guard_vetoes_a_crisis_prediction_on_an_idiom(make_component, message, entity_values):
+    guard = make_component(CrisisGuard)
+    msg = message("je meurs de faim", "crisis_suicide", 0.6,
+                  [("crisis_suicide", 0.6), ("need_food", 0.3)])
+    guard.process([msg])
+    assert msg.get("intent")["name"] == "need_food"
+    assert msg.get("crisis") is None
+    assert entity_values(msg, "crisis") == []
+
+
+def test_guard_keeps_the_model_crisis_without_pattern(make_component, message):
+    guard = make_component(CrisisGuard)
+    msg = message("tout est noir, j'en peux plus de cette vie", "crisis_suicide", 0.7)
+    guard.process([msg])
+    assert msg.get("crisis") == "suicide"
+
+
+def test_guard_rescues_a_crisis_ranked_second(make_component, message):
+    guard = make_component(CrisisGuard, rescue_confidence=0.3)
+    msg = message("some vague text", "need_violence", 0.5,
+                  [("need_violence", 0.5), ("crisis_violence", 0.35)])
+    guard.process([msg])
+    assert msg.get("intent")["name"] == "crisis_violence"
+
+
+def test_guard_leaves_ordinary_messages_alone(make_component, message):
+    guard = make_component(CrisisGuard)
+    msg = message("je cherche une banque alimentaire", "need_food", 0.9,
+                  [("need_food", 0.9), ("crisis_medical", 0.05)])
+    guard.process([msg])
+    assert msg.get("intent")["name"] == "need_food"
+    assert msg.get("crisis") is None
+
+
+def test_priority_follows_the_classifier_when_several_kinds_match():
+    rules = CrisisRules({"suicide": [r"\bmourir\b"], "violence": [r"\bfrappe\b"]}, [])
+    assert rules.match("il me frappe je veux mourir").kinds == ["suicide", "violence"]
+
+
+def test_a_child_in_danger_wins_over_violence(make_component, message):
+    guard = make_component(CrisisGuard)
+    msg = message("my stepdad hits me and i'm 12", "crisis_violence", 0.8)
+    guard.process([msg])
+    assert msg.get("crisis") == "child"
+
+
+def test_unknown_kind_is_rejected():
+    with pytest.raises(ValueError):
+        CrisisRules({"weather": ["storm"]}, [])

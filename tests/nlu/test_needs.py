@@ -1,0 +1,38 @@
+from bot.nlu.needs import NeedsExtractor, default_lexicon, need_of_intent, rank_needs
+
+
+def test_need_of_intent():
+    assert need_of_intent("need_food") == "food"
+    assert need_of_intent("need_unspecified") is None
+    assert need_of_intent("greet") is None
+
+
+def test_main_need_first_then_lexicon_needs():
+    text = "j'ai perdu ma job pis chu pu capable de payer mon loyer"
+    needs = rank_needs(text, {"name": "need_housing", "confidence": 0.7},
+                       [{"name": "need_housing", "confidence": 0.7}], default_lexicon())
+    assert [n for n, _, _ in needs] == ["housing", "employment"]
+
+
+def test_second_need_from_the_ranking():
+    ranking = [{"name": "need_food", "confidence": 0.55}, {"name": "need_income", "confidence": 0.3},
+               {"name": "need_legal", "confidence": 0.05}]
+    needs = rank_needs("texte sans mot clé", ranking[0], ranking, default_lexicon())
+    assert [n for n, _, _ in needs] == ["food", "income"]
+
+
+def test_component_entities_and_property(make_component, message, entity_values):
+    extractor = make_component(NeedsExtractor)
+    msg = message("bonjour, je cherche une banque alimentaire et un avocat", "greet", 0.6)
+    extractor.process([msg])
+    assert msg.get("needs") == ["food", "legal"]
+    assert entity_values(msg, "need") == ["food"]
+    assert entity_values(msg, "needs") == ["food", "legal"]
+
+
+def test_no_need_no_entity(make_component, message, entity_values):
+    extractor = make_component(NeedsExtractor)
+    msg = message("ok merci", "thanks", 0.9)
+    extractor.process([msg])
+    assert msg.get("needs") == []
+    assert entity_values(msg, "need") == []
