@@ -1,0 +1,332 @@
+"""The SMS conversation loop, independent of Sanic: what happens to one inbound SMS.
+
+    webhook ─▶ accept() ─▶ per-phone queue ─▶ handle():
+        duplicate MessageSid? ─▶ drop
+        opted out? ─▶ only START is heard
+        keyword (STOP, AIDE, PLUS…)? ─▶ answered here, or turned into a Rasa payload
+        "2" / the option's words ─▶ the payload of the LAST options sent to that phone
+        ─▶ Rasa (the `TurnRunner`) ─▶ render_turn ─▶ pages ─▶ provider API
+
+The webhook returns as soon as the message is queued; each phone has its own queue worked
+in arrival order, so a burst of messages gets answers in the order it was written, while
+other phones are served concurrently. Only the hashed `sender_id` is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.settings import Settings
+from bot.texts import normalize_language, t
+
+from .sms_config import SmsConfig
+from .sms_keywords import Command, Keyword, change_language_payload, parse_keyword
+from .sms_privacy import (
+    NumberCipher,
+    install_redaction,
+    is_sender_id,
+    normalize_number,
+    sender_id_for,
+)
+from .sms_render import render_turn, resolve_choice
+from .sms_segments import paginate
+from .sms_sender import RecipientOptedOut, SendError, TwilioSender
+from .sms_store import Option, SmsStore
+
+log = logging.getLogger(__name__)
+
+RESTART_PAYLOAD = "/restart"
+
+TurnRunner = Callable[[str, str, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
+"""(text, sender_id, metadata) → the bot messages Rasa produced for that user message."""
+
+
+@dataclass(frozen=True)
+class ConversationInfo:
+    language: str = "fr"
+    paused: bool = False
+
+
+class ConversationReader(Protocol):
+    async def __call__(self, sender_id: str) -> ConversationInfo: ...
+
+
+async def unknown_conversation(sender_id: str) -> ConversationInfo:
+    """For processes without Rasa (the handoff module sending a counsellor's message)."""
+    return ConversationInfo()
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One webhook, already verified; `number` is E.164 and never logged."""
+
+    message_sid: str
+    sender_id: str
+    number: str
+    body: str
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+class SmsGateway:
+    """Per-phone ordered processing, keywords, rendering and sending."""
+
+    def __init__(
+        self,
+        config: SmsConfig,
+        store: SmsStore,
+        sender: TwilioSender,
+        *,
+        runner: TurnRunner | None = None,
+        conversation: ConversationReader = unknown_conversation,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.sender = sender
+        self.runner = runner
+        self.conversation = conversation
+        self._queues: dict[str, deque[Inbound]] = {}
+        self._workers: dict[str, asyncio.Task[None]] = {}
+
+    @classmethod
+    async def open(cls, config: SmsConfig, **kwargs: Any) -> SmsGateway:
+        """A gateway on `config.database_url` (tables created if missing)."""
+        from bot.directory.store import create_async_engine_from_url
+
+        install_redaction()
+        store = SmsStore(
+            create_async_engine_from_url(config.database_url), NumberCipher(config.secret_key)
+        )
+        await store.init()
+        return cls(config, store, TwilioSender(config), **kwargs)
+
+    async def close(self) -> None:
+        await self.drain()
+        await self.sender.close()
+        await self.store.close()
+
+    # --- inbound --------------------------------------------------------------------------
+
+    def inbound(self, params: Mapping[str, str]) -> Inbound:
+        """A verified webhook's form as an `Inbound` (raises ValueError when malformed)."""
+        sid = params.get("MessageSid") or params.get("SmsSid") or ""
+        if not sid:
+            raise ValueError("no MessageSid")
+        number = normalize_number(params.get("From") or "")
+        return Inbound(
+            message_sid=sid,
+            sender_id=sender_id_for(number, self.config.secret_key),
+            number=number,
+            body=(params.get("Body") or "").strip(),
+        )
+
+    def accept(self, item: Inbound) -> None:
+        """Queue a message behind the same phone's earlier ones; returns at once."""
+        queue = self._queues.get(item.sender_id)
+        if queue is None:
+            queue = self._queues[item.sender_id] = deque()
+            self._workers[item.sender_id] = asyncio.create_task(self._work(item.sender_id, queue))
+        queue.append(item)
+
+    async def _work(self, sender_id: str, queue: deque[Inbound]) -> None:
+        try:
+            while queue:
+                item = queue.popleft()
+                try:
+                    await self.handle(item)
+                except Exception:
+                    log.exception("SMS from %s failed", sender_id)
+                    await self._apologize(sender_id)
+        finally:
+            # no await between the empty check and here: nothing can be queued in between
+            self._queues.pop(sender_id, None)
+            self._workers.pop(sender_id, None)
+
+    async def _apologize(self, sender_id: str) -> None:
+        """Best effort after an unexpected failure (database down…): silence is worse."""
+        try:
+            await self.deliver(sender_id, t("sms.error", "fr"), "fr")
+        except Exception:
+            log.exception("Could not tell %s about the failure", sender_id)
+
+    async def drain(self) -> None:
+        """Wait until every queued message is handled (tests, shutdown)."""
+        while self._workers:
+            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+
+    async def handle(self, item: Inbound) -> None:
+        """Everything one inbound SMS causes (see the module docstring)."""
+        sender_id = item.sender_id
+        if not await self.store.claim_message(item.message_sid, sender_id):
+            log.info("SMS %s from %s is a redelivery: ignored", item.message_sid, sender_id)
+            return
+        await self.store.remember(sender_id, item.number)
+        if not item.body:  # a picture alone (MMS): nothing to understand
+            log.info("SMS %s from %s has no text: ignored", item.message_sid, sender_id)
+            return
+        keyword = parse_keyword(item.body)
+        if await self.store.is_opted_out(sender_id):
+            if keyword and keyword.command is Command.START:
+                await self._start(sender_id, keyword.language)
+            else:
+                log.info("SMS from %s ignored: opted out (STOP)", sender_id)
+            return
+        text = item.body
+        if keyword is not None:
+            handled, text = await self._keyword(sender_id, keyword, item.body)
+            if handled:
+                return
+        elif not (await self.conversation(sender_id)).paused:
+            contact = await self.store.contact(sender_id)
+            choice = resolve_choice(item.body, contact.options if contact else [])
+            text = choice or item.body
+        await self._converse(sender_id, text, {"channel": "sms", "message_sid": item.message_sid})
+
+    async def _keyword(self, sender_id: str, keyword: Keyword, body: str) -> tuple[bool, str]:
+        """(handled here, text for Rasa otherwise). The conversation (language, pause) is
+        read from Rasa only when the keyword does not settle it."""
+        if keyword.command is Command.MORE:
+            page = await self.store.pop_pending(sender_id)
+            if page is not None:
+                await self._send(sender_id, page)
+                return True, body
+            return False, body  # nothing waits: "plus" is the person's words
+        if keyword.command is Command.START:
+            await self._start(sender_id, keyword.language)
+            return True, body
+        language = keyword.language
+        if language is None or keyword.command in (Command.RESTART, Command.LANGUAGE):
+            info = await self.conversation(sender_id)
+            language = language or info.language
+            if info.paused and keyword.command in (Command.RESTART, Command.LANGUAGE):
+                return False, body  # a counsellor is in the conversation: words go to the console
+        if keyword.command is Command.STOP:
+            await self.store.set_opted_out(sender_id, True)
+            await self.deliver(sender_id, t("sms.stop.confirm", language), language, force=True)
+            log.info("SMS %s opted out", sender_id)
+            return True, body
+        if keyword.command is Command.HELP:
+            await self.deliver(sender_id, t("sms.help", language), language, keep_options=True)
+            return True, body
+        if keyword.command is Command.RESTART:
+            return False, RESTART_PAYLOAD
+        return False, change_language_payload(keyword.language or "fr")  # LANGUAGE
+
+    async def _start(self, sender_id: str, language: str | None) -> None:
+        language = language or (await self.conversation(sender_id)).language
+        await self.store.set_opted_out(sender_id, False)
+        await self.deliver(sender_id, t("sms.start.confirm", language), language)
+        log.info("SMS %s opted back in", sender_id)
+
+    async def _converse(self, sender_id: str, text: str, metadata: dict[str, Any]) -> None:
+        if self.runner is None:
+            raise RuntimeError("the gateway has no Rasa runner (outbound-only gateway)")
+        try:
+            messages = await self.runner(text, sender_id, metadata)
+        except Exception:
+            log.exception("Rasa failed on an SMS from %s", sender_id)
+            language = (await self.conversation(sender_id)).language
+            await self.deliver(sender_id, t("sms.error", language), language)
+            return
+        await self.deliver_messages(sender_id, messages)
+
+    # --- outbound -------------------------------------------------------------------------
+
+    async def deliver_messages(self, sender_id: str, messages: Iterable[Mapping[str, Any]]) -> int:
+        """Bot messages (Rasa's dicts) rendered for SMS and sent; returns pages sent."""
+        messages = list(messages)
+        if not messages:
+            return 0
+        language = normalize_language((await self.conversation(sender_id)).language)
+        turn = render_turn(messages, language)
+        return await self.deliver(sender_id, turn.text, language, options=turn.options)
+
+    async def deliver(
+        self,
+        sender_id: str,
+        text: str,
+        language: str,
+        *,
+        options: Iterable[Option] = (),
+        keep_options: bool = False,
+        force: bool = False,
+    ) -> int:
+        """Send `text` (first page now, the rest kept for "more"); returns pages sent (0/1).
+
+        `force` sends even to an opted-out phone: only for the STOP confirmation.
+        """
+        if not text.strip():
+            return 0
+        if not force and await self.store.is_opted_out(sender_id):
+            log.info("Not sending to %s: opted out", sender_id)
+            return 0
+        hint = t("sms.more.hint", language)
+        pages = [
+            page.text
+            for page in paginate(text, more_hint=hint, max_segments=self.config.max_segments)
+        ]
+        await self.store.save_reply(
+            sender_id, pending=pages[1:], options=None if keep_options else list(options)
+        )
+        return 1 if await self._send(sender_id, pages[0]) else 0
+
+    async def _send(self, sender_id: str, body: str) -> bool:
+        contact = await self.store.contact(sender_id)
+        if contact is None:
+            log.warning("No number known for %s: message not sent", sender_id)
+            return False
+        try:
+            sid = await self.sender.send(contact.number, body)
+        except RecipientOptedOut:
+            log.info("Provider says %s opted out; recorded", sender_id)
+            await self.store.set_opted_out(sender_id, True)
+            return False
+        except SendError as exc:
+            log.error("SMS to %s not sent: %s", sender_id, exc)
+            return False
+        log.info("SMS %s sent to %s", sid, sender_id)
+        return True
+
+    async def send_text(self, target: str, text: str, language: str | None = None) -> bool:
+        """A message not caused by an SMS (a counsellor's reply): `target` is the
+        conversation's `sender_id` or a phone number. Honors STOP; clears numbered options
+        so the person's next "1" reaches the counsellor as typed."""
+        if is_sender_id(target):
+            sender_id = target
+        else:
+            number = normalize_number(target)
+            sender_id = sender_id_for(number, self.config.secret_key)
+            await self.store.remember(sender_id, number)
+        language = normalize_language(language or (await self.conversation(sender_id)).language)
+        return await self.deliver(sender_id, text, language) > 0
+
+
+async def send_sms(
+    settings: Settings | SmsConfig,
+    sender_id_or_number: str,
+    text: str,
+    *,
+    language: str | None = None,
+) -> bool:
+    """Send `text` by SMS outside a Rasa turn: the seam for the handoff area (issue #6).
+
+    `sender_id_or_number` is the conversation's `sender_id` (`sms-…`, as the console knows
+    it) or a phone number. Long texts are paged like the bot's ("more"); an opted-out phone
+    gets nothing (returns False). Provider credentials come from `RELAIS_SMS_*`.
+    """
+    config = (
+        settings
+        if isinstance(settings, SmsConfig)
+        else SmsConfig.from_credentials(settings=settings)
+    )
+    if not config.configured:
+        raise RuntimeError("SMS channel not configured: missing " + ", ".join(config.missing()))
+    gateway = await SmsGateway.open(config)
+    try:
+        return await gateway.send_text(sender_id_or_number, text, language)
+    finally:
+        await gateway.close()
