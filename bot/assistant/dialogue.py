@@ -52,6 +52,10 @@ def _place_label(place: Any) -> str:
 
 
 def _from_place(place: Any, lat: float | None = None, lon: float | None = None) -> Located:
+    """Keep the most precise point known: shared coordinates, else the place's own point
+    (a borough, a postal code or a neighbourhood is closer to the person than the town centre)."""
+    if lat is None or lon is None:
+        lat, lon = getattr(place, "lat", None), getattr(place, "lon", None)
     return Located(
         municipality=place.code_geo,
         borough=getattr(place, "borough", None),

@@ -13,6 +13,7 @@ semantic similarity of those words to the service's texts.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -62,6 +63,10 @@ W_NEED, W_RELATED, W_DISTANCE, W_OPEN, W_TEXT = 1.0, 0.35, 0.6, 0.4, 0.6
 DISTANCE_SCALE_KM = 3.0
 """Closeness = 1 / (1 + d / scale): 1 at the door, 0.5 at 3 km, 0.07 at 40 km."""
 TEXT_REASON_MIN = 0.45
+
+
+MAMH_CODE = re.compile(r"\d{5}")
+"""A municipality's MAMH code (the assistant's `municipality` slot) is accepted as a place."""
 
 
 class PlaceNotFound(ValueError):
@@ -204,7 +209,12 @@ def _where(place: Any, lat: float | None, lon: float | None) -> _Where:
     from bot.places.territory import is_served
 
     resolved = place
-    if isinstance(place, str):
+    if isinstance(place, str) and MAMH_CODE.fullmatch(place.strip()):
+        code = place.strip()
+        if code not in municipalities():
+            raise PlaceNotFound(place)
+        resolved = get_gazetteer().place(code, matched=code, confidence=1.0, kind="municipality")
+    elif isinstance(place, str):
         resolved = get_gazetteer().resolve(place)
         if resolved is None:
             raise PlaceNotFound(place)
