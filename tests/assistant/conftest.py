@@ -139,3 +139,6 @@ def fake_search(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
     monkeypatch.setattr(bot.search, "search", search, raising=False)
     return calls
+
+
+from assistant_stack import stack  # noqa: E402,F401  (the real stack fixture)

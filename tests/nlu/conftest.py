@@ -64,8 +64,9 @@ def entity_values() -> Callable[[Message, str], list[Any]]:
 
 @pytest.fixture(scope="session")
 def trained_agent() -> Any:
-    """The NLU model of the current config and data (trained once, cached under models/)."""
+    """The assistant's model of the current config and data (trained once, cached under models/,
+    and shared with the end-to-end tests: its NLU is the very pipeline the bot uses)."""
     from bot.assistant.training import ensure_model
     from bot.assistant.understand import load_agent
 
-    return load_agent(ensure_model(nlu_only=True))
+    return load_agent(ensure_model())
