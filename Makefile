@@ -17,7 +17,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml uv.lock
 	$(BIN)/uv sync --frozen
 	touch $@
 
-install: $(VENV)/.installed
+widget/node_modules/.package-lock.json: widget/package-lock.json
+	cd widget && npm ci --no-audit --no-fund --loglevel=error
+
+install: $(VENV)/.installed widget/node_modules/.package-lock.json
 	@bash scripts/ensure-system-deps.sh
 
 # The search encoder (bot/search/training/build.py): built once, a few minutes on CPU.

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 AREAS: tuple[str, ...] = (
     "bot.web.api_directory",
     "bot.web.api_search",
+    "bot.web.widget",
+    "bot.web.console",
 )
 """Modules with a `setup_routes(app)`; later areas (console, widget) add themselves here."""
 

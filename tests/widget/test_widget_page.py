@@ -1,0 +1,373 @@
+"""The widget in Chromium on the real web app, with Rasa unreachable (no model needed).
+
+socket.io cannot connect, so the widget talks over the REST channel; here that channel is
+answered by `RestScript`, a scripted stand-in at Rasa's address (Playwright routing) whose
+service cards come from the dialogue area's own `service_card()`. What is tested is the
+widget: rendering, keyboard, screen-reader semantics, XSS, storage, exit, geolocation.
+The real conversation with Rasa is in test_widget_stack.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect
+from widget_browser import NEUTRAL_SITE, axe_serious, screenshot
+
+from bot.assistant.dialogue import service_card
+from bot.texts import t
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+XSS = '<img src=x onerror="window.__xss=1">'
+W = "#relais211-widget"
+
+
+@dataclass
+class Hit:
+    service_id: str
+    name: str
+    organization: str
+    distance_km: float | None
+    open_now: bool
+    phone: str | None
+    address: str | None
+    url: str | None = None
+    fictional: bool = True
+    next_opening: datetime | None = None
+
+
+def cards_payload(language: str) -> dict[str, Any]:
+    now = datetime.now(ZoneInfo("America/Montreal"))
+    hits = [
+        Hit("s1", "Banque alimentaire Entraide Laval", "Entraide Laval", 1.24, True,
+            "450-555-0101", "1200 boulevard Chomedey, Laval, QC H7V 2X5", "https://example.org"),
+        Hit("s2", f"Cuisine {XSS}", "Org <b>bold</b>", 3.5, False, "514 555-0199",
+            "99 rue Ontario Est, Montréal", "javascript:window.__xss=2"),
+    ]  # fmt: skip
+    cards = [service_card(hit, i, language, now) for i, hit in enumerate(hits, start=1)]
+    return {
+        "type": "service_cards",
+        "language": language,
+        "need": "food",
+        "cards": [{k: v for k, v in card.items() if k != "text_vars"} for card in cards],
+    }
+
+
+@dataclass
+class RestScript:
+    """Answers the REST channel like Rasa would, and records what the widget sent."""
+
+    received: list[dict[str, Any]] = field(default_factory=list)
+    hold: bool = False
+    held: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
+
+    def answer(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        message, sender = body["message"], body["sender"]
+        language = body.get("metadata", {}).get("language", "fr")
+        if message.startswith("/greet"):
+            return [
+                {
+                    "recipient_id": sender,
+                    "text": t("widget.ui.subtitle", language),
+                    "buttons": [{"title": "Alimentation", "payload": "/need_food"}],
+                }
+            ]
+        if message == "/need_food" or message.startswith("/provide_place"):
+            return [
+                {"recipient_id": sender, "text": "Voici des ressources :"},
+                {"recipient_id": sender, "custom": cards_payload(language)},
+                {"recipient_id": sender, "text": "1. Banque alimentaire Entraide Laval · 1,2 km"},
+            ]
+        if message == "/ask_human":
+            return [
+                {"recipient_id": sender, "text": f"Julie <script>{XSS}</script> ici"},
+                {"recipient_id": sender, "custom": {"type": "counsellor_message", "name": "Julie"}},
+            ]
+        if message.startswith("/"):
+            return []
+        return [{"recipient_id": sender, "text": f"Écho : {message}"}]
+
+    def install(self, context: Any, rasa_url: str) -> None:
+        def handle(route: Any) -> None:
+            body = json.loads(route.request.post_data or "{}")
+            self.received.append(body)
+            if self.hold:
+                self.held.append((route, body))
+            else:
+                self.fulfill(route, body)
+
+        context.route(f"{rasa_url}/webhooks/rest/webhook", handle)
+
+    def fulfill(self, route: Any, body: dict[str, Any]) -> None:
+        route.fulfill(
+            status=200,
+            content_type="application/json",
+            headers={"Access-Control-Allow-Origin": "*"},
+            body=json.dumps(self.answer(body)),
+        )
+
+    def release(self) -> None:
+        """Answer the requests held so far (and the next ones at once)."""
+        self.hold = False
+        while self.held:
+            self.fulfill(*self.held.pop(0))
+
+    def messages(self) -> list[str]:
+        return [b["message"] for b in self.received]
+
+
+def open_page(context: Any, url: str) -> Any:
+    page = context.new_page()
+    errors: list[str] = []
+    page.on(
+        "console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else 0
+    )
+    page.csp_errors = errors
+    page.goto(url)
+    page.locator(f"{W} .r211-launcher").wait_for()
+    return page
+
+
+def open_widget(page: Any) -> None:
+    page.locator(f"{W} .r211-launcher").click()
+    page.locator(f"{W} .r211-input").wait_for()
+
+
+def send(page: Any, text: str) -> None:
+    page.locator(f"{W} .r211-input").fill(text)
+    page.keyboard.press("Enter")
+
+
+def bubbles(page: Any, kind: str) -> list[str]:
+    return page.locator(f"{W} .r211-from-{kind} .r211-text").all_inner_texts()
+
+
+@pytest.fixture
+def script(web_alone: Any) -> RestScript:
+    return RestScript()
+
+
+@pytest.fixture
+def page(context_factory: Any, web_alone: Any, script: RestScript) -> Any:
+    context = context_factory(viewport={"width": 1280, "height": 800})
+    script.install(context, web_alone.rasa_url)
+    return open_page(context, web_alone.url + "/")
+
+
+def test_demo_page_has_csp_and_the_widget_in_french(page: Any, web_alone: Any) -> None:
+    response = page.request.get(web_alone.url + "/")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    assert page.locator(f"{W} .r211-launcher-text").inner_text().strip() == t(
+        "widget.ui.launcher", "fr"
+    )
+    assert page.csp_errors == []
+
+
+def test_keyboard_only_open_talk_and_close(page: Any, script: RestScript) -> None:
+    for _ in range(25):
+        page.keyboard.press("Tab")
+        if page.evaluate(
+            "document.activeElement?.shadowRoot?.activeElement?.classList.contains('r211-launcher')"
+        ):
+            break
+    else:
+        pytest.fail("the launcher is not reachable with Tab")
+    page.keyboard.press("Enter")
+    focused = "document.activeElement.shadowRoot.activeElement.className"
+    assert page.evaluate(focused) == "r211-input"
+    page.locator(f"{W} .r211-choice").first.wait_for()  # the greeting's buttons
+    page.keyboard.type("bonjour")
+    page.keyboard.press("Enter")
+    page.locator(f"{W} .r211-from-bot .r211-text", has_text="Écho : bonjour").wait_for()
+    assert page.evaluate(focused) == "r211-input"
+    page.keyboard.press("Escape")
+    assert page.evaluate(focused) == "r211-launcher"
+    assert page.locator(f"{W} .r211-panel").is_hidden()
+
+
+def test_xss_from_the_person_and_the_server_shows_as_text(page: Any, script: RestScript) -> None:
+    open_widget(page)
+    page.locator(f"{W} .r211-choice").first.click()  # the cards (one named with the XSS)
+    page.locator(f"{W} .r211-card").nth(1).wait_for()
+    page.locator(f"{W} .r211-tool-main").click()  # counsellor text with <script>
+    page.locator(f"{W} .r211-from-counsellor").wait_for()
+    send(page, XSS)
+    page.locator(f"{W} .r211-from-bot .r211-text", has_text="Écho").wait_for()
+    assert XSS in bubbles(page, "user")
+    page.wait_for_timeout(300)
+    shadow = "document.querySelector('#relais211-widget').shadowRoot"
+    assert page.evaluate(f"{shadow}.querySelectorAll('img, script, b').length") == 0
+    assert page.evaluate("window.__xss") is None
+    names = page.locator(f"{W} .r211-card-name").all_inner_texts()
+    assert names[1] == f"Cuisine {XSS}"
+    hrefs = page.evaluate(f"[...{shadow}.querySelectorAll('a')].map(a => a.href)")
+    assert not [h for h in hrefs if h.startswith("javascript:")]
+
+
+def test_buttons_cards_counsellor_and_typing(page: Any, script: RestScript) -> None:
+    open_widget(page)
+    page.locator(f"{W} .r211-choice", has_text="Alimentation").wait_for()
+    page.wait_for_timeout(1500)
+    assert page.locator(f"{W} .r211-typing").is_hidden()
+    script.hold = True
+    page.locator(f"{W} .r211-choice", has_text="Alimentation").click()
+    page.locator(f"{W} .r211-typing").wait_for(state="visible")
+    expect(page.locator(f"{W} .r211-status")).to_have_text(t("widget.ui.typing", "fr"))
+    script.release()
+    card = page.locator(f"{W} .r211-card").first
+    card.wait_for()
+    assert script.messages()[-1] == "/need_food"
+    assert "Alimentation" in bubbles(page, "user")
+    assert card.locator("a[href='tel:+14505550101']").inner_text() == "450-555-0101"
+    osm = card.locator("a[href^='https://www.openstreetmap.org/search?query=']")
+    assert "1200 boulevard Chomedey" in osm.inner_text()
+    assert card.locator(".r211-badge").inner_text() == t("widget.ui.fictional", "fr")
+    assert "1,2 km" in card.inner_text() and t("dialogue.card.open_now", "fr") in card.inner_text()
+    # the card's SMS text twin is not shown twice
+    assert not [b for b in bubbles(page, "bot") if b.startswith("1. Banque")]
+    page.locator(f"{W} .r211-tool-main").click()
+    who = page.locator(f"{W} .r211-from-counsellor .r211-who")
+    who.wait_for()
+    assert who.inner_text() == "Julie, intervenant·e du 211"
+    assert script.messages()[-1] == "/ask_human"
+    assert bubbles(page, "user")[-1] == t("widget.ui.counsellor", "fr")
+
+
+def test_switching_language_relabels_and_tells_rasa(page: Any, script: RestScript) -> None:
+    open_widget(page)
+    page.locator(f"{W} .r211-lang").click()
+    assert page.locator(f"{W} .r211-launcher").get_attribute("aria-expanded") == "true"
+    assert page.locator(f"{W} .r211-title").inner_text() == t("widget.ui.title", "en")
+    assert page.locator(f"{W} .r211").get_attribute("lang") == "en"
+    placeholder = page.locator(f"{W} .r211-input").get_attribute("placeholder")
+    assert placeholder == t("widget.ui.input_placeholder", "en")
+    page.wait_for_function("() => true")
+    deadline = time.monotonic() + 5
+    while '/change_language{"language":"en"}' not in script.messages():
+        assert time.monotonic() < deadline, script.messages()
+        page.wait_for_timeout(100)
+    last = script.received[-1]
+    assert last["metadata"] == {"language": "en", "channel": "web"}
+
+
+def test_english_page_starts_in_english(context_factory: Any, web_alone: Any) -> None:
+    script = RestScript()
+    context = context_factory()
+    script.install(context, web_alone.rasa_url)
+    page = open_page(context, web_alone.url + "/?lang=en")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.locator(f"{W} .r211-launcher-text").inner_text().strip() == t(
+        "widget.ui.launcher", "en"
+    )
+    open_widget(page)
+    page.locator(f"{W} .r211-choice").first.wait_for()
+    assert script.messages()[0] == '/greet{"language":"en"}'
+
+
+def test_conversation_survives_reload_and_new_tab(page: Any, script: RestScript) -> None:
+    open_widget(page)
+    send(page, "je cherche un logement")
+    page.locator(f"{W} .r211-text", has_text="Écho : je cherche un logement").wait_for()
+    page.reload()
+    page.locator(f"{W} .r211-text", has_text="Écho : je cherche un logement").wait_for()
+    assert page.locator(f"{W} .r211-panel").is_visible()
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.locator(f"{W} .r211-text", has_text="Écho : je cherche un logement").wait_for()
+    senders = {b["sender"] for b in script.received}
+    assert len(senders) == 1 and re.fullmatch(r"[0-9a-f]{32}", senders.pop())
+
+
+def test_start_over_clears_and_restarts(page: Any, script: RestScript) -> None:
+    open_widget(page)
+    send(page, "allo")
+    page.locator(f"{W} .r211-text", has_text="Écho : allo").wait_for()
+    first_sender = script.received[-1]["sender"]
+    page.locator(f"{W} .r211-tool", has_text=t("widget.ui.restart", "fr")).click()
+    page.locator(f"{W} .r211-choice").first.wait_for()
+    assert bubbles(page, "user") == []
+    restart = next(b for b in script.received if b["message"] == "/restart")
+    assert restart["sender"] == first_sender
+    assert script.received[-1]["message"].startswith("/greet")
+    assert script.received[-1]["sender"] != first_sender
+
+
+def test_quick_exit_leaves_and_forgets(page: Any, script: RestScript, web_alone: Any) -> None:
+    open_widget(page)
+    send(page, "ma situation est difficile")
+    page.locator(f"{W} .r211-text", has_text="Écho").wait_for()
+    page.locator(f"{W} .r211-exit").click()
+    page.wait_for_url(NEUTRAL_SITE)
+    page.goto(web_alone.url + "/")
+    page.locator(f"{W} .r211-launcher").wait_for()
+    assert page.evaluate("localStorage.getItem('relais211.conversation.v1')") in (None, "null") or (
+        json.loads(page.evaluate("localStorage.getItem('relais211.conversation.v1')"))["messages"]
+        == []
+    )
+    assert page.locator(f"{W} .r211-msg").count() == 0
+
+
+def test_geolocation_sends_coordinates(context_factory: Any, web_alone: Any) -> None:
+    script = RestScript()
+    context = context_factory(
+        geolocation={"latitude": 45.55781, "longitude": -73.72136}, permissions=["geolocation"]
+    )
+    script.install(context, web_alone.rasa_url)
+    page = open_page(context, web_alone.url + "/")
+    open_widget(page)
+    page.locator(f"{W} .r211-tool", has_text=t("widget.ui.location", "fr")).click()
+    page.locator(f"{W} .r211-card").first.wait_for()
+    sent = next(b for b in script.received if b["message"].startswith("/provide_place"))
+    assert sent["message"] == '/provide_place{"lat":45.558,"lon":-73.721}'
+    assert sent["metadata"]["location"] == {"lat": 45.558, "lon": -73.721}
+    assert t("widget.ui.location_shared", "fr") in bubbles(page, "user")
+
+
+def test_geolocation_refused_explains(context_factory: Any, web_alone: Any) -> None:
+    context = context_factory()  # no permission granted: headless Chromium denies
+    RestScript().install(context, web_alone.rasa_url)
+    page = open_page(context, web_alone.url + "/")
+    open_widget(page)
+    page.locator(f"{W} .r211-tool", has_text=t("widget.ui.location", "fr")).click()
+    page.locator(f"{W} .r211-from-notice").wait_for()
+    assert bubbles(page, "notice")[-1] in (
+        t("widget.ui.location_denied", "fr"),
+        t("widget.ui.location_unavailable", "fr"),
+    )
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (360, 740)])
+def test_axe_and_screenshots(context_factory: Any, web_alone: Any, width: int, height: int) -> None:
+    script = RestScript()
+    context = context_factory(viewport={"width": width, "height": height})
+    script.install(context, web_alone.rasa_url)
+    page = open_page(context, web_alone.url + "/")
+    screenshot(page, f"widget-{width}-closed.png")
+    assert axe_serious(page) == []
+    open_widget(page)
+    page.locator(f"{W} .r211-choice").first.click()
+    page.locator(f"{W} .r211-card").first.wait_for()
+    page.locator(f"{W} .r211-tool-main").click()
+    page.locator(f"{W} .r211-from-counsellor").wait_for()
+    page.wait_for_timeout(1500)  # typing indicator gone
+    assert axe_serious(page) == []
+    page.locator(f"{W} .r211-card").first.scroll_into_view_if_needed()
+    screenshot(page, f"widget-{width}-cards.png")
+    page.locator(f"{W} .r211-from-counsellor").scroll_into_view_if_needed()
+    screenshot(page, f"widget-{width}-open.png")
+    box = page.locator(f"{W} .r211-panel").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.locator(f"{W} .r211-send").is_visible()
+    assert page.locator(f"{W} .r211-exit").is_visible()
+    assert page.csp_errors == []

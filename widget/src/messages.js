@@ -1,0 +1,101 @@
+// Rasa's outputs (socket.io `bot_uttered` events, REST webhook items, the web app's history
+// endpoint) turned into the widget's own message records, which are plain JSON so that they
+// can be stored. Nothing here touches the DOM: rendering is render.js's job.
+//
+// Record shapes: {from: "user"|"bot"|"counsellor"|"notice", text?, buttons?, cards?, name?}.
+
+function asText(value) {
+  return typeof value === "string" ? value : value == null ? "" : String(value);
+}
+
+function buttonsOf(raw) {
+  const list = raw.buttons || raw.quick_replies || [];
+  return Array.isArray(list)
+    ? list
+        .filter((b) => b && typeof b.payload === "string" && b.title != null)
+        .map((b) => ({ title: asText(b.title), payload: b.payload }))
+    : [];
+}
+
+function number(value) {
+  const n = typeof value === "number" ? value : parseFloat(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Only the fields the widget shows, with the right types (the payload comes from afar). */
+export function cleanCard(card) {
+  return {
+    name: asText(card.name),
+    organization: asText(card.organization),
+    distance_km: number(card.distance_km),
+    open_now: card.open_now === true,
+    status: asText(card.status),
+    phone: card.phone ? asText(card.phone) : "",
+    address: card.address ? asText(card.address) : "",
+    url: card.url ? asText(card.url) : "",
+    fictional: card.fictional === true,
+  };
+}
+
+/** The custom payload of a message, whichever way the channel wrapped it. */
+export function customOf(raw) {
+  let custom = raw.custom !== undefined ? raw.custom : raw.type ? raw : null;
+  if (custom && typeof custom === "object" && !custom.type && custom.data) custom = custom.data;
+  return custom && typeof custom === "object" ? custom : null;
+}
+
+/** One raw Rasa message → zero or more records. */
+export function fromRasa(raw) {
+  if (!raw || typeof raw !== "object") return [];
+  const custom = customOf(raw);
+  if (custom && custom.type === "service_cards" && Array.isArray(custom.cards)) {
+    return [{ from: "bot", cards: custom.cards.filter((c) => c && typeof c === "object").map(cleanCard) }];
+  }
+  if (custom && custom.type === "counsellor_message") {
+    return [{ from: "counsellor", name: asText(custom.name), text: asText(custom.text) }];
+  }
+  const text = asText(raw.text);
+  const buttons = buttonsOf(raw);
+  if (!text && !buttons.length) return [];
+  const record = { from: "bot", text };
+  if (buttons.length) record.buttons = buttons;
+  return [record];
+}
+
+/**
+ * Append `incoming` to `messages` and return the new list. Two channel habits are undone:
+ * - a service's text version ("1. Name…", for SMS) after its card is dropped;
+ * - a counsellor marker without text restyles the bot text just before it.
+ */
+export function merge(messages, incoming) {
+  const out = messages.slice();
+  for (const record of incoming) {
+    const last = out[out.length - 1];
+    if (record.from === "counsellor" && last && last.from === "bot" && last.text &&
+        (!record.text || record.text === last.text)) {
+      out[out.length - 1] = { from: "counsellor", name: record.name, text: last.text };
+      continue;
+    }
+    if (record.from === "counsellor" && !record.text) continue;
+    if (record.from === "bot" && record.text && !record.buttons && repeatsCard(out, record.text)) {
+      continue;
+    }
+    out.push(record);
+  }
+  return out;
+}
+
+function repeatsCard(messages, text) {
+  for (let i = messages.length - 1; i >= 0 && i >= messages.length - 8; i -= 1) {
+    const m = messages[i];
+    if (m.from === "user") return false;
+    if (m.cards) return m.cards.some((card, k) => card.name && textNamesCard(text, card.name, k));
+  }
+  return false;
+}
+
+function textNamesCard(text, name, k) {
+  const head = text.trimStart();
+  const match = /^(\d+)\.\s/.exec(head);
+  return Boolean(match) && head.slice(match[0].length).startsWith(name) && Number(match[1]) >= k + 1;
+}
