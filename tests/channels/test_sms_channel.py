@@ -8,7 +8,7 @@ import logging
 from dataclasses import replace
 
 import pytest
-from conftest import (
+from channels_support import (
     AUTH_TOKEN,
     FROM_NUMBER,
     WEBHOOK_PATH,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
+from directory_support import EXAMPLES
 
 from bot.directory.importer import import_path
 from bot.directory.store import create_engine_from_url

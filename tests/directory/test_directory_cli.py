@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, bilingual_service
+from directory_support import EXAMPLES, bilingual_service
 
 from bot.cli import main
 from bot.settings import get_settings

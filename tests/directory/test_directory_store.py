@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import EXAMPLES
+from directory_support import EXAMPLES
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, bilingual_service
+from directory_support import EXAMPLES, bilingual_service
 from sqlalchemy.engine import Engine
 
 from bot.directory.importer import import_path, read_source, validate

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import EXAMPLES
+from directory_support import EXAMPLES
 from sqlalchemy.engine import Engine
 
 from bot.directory.exporter import export_tables

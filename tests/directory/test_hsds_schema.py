@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import EXAMPLES, bilingual_service
+from directory_support import EXAMPLES, bilingual_service
 
 from bot.directory import hsds
 from bot.directory.schema import HSDS_TABLES, TABLES, TRANSLATABLE, columns

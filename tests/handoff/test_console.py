@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from conftest import PASSWORD, csrf_of, login
 from fake_rasa import FakeRasa
+from handoff_support import PASSWORD, csrf_of, login
 
 from bot.handoff.escalation import enqueue
 from bot.web.console import PREFIX, SERVICE

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import PASSWORD
 from fake_rasa import FakeRasa
+from handoff_support import PASSWORD
 
 from bot.handoff.escalation import enqueue
 from bot.web.console import SERVICE
