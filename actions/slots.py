@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.assistant.dialogue import locate
+from bot.assistant.dialogue import message_place
 from bot.texts import LANGUAGES
 
 from .base import RelaisAction
@@ -46,16 +46,13 @@ class ValidatePredefinedSlots(ValidationAction):
     async def extract_municipality(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        intent = RelaisAction.latest_intent(tracker)
-        if intent.startswith("crisis_"):
-            return {}  # a crisis never turns into a directory search
         message = tracker.latest_message
-        asked = tracker.get_slot("requested_slot") == "municipality"
-        located = locate(
+        located = message_place(
+            RelaisAction.latest_intent(tracker),
             message.get("text") or "",
             message.get("entities") or [],
             message.get("metadata") or {},
-            whole_text=asked or intent == "provide_place",
+            tracker.get_slot("requested_slot"),
         )
         return located.slots() if located else {}
 

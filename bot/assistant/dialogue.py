@@ -126,6 +126,43 @@ def locate(
     return None
 
 
+def message_place(
+    intent: str,
+    text: str,
+    entities: Iterable[Mapping[str, Any]],
+    metadata: Mapping[str, Any] | None,
+    requested_slot: str | None,
+) -> Located | None:
+    """The place this message sets (`action_validate_slot_mappings`), or None.
+
+    A crisis never turns into a directory search; while the place is asked (or the intent
+    says "here is my place") the whole message is tried as a place name.
+    """
+    if intent.startswith("crisis_"):
+        return None
+    asked = requested_slot == "municipality"
+    return locate(text, entities, metadata, whole_text=asked or intent == "provide_place")
+
+
+def slot_validation_needed(
+    language_candidate: Any,
+    intent: str,
+    text: str,
+    entities: Iterable[Mapping[str, Any]],
+    metadata: Mapping[str, Any] | None,
+    requested_slot: str | None,
+) -> bool:
+    """Whether `action_validate_slot_mappings` can change anything for this message.
+
+    It only sets the place (when the message gives one) and turns a language other than
+    French or English back into the conversation's; otherwise it keeps the slots as Rasa
+    extracted them, so Rasa may skip the call to the action server (most messages).
+    """
+    if language_candidate and language_candidate not in LANGUAGES:
+        return True
+    return message_place(intent, text, entities, metadata, requested_slot) is not None
+
+
 def format_km(km: float, language: str) -> str:
     """`1,2` in French, `1.2` in English."""
     text = f"{km:.1f}" if km < 10 else f"{km:.0f}"

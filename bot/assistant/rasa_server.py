@@ -17,6 +17,8 @@ import os
 import sys
 from typing import Any
 
+from bot.assistant import rule_first
+
 log = logging.getLogger(__name__)
 
 FALLBACK_RESPONSE = "utter_service_unavailable"
@@ -79,6 +81,37 @@ def needs_guard(action: Any) -> bool:
     return isinstance(action, (RemoteAction, LoopAction))
 
 
+VALIDATE_SLOTS = "action_validate_slot_mappings"
+
+
+def slot_validation_needed(tracker: Any) -> bool:
+    """Whether `action_validate_slot_mappings` could change this message's slots.
+
+    Most messages give no place and no third language: the action would then return the
+    slots unchanged, so Rasa skips the call (one action-server round trip per message).
+    The decision is `bot.assistant.dialogue`'s, the same code the action runs; when in
+    doubt (an error), the action is called.
+    """
+    try:
+        from bot.assistant.dialogue import slot_validation_needed as needed
+
+        message = tracker.latest_message
+        if message is None:
+            return True
+        parse_data = message.parse_data or {}
+        return needed(
+            tracker.get_slot("language"),
+            message.intent_name or "",
+            message.text or "",
+            message.entities or [],
+            parse_data.get("metadata") or message.metadata or {},
+            tracker.get_slot("requested_slot"),
+        )
+    except Exception:
+        log.warning("Could not tell whether slot validation is needed", exc_info=True)
+        return True
+
+
 def _guard_slot_extraction() -> None:
     """Slot validation calls the action server before any prediction: bound it in time too.
 
@@ -90,6 +123,8 @@ def _guard_slot_extraction() -> None:
     original = ActionExtractSlots._run_custom_action
 
     async def _run_custom_action(self, custom_action, output_channel, nlg, tracker, domain):  # type: ignore[no-untyped-def]
+        if custom_action == VALIDATE_SLOTS and not slot_validation_needed(tracker):
+            return []  # the action would keep the slots as extracted: spare the round trip
         try:
             return await asyncio.wait_for(
                 original(self, custom_action, output_channel, nlg, tracker, domain),
@@ -100,6 +135,37 @@ def _guard_slot_extraction() -> None:
             return []
 
     ActionExtractSlots._run_custom_action = _run_custom_action  # type: ignore[method-assign]
+
+
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+"""Rasa saves the tracker at least once per message; in SQLite's default rollback journal with
+full sync, each commit waits for two fsyncs. A write-ahead log synced at checkpoints keeps
+conversations across a restart or a crash of Rasa (only a power cut may lose the last
+messages) for one sequential append per commit."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def _tune_sqlite_tracker_store() -> None:
+    """Give the SQL tracker store's SQLite connections the pragmas above (other SQL unchanged)."""
+    import sqlalchemy
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    original = SQLTrackerStore.__init__
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original(self, *args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            sqlalchemy.event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    SQLTrackerStore.__init__ = __init__  # type: ignore[method-assign]
 
 
 def _join_socketio_rooms() -> None:
@@ -127,6 +193,8 @@ def install() -> None:
         return
     _guard_slot_extraction()
     _join_socketio_rooms()
+    _tune_sqlite_tracker_store()
+    rule_first.install()
 
     async def _run_action(self, action, tracker, output_channel, nlg, prediction):  # type: ignore[no-untyped-def]
         if needs_guard(action):
