@@ -184,6 +184,26 @@ def _join_socketio_rooms() -> None:
     socketio.AsyncServer.enter_room = enter_room  # type: ignore[method-assign]
 
 
+def _socketio_custom_json() -> None:
+    """Rasa 3.6's `SocketIOOutput.send_custom_json` calls `sio.emit(event, **json_message)`, so
+    a payload such as `{"type": "service_cards", …}` raises TypeError and the widget never gets
+    its cards. Keep Rasa's convention (`{"data": X}` emits X) and emit any other payload as the
+    event's data."""
+    from rasa.core.channels.socketio import SocketIOOutput
+
+    if getattr(SocketIOOutput.send_custom_json, "_relais_fix", False):
+        return
+
+    async def send_custom_json(self, recipient_id, json_message, **kwargs):  # type: ignore[no-untyped-def]
+        message = dict(json_message)
+        room = message.pop("room", recipient_id)
+        payload = message["data"] if set(message) == {"data"} else message
+        await self.sio.emit(self.bot_message_evt, payload, room=room)
+
+    send_custom_json._relais_fix = True  # type: ignore[attr-defined]
+    SocketIOOutput.send_custom_json = send_custom_json  # type: ignore[method-assign]
+
+
 def install() -> None:
     """Wrap `MessageProcessor._run_action` and the slot validation call (idempotent)."""
     from rasa.core.processor import MessageProcessor
@@ -193,6 +213,7 @@ def install() -> None:
         return
     _guard_slot_extraction()
     _join_socketio_rooms()
+    _socketio_custom_json()
     _tune_sqlite_tracker_store()
     rule_first.install()
 
