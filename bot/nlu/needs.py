@@ -114,11 +114,12 @@ class NeedsExtractor(GraphComponent, EntityExtractorMixin):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"min_confidence": 0.2, "relative_confidence": 0.35}
+        return {"min_confidence": 0.2, "relative_confidence": 0.35, "unsure_below": 0.5}
 
     def __init__(self, config: dict[str, Any], lexicon: NeedLexicon) -> None:
         self._min = float(config["min_confidence"])
         self._relative = float(config["relative_confidence"])
+        self._unsure_below = float(config["unsure_below"])
         self._lexicon = lexicon
 
     @classmethod
@@ -138,6 +139,7 @@ class NeedsExtractor(GraphComponent, EntityExtractorMixin):
 
     def _process_message(self, message: Message) -> None:
         text = message.get(TEXT) or ""
+        self._trust_words_over_an_unsure_classifier(message, text)
         needs = rank_needs(
             text,
             message.get(INTENT),
@@ -157,3 +159,21 @@ class NeedsExtractor(GraphComponent, EntityExtractorMixin):
         entities = list(message.get(ENTITIES, []))
         entities.extend(self.add_extractor_name(new))
         message.set(ENTITIES, entities, add_to_output=True)
+
+    def _trust_words_over_an_unsure_classifier(self, message: Message, text: str) -> None:
+        """"j'ai besoin de nourriture, j'habite à Laval" names its need plainly; when DIET is
+        unsure (below `unsure_below`) and picked no crisis or conversation intent, the need the
+        lexicon finds first becomes the intent, so the FallbackClassifier after this component
+        does not turn a plain request into "I did not understand"."""
+        intent = message.get(INTENT) or {}
+        name = str(intent.get("name") or "")
+        confidence = float(intent.get("confidence") or 0.0)
+        if confidence >= self._unsure_below or not (name.startswith(NEED_PREFIX) or not name):
+            return
+        lexical = self._lexicon.find(text)
+        if not lexical:
+            return
+        promoted = {"name": f"{NEED_PREFIX}{lexical[0][0]}", "confidence": self._unsure_below}
+        message.set(INTENT, promoted, add_to_output=True)
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != promoted["name"]]
+        message.set(INTENT_RANKING_KEY, [promoted, *ranking], add_to_output=True)

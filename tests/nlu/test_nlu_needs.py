@@ -36,3 +36,22 @@ def test_no_need_no_entity(make_component, message, entity_values):
     extractor.process([msg])
     assert msg.get("needs") == []
     assert entity_values(msg, "need") == []
+
+
+def test_a_plainly_named_need_survives_an_unsure_classifier() -> None:
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.needs import NeedsExtractor, default_lexicon
+
+    extractor = NeedsExtractor(NeedsExtractor.get_default_config(), default_lexicon())
+    unsure = {"name": "need_family", "confidence": 0.29}
+    message = Message({"text": "j'ai besoin de nourriture", INTENT: unsure,
+                       INTENT_RANKING_KEY: [unsure]})
+    extractor.process([message])
+    assert message.get(INTENT)["name"] == "need_food"
+    sure = {"name": "greet", "confidence": 0.3}
+    greeting = Message({"text": "bonjour, je cherche de la nourriture", INTENT: sure,
+                        INTENT_RANKING_KEY: [sure]})
+    extractor.process([greeting])
+    assert greeting.get(INTENT)["name"] == "greet"  # conversation intents are left alone
