@@ -1,8 +1,8 @@
 """Training the Rasa model only when its inputs changed.
 
 The model's file name carries a hash of everything that shapes it — `bot/config.yml`, the
-domain, the training data, and the code that turns text into DIET's features
-(`bot/nlu/normalize.py`, `bot/nlu/tokenizer.py`) — so `ensure_model()` finds an up-to-date
+domain, the training data, and the code of the trained intent classifier and its features
+(`FEATURE_CODE`) — so `ensure_model()` finds an up-to-date
 model by name and trains (minutes on 2 cores) only when none exists. The test suite, `relais
 run` and `relais understand` therefore train at most once per content change.
 
@@ -27,7 +27,10 @@ CONFIG = ROOT / "bot" / "config.yml"
 DOMAIN = ROOT / "bot" / "domain"
 NLU_DATA = ROOT / "data" / "nlu"
 DIALOGUE_DATA = (ROOT / "data" / "rules", ROOT / "data" / "stories")
-FEATURE_CODE = (ROOT / "bot" / "nlu" / "normalize.py", ROOT / "bot" / "nlu" / "tokenizer.py")
+FEATURE_CODE = tuple(
+    ROOT / "bot" / "nlu" / name
+    for name in ("normalize.py", "tokenizer.py", "intent_classifier.py", "sentence_vectors.py")
+)
 DATA_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".md"})
 
 

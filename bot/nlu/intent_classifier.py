@@ -1,0 +1,171 @@
+"""`BilingualIntentClassifier`: the intent of a message from two views of it, averaged.
+
+- **Words**: word 1–2-grams and character 2–5-grams (inside word boundaries) of the
+  normalized text (bot/nlu/normalize.py), tf-idf weighted, into a logistic regression. It
+  knows the exact words people use, their SMS spellings and typos ("chu pu capable", "jveux",
+  "apartment").
+- **Meaning**: multilingual USE v3 sentence vectors (bot/nlu/sentence_vectors.py) into a
+  second logistic regression. It recognizes a need said in words the training data never
+  used, in French, English or a mix of both.
+
+The two probability distributions are averaged (`ngram_weight` for the first). On the
+project's held-out and blind sets this beats DIET by 8–12 points of macro-F1 and brings crisis
+recall (with the CrisisGuard) to 0.96–1.0, while training in seconds instead of minutes
+(figures in docs/evaluation.md). The ranking holds every intent, so the CrisisGuard can add up
+the crisis intents' probabilities.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.normalize import normalize
+from bot.nlu.sentence_vectors import sentence_vectors
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "intent_classifier.joblib"
+
+
+class IntentModel:
+    """The two fitted views and how to combine them (pure: no Rasa in here)."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_union
+
+        self.ngram_weight = float(config["ngram_weight"])
+        self.vectorizer = make_union(
+            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+        )
+        self.words = LogisticRegression(C=float(config["ngram_c"]), max_iter=5000)
+        self.meaning = LogisticRegression(C=float(config["sentence_c"]), max_iter=5000)
+        self.classes: list[str] = []
+
+    def fit(self, texts: list[str], intents: list[str]) -> IntentModel:
+        grams = self.vectorizer.fit_transform([normalize(text) for text in texts])
+        self.words.fit(grams, intents)
+        self.meaning.fit(sentence_vectors(texts), intents)
+        self.classes = [str(c) for c in self.words.classes_]
+        if self.classes != [str(c) for c in self.meaning.classes_]:
+            raise ValueError("the two views learned different intent sets")
+        return self
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """One row per text: the probability of each of `self.classes`."""
+        grams = self.vectorizer.transform([normalize(text) for text in texts])
+        words = self.words.predict_proba(grams)
+        meaning = self.meaning.predict_proba(sentence_vectors(texts))
+        return self.ngram_weight * words + (1.0 - self.ngram_weight) * meaning
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class BilingualIntentClassifier(GraphComponent, IntentClassifier):
+    """Word n-grams and multilingual sentence meaning, each in a logistic regression."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            # share of the n-gram view in the average (the rest: the sentence vectors)
+            "ngram_weight": 0.6,
+            # inverse regularization of each logistic regression
+            "ngram_c": 20.0,
+            "sentence_c": 10.0,
+            # intents kept in the ranking; 0 keeps them all (the CrisisGuard sums crisis ones)
+            "ranking_length": 0,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: IntentModel | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> BilingualIntentClassifier:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+        intents = {m.get(INTENT) for m in examples}
+        if len(intents) < 2:
+            logger.warning(
+                "BilingualIntentClassifier needs at least two intents to learn; it will not "
+                "classify (found %d).", len(intents)
+            )
+            return self._resource
+        self._model = IntentModel(self._config).fit(
+            [m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples]
+        )
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        import joblib
+
+        if self._model is None:
+            return
+        with self._model_storage.write_to(self._resource) as directory:
+            joblib.dump(self._model, Path(directory) / MODEL_FILE)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> BilingualIntentClassifier:
+        import joblib
+
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = joblib.load(Path(directory) / MODEL_FILE)
+        except (ValueError, FileNotFoundError):
+            logger.warning("BilingualIntentClassifier: no trained model found; it will not classify.")
+            model = None
+        return cls(config, model_storage, resource, model)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self._model is None:
+            return messages
+        texted = [m for m in messages if (m.get(TEXT) or "").strip()]
+        if not texted:
+            return messages
+        rows = self._model.probabilities([m.get(TEXT) for m in texted])
+        keep = int(self._config["ranking_length"]) or len(self._model.classes)
+        for message, row in zip(texted, rows, strict=True):
+            order = np.argsort(-row)[:keep]
+            ranking = [
+                {"name": self._model.classes[i], "confidence": float(row[i])} for i in order
+            ]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages
