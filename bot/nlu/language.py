@@ -25,14 +25,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.component import MessageComponent
 from bot.nlu.lexicons import load_lexicon, word_set
 from bot.nlu.normalize import normalize
 
@@ -185,15 +182,40 @@ def _written_language(
     if unique_lead and hits[lead] >= 2 and hits[lead] / len(content) >= 0.3:
         # Several words only one language uses outweigh lingua (SMS French, Creole…).
         return lead, True, "lexicon"
+    if len(content) <= 2:
+        # lingua guesses wildly on a word or two ("allô" → Vietnamese, "I'm suicidal" →
+        # Spanish): only a word the lexicon knows decides, else French or English by lingua.
+        if unique_lead:
+            return lead, True, "lexicon"
+        return _likelier_own_language(lingua), False, "lexicon"
     share = {code: count / len(content) for code, count in hits.items()}
     scores = {code: lingua.get(code, 0.0) + 0.6 * share.get(code, 0.0) for code in SUPPORTED}
     ranked = sorted(scores, key=scores.get, reverse=True)
     best, second = ranked[0], ranked[1]
-    if len(content) <= 2:
-        return best, unique_lead and lead == best, "lexicon"
+    if best not in OWN and not _clearly_other(best, hits, lingua, len(content)):
+        # Answering a French or English speaker in Spanish is worse than the reverse: another
+        # language must be plain (lingua sure, or its own words) before the bot switches.
+        best = _likelier_own_language(scores)
+        second = next(code for code in ranked if code != best)
     margin = scores[best] - scores[second]
     confident = (unique_lead and lead == best) or margin >= 0.3 or lingua.get(best, 0.0) >= 0.75
     return best, confident, "lingua+lexicon"
+
+
+OWN: tuple[str, ...] = ("fr", "en")
+
+
+def _likelier_own_language(scores: dict[str, float]) -> str:
+    """French or English, whichever `scores` prefers (French when they tie: the default)."""
+    return "en" if scores.get("en", 0.0) > scores.get("fr", 0.0) else "fr"
+
+
+def _clearly_other(code: str, hits: dict[str, int], lingua: dict[str, float], words: int) -> bool:
+    """Whether a message of `words` content words is plainly in `code` (not fr or en)."""
+    own = max(hits.get("fr", 0), hits.get("en", 0))
+    if hits.get(code, 0) > own and hits.get(code, 0) >= 1:
+        return True
+    return words >= 3 and lingua.get(code, 0.0) >= 0.8 and hits.get(code, 0) >= own
 
 
 def _lingua_scores(text: str) -> dict[str, float]:
@@ -206,7 +228,7 @@ def _lingua_scores(text: str) -> dict[str, float]:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
 )
-class LanguageDetector(GraphComponent, EntityExtractorMixin):
+class LanguageDetector(MessageComponent):
     """Sets the `language` property on every message and a `language` entity when sure."""
 
     @staticmethod
@@ -214,25 +236,11 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         return {"masked_entities": sorted(MASKED_ENTITIES)}
 
     def __init__(self, config: dict[str, Any]) -> None:
-        self._masked = frozenset(config.get("masked_entities") or ())
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LanguageDetector:
+        super().__init__(config)
+        self._masked = frozenset(self.config.get("masked_entities") or ())
         lingua_detector()  # build (≈1 s) when the model loads, not on the first message
-        return cls(config)
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            self._process_message(message)
-        return messages
-
-    def _process_message(self, message: Message) -> None:
+    def process_message(self, message: Message) -> None:
         text = message.get(TEXT) or ""
         entities = list(message.get(ENTITIES, []))
         spans = [
@@ -252,5 +260,4 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
                 "end": len(text),
                 "confidence_entity": 1.0 if guess.requested else 0.9,
             }
-            entities.extend(self.add_extractor_name([entity]))
-            message.set(ENTITIES, entities, add_to_output=True)
+            self.add_entities(message, [entity])

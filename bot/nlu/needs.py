@@ -25,14 +25,11 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.component import MessageComponent
 from bot.nlu.lexicons import load_lexicon
 from bot.nlu.normalize import normalize_with_offsets, span
 
@@ -109,35 +106,21 @@ def rank_needs(
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
 )
-class NeedsExtractor(GraphComponent, EntityExtractorMixin):
+class NeedsExtractor(MessageComponent):
     """Emits entities `need` (main) and `needs` (all, main first) and the property `needs`."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"min_confidence": 0.2, "relative_confidence": 0.35, "unsure_below": 0.5}
 
-    def __init__(self, config: dict[str, Any], lexicon: NeedLexicon) -> None:
-        self._min = float(config["min_confidence"])
-        self._relative = float(config["relative_confidence"])
-        self._unsure_below = float(config["unsure_below"])
-        self._lexicon = lexicon
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        self._min = float(self.config["min_confidence"])
+        self._relative = float(self.config["relative_confidence"])
+        self._unsure_below = float(self.config["unsure_below"])
+        self._lexicon = default_lexicon()
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> NeedsExtractor:
-        return cls({**cls.get_default_config(), **config}, default_lexicon())
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            self._process_message(message)
-        return messages
-
-    def _process_message(self, message: Message) -> None:
+    def process_message(self, message: Message) -> None:
         text = message.get(TEXT) or ""
         self._trust_words_over_an_unsure_classifier(message, text)
         needs = rank_needs(
@@ -156,9 +139,7 @@ class NeedsExtractor(GraphComponent, EntityExtractorMixin):
         new.append({"entity": "need", "value": main, "start": start, "end": end})
         for need, start, end in needs:
             new.append({"entity": "needs", "value": need, "start": start, "end": end})
-        entities = list(message.get(ENTITIES, []))
-        entities.extend(self.add_extractor_name(new))
-        message.set(ENTITIES, entities, add_to_output=True)
+        self.add_entities(message, new)
 
     def _trust_words_over_an_unsure_classifier(self, message: Message, text: str) -> None:
         """"j'ai besoin de nourriture, j'habite à Laval" names its need plainly; when DIET is

@@ -20,15 +20,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.places.gazetteer import Gazetteer, PlaceSpan, get_gazetteer
+from bot.nlu.component import MessageComponent
+from bot.places.gazetteer import PlaceSpan, get_gazetteer
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +34,7 @@ POSTAL_CODE_ENTITY = "postal_code"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class PlaceEntityExtractor(GraphComponent, EntityExtractorMixin):
+class PlaceEntityExtractor(MessageComponent):
     """Adds `place` (and `postal_code`) entities found by the gazetteer."""
 
     @staticmethod
@@ -47,22 +44,12 @@ class PlaceEntityExtractor(GraphComponent, EntityExtractorMixin):
             "min_confidence": 0.5,
         }
 
-    def __init__(self, config: dict[str, Any], gazetteer: Gazetteer) -> None:
-        self._min_confidence = float(config["min_confidence"])
-        self._gazetteer = gazetteer
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> PlaceEntityExtractor:
-        gazetteer = get_gazetteer()
-        if not gazetteer.names:
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        self._min_confidence = float(self.config["min_confidence"])
+        self._gazetteer = get_gazetteer()
+        if not self._gazetteer.names:
             logger.warning("PlaceEntityExtractor: the gazetteer has no names; no place found.")
-        return cls({**cls.get_default_config(), **config}, gazetteer)
 
     def _entities(self, mention: PlaceSpan) -> list[dict[str, Any]]:
         place = mention.place
@@ -87,19 +74,13 @@ class PlaceEntityExtractor(GraphComponent, EntityExtractorMixin):
             )
         return entities
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            text = message.get(TEXT)
-            if not text:
-                continue
-            found = [
-                entity
-                for mention in self._gazetteer.match(text)
-                if mention.place.confidence >= self._min_confidence
-                for entity in self._entities(mention)
-            ]
-            if not found:
-                continue
-            entities = [*message.get(ENTITIES, []), *self.add_extractor_name(found)]
-            message.set(ENTITIES, entities, add_to_output=True)
-        return messages
+    def process_message(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if not text:
+            return
+        self.add_entities(message, [
+            entity
+            for mention in self._gazetteer.match(text)
+            if mention.place.confidence >= self._min_confidence
+            for entity in self._entities(mention)
+        ])

@@ -20,14 +20,11 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.component import MessageComponent
 from bot.nlu.lexicons import load_lexicon
 from bot.nlu.normalize import normalize_with_offsets, span
 
@@ -94,40 +91,18 @@ def default_lexicon() -> ProfileLexicon:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
 )
-class ProfileExtractor(GraphComponent, EntityExtractorMixin):
+class ProfileExtractor(MessageComponent):
     """Emits `age_group` and `population` entities from the profile lexicon."""
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    def __init__(self, lexicon: ProfileLexicon) -> None:
-        self._lexicon = lexicon
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> ProfileExtractor:
-        lexicon = default_lexicon()
-        if not lexicon.age_groups and not lexicon.populations:
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        self._lexicon = default_lexicon()
+        if not self._lexicon.age_groups and not self._lexicon.populations:
             logger.warning("ProfileExtractor has an empty lexicon: it will find nothing.")
-        return cls(lexicon)
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            text = message.get(TEXT) or ""
-            found = self._lexicon.find(text)
-            if not found:
-                continue
-            new = [
-                {"entity": entity, "value": value, "start": start, "end": end}
-                for entity, value, start, end in found
-            ]
-            entities = list(message.get(ENTITIES, []))
-            entities.extend(self.add_extractor_name(new))
-            message.set(ENTITIES, entities, add_to_output=True)
-        return messages
+    def process_message(self, message: Message) -> None:
+        found = self._lexicon.find(message.get(TEXT) or "")
+        self.add_entities(message, [
+            {"entity": entity, "value": value, "start": start, "end": end}
+            for entity, value, start, end in found
+        ])

@@ -42,9 +42,9 @@ def test_a_plainly_named_need_survives_an_unsure_classifier() -> None:
     from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
     from rasa.shared.nlu.training_data.message import Message
 
-    from bot.nlu.needs import NeedsExtractor, default_lexicon
+    from bot.nlu.needs import NeedsExtractor
 
-    extractor = NeedsExtractor(NeedsExtractor.get_default_config(), default_lexicon())
+    extractor = NeedsExtractor(NeedsExtractor.get_default_config())
     unsure = {"name": "need_family", "confidence": 0.29}
     message = Message({"text": "j'ai besoin de nourriture", INTENT: unsure,
                        INTENT_RANKING_KEY: [unsure]})
