@@ -7,7 +7,9 @@ object per input line, in order:
 
     {"language", "need", "needs", "crisis", "municipality", "intent", "confidence", ...}
 
-`language` is the language the message is written in (best guess, null when nothing tells);
+`language` is the language the message is written in (best guess); when nothing in it tells
+(a place, a postal code, an emoji), the language the bot answers in by default
+(`bot.texts.DEFAULT_LANGUAGE`), with `language_detected` false;
 `language_requested` the language asked for ("parlez-vous anglais?" → "en"); `need` the main
 need id (one of the 20) or null; `crisis` a bool and `crisis_kind` its kind; `municipality`
 `{"code_geo", "name"}` or null. A line that is not valid JSON, or has no text, gets
@@ -22,6 +24,8 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
+
+from bot.texts import DEFAULT_LANGUAGE, both
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +69,10 @@ def summarize(parse: dict) -> dict:
     language_entity = next(
         (e.get("value") for e in entities if e.get("entity") == "language"), None
     )
+    detected = parse.get("language")
     return {
-        "language": parse.get("language"),
+        "language": detected or DEFAULT_LANGUAGE,
+        "language_detected": detected is not None,
         "language_requested": parse.get("language_requested"),
         "language_confident": language_entity is not None,
         "need": needs[0] if needs else None,
@@ -82,20 +88,26 @@ def summarize(parse: dict) -> dict:
     }
 
 
+class UnusableLine(ValueError):
+    """An input line that holds no message; `key` and `detail` name why, in the texts."""
+
+    def __init__(self, key: str, detail: str = "") -> None:
+        super().__init__(key)
+        self.key = key
+        self.detail = detail
+
+
 def _read(line: str) -> tuple[str | None, dict]:
-    """(text, extra fields to echo) of an input line; raises ValueError when unusable."""
+    """(text, extra fields to echo) of an input line; raises UnusableLine when unusable."""
     try:
         data = json.loads(line)
     except json.JSONDecodeError as error:
-        raise ValueError(f"invalid JSON: {error.msg} (column {error.colno})") from None
+        raise UnusableLine("nlu.understand.invalid_json", f"{error.msg}, col. {error.colno}") from None
     if isinstance(data, str):
         return data, {}
-    if not isinstance(data, dict):
-        raise ValueError("expected a JSON object with a 'text' field")
-    text = data.get("text")
-    if not isinstance(text, str):
-        raise ValueError("missing 'text' (a string)")
-    return text, {k: data[k] for k in ("id",) if k in data}
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        raise UnusableLine("nlu.understand.no_text")
+    return data["text"], {k: data[k] for k in ("id",) if k in data}
 
 
 async def understand_lines(agent: Any, lines: Iterable[str]) -> list[dict]:
@@ -108,14 +120,15 @@ async def _records(agent: Any, lines: Iterable[str]) -> Any:
         line = raw.rstrip("\n")
         try:
             text, extra = _read(line)
-        except ValueError as error:
-            yield {"error": str(error), "line": number}
+        except UnusableLine as error:
+            yield {"error": both(error.key, line=number, detail=error.detail), "line": number}
             continue
         try:
             parse = await agent.parse_message(text)
         except Exception as error:  # one bad message must not stop a batch
             logger.exception("parse failed on line %d", number)
-            yield {"error": f"parse failed: {error}", "line": number, **extra}
+            message = both("nlu.understand.parse_failed", line=number, detail=f"{type(error).__name__}: {error}"[:200])
+            yield {"error": message, "line": number, **extra}
             continue
         yield {**extra, "text": text, **summarize(parse)}
 

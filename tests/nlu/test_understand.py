@@ -45,10 +45,13 @@ def test_one_record_per_line_in_order(monkeypatch):
     assert first["municipality"] == {"code_geo": "65005", "name": "Laval"}
     assert first["crisis"] is False and first["language"] == "fr"
     assert first["intent"] == "need_food" and first["confidence"] == 0.9123
-    assert "error" in records[1] and records[1]["line"] == 2
+    assert records[1]["line"] == 2
+    assert "JSON invalide" in records[1]["error"]["fr"]
+    assert "invalid JSON" in records[1]["error"]["en"]
     assert records[2]["text"] == "une chaîne"
-    assert "error" in records[3]
-    assert "model exploded" in records[4]["error"]
+    assert "« text »" in records[3]["error"]["fr"] and '"text"' in records[3]["error"]["en"]
+    assert "model exploded" in records[4]["error"]["en"]
+    assert "a échoué" in records[4]["error"]["fr"]
 
 
 def test_summary_of_a_crisis():
@@ -59,3 +62,10 @@ def test_summary_of_a_crisis():
     assert record["crisis"] is True and record["crisis_kind"] == "suicide"
     assert record["need"] is None and record["municipality"] is None
     assert record["language_confident"] is False
+
+
+def test_nothing_to_tell_the_language_gives_the_default_answer_language():
+    record = understand.summarize(
+        {"intent": {"name": "provide_place", "confidence": 0.9}, "entities": [], "language": None}
+    )
+    assert record["language"] == "fr" and record["language_detected"] is False
