@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 WARM_UP_NEED = "food"
 WARM_UP_PLACE = "66023"  # Montréal
+WARM_UP_TEXT = "j'ai besoin d'une banque alimentaire"  # loads the encoder and the vectors too
 
 
 def in_action_server() -> bool:
@@ -33,7 +34,8 @@ def warm_up() -> None:
 
         get_gazetteer()
         get_index()
-        search(WARM_UP_NEED, place=WARM_UP_PLACE, limit=1)  # the first search costs a second
+        # the first search costs a second; with words, it also loads the encoder and vectors
+        search(WARM_UP_NEED, place=WARM_UP_PLACE, limit=1, text=WARM_UP_TEXT)
         log.info("Search index and gazetteer loaded")
     except Exception:
         log.warning("Warm-up failed; the first search will load what it needs", exc_info=True)

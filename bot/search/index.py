@@ -1,9 +1,11 @@
 """The in-memory search index: every active service at every located place, in numpy arrays.
 
 Built once per process from the directory database (a handful of full-table reads), so a
-search runs no SQL. Points are bucketed per need in a grid of cells of about 5 km; a query
-reads only the cells of its need around the person, so its cost follows what is near, not
-the size of the directory. Texts keep both languages (record language plus `x_translation`).
+search runs no SQL. Points are bucketed per need in a grid of cells of about 5 km, kept as one
+array per need sorted by cell: a query reads one contiguous slice per grid row around the
+person, so its cost follows what is near, not the size of the directory. Texts keep both
+languages (record language plus `x_translation`). Services with the same opening hours share
+one schedule group, so the search works out "open now" once per group, not once per service.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 from sqlalchemy import select
@@ -69,12 +72,20 @@ class SearchIndex:
     lat: np.ndarray  # radians, per point
     lon: np.ndarray
     point_service: np.ndarray  # int32, per point
-    cells: dict[tuple[str, int, int], np.ndarray]
-    """(need, cell row, cell col) → point indices of services tagged with the need."""
+    need_points: dict[str, np.ndarray]
+    """need → point indices of services tagged with the need, sorted by grid cell (row, col)."""
+    need_cells: dict[str, np.ndarray]
+    """need → the cell key (`cell_key`) of each point of `need_points`, ascending."""
+    region_points: dict[str, np.ndarray]
+    """need → the same points in the order the grid first met their cells (region-wide step)."""
     unlocated: dict[str, np.ndarray]
     """need → services without any located point (phone lines, online services)."""
     area_groups: list[frozenset[str]]
     service_area_group: np.ndarray  # int32, per service
+    schedule_sets: list[tuple[dict, ...]] = field(default_factory=list)
+    """Distinct opening hours (rows without their ids); a search computes each set once."""
+    service_schedule: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    """Per service, its index into `schedule_sets`, or -1 without any schedule row."""
     by_id: dict[str, int] = field(default_factory=dict)
     vectors: np.ndarray | None = None  # unique text vectors (float32, normalised)
     vector_rows: np.ndarray | None = None  # (services, 2) rows into `vectors`: fr, en
@@ -88,18 +99,23 @@ class SearchIndex:
         return len(self.services)
 
     def candidates(self, need: str, lat: float, lon: float, radius_km: float) -> np.ndarray:
-        """Point indices of `need` in the grid cells that can hold points within the radius."""
+        """Point indices of `need` in the grid cells that can hold points within the radius.
+
+        Row by row, then column, then point order: one `searchsorted` slice per grid row.
+        """
+        keys = self.need_cells.get(need)
+        if keys is None or not len(keys):
+            return _NO_POINTS
         r0, c0 = cell_of(lat, lon)
         dr = math.ceil(radius_km / 111.2 / CELL_DEG_LAT)
         dc = math.ceil(radius_km / (111.2 * max(math.cos(math.radians(lat)), 0.2)) / CELL_DEG_LON)
-        parts = [
-            self.cells[key]
-            for r in range(r0 - dr, r0 + dr + 1)
-            for c in range(c0 - dc, c0 + dc + 1)
-            if (key := (need, r, c)) in self.cells
-        ]
+        rows = np.arange(r0 - dr, r0 + dr + 1, dtype=np.int64)
+        starts = np.searchsorted(keys, cell_key(rows, c0 - dc), side="left").tolist()
+        ends = np.searchsorted(keys, cell_key(rows, c0 + dc), side="right").tolist()
+        points = self.need_points[need]
+        parts = [points[lo:hi] for lo, hi in zip(starts, ends, strict=True) if hi > lo]
         if not parts:
-            return np.zeros(0, dtype=np.int32)
+            return _NO_POINTS
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def distances_km(self, points: np.ndarray, lat: float, lon: float) -> np.ndarray:
@@ -111,8 +127,73 @@ class SearchIndex:
         return 2 * EARTH_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
+_NO_POINTS = np.zeros(0, dtype=np.int32)
+_COL_SPAN = 1 << 21
+"""Cell keys pack (row, col) into one ascending int64: row * span + col + span / 2."""
+
+
 def cell_of(lat: float, lon: float) -> tuple[int, int]:
     return math.floor(lat / CELL_DEG_LAT), math.floor(lon / CELL_DEG_LON)
+
+
+def cell_key(row, col):  # type: ignore[no-untyped-def]
+    """The sortable key of a cell (ints or int64 arrays): ordered by row, then column."""
+    return row * _COL_SPAN + (col + _COL_SPAN // 2)
+
+
+_SCHEDULE_IDENTITY = frozenset({"id", "service_id", "location_id", "service_at_location_id",
+                                "description", "notes", "attending_type", "schedule_link"})
+"""Schedule columns that name or describe a row without changing when it is open."""
+
+
+def _frozen(value: object) -> object:
+    """A hashable copy that keeps types apart (1, 1.0 and True compare equal in Python but
+    are not read alike by `schedules`)."""
+    if isinstance(value, dict):
+        return ("dict", tuple((key, _frozen(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return ("list", tuple(_frozen(item) for item in value))
+    return (type(value), value)
+
+
+def schedule_signature(schedules: tuple[dict, ...]) -> tuple:
+    """What decides when a service is open: its rows without ids and free text.
+
+    Equal signatures mean equal hours; rows listing the same columns in another order only
+    miss a chance to share a group.
+    """
+    return ("rows", tuple(
+        tuple((key, _frozen(value)) for key, value in row.items()
+              if key not in _SCHEDULE_IDENTITY)
+        for row in schedules
+    ))
+
+
+class _Signatures:
+    """`schedule_signature` for many rows of a few shapes: the kept columns are worked out
+    once per shape (100k services take a fraction of a second)."""
+
+    def __init__(self) -> None:
+        self._shapes: dict[tuple[str, ...], tuple[tuple[str, ...], Callable]] = {}
+
+    def __call__(self, schedules: tuple[dict, ...]) -> tuple:
+        rows = []
+        for row in schedules:
+            shape = tuple(row)
+            known = self._shapes.get(shape)
+            if known is None:
+                kept = tuple(key for key in shape if key not in _SCHEDULE_IDENTITY)
+                getter = itemgetter(*kept) if len(kept) > 1 else (
+                    lambda r, k=kept: tuple(r[key] for key in k))
+                known = self._shapes[shape] = (kept, getter)
+            values = known[1](row)
+            rows.append((known[0], values, tuple(map(type, values))))
+        signature = ("shapes", tuple(rows))
+        try:
+            hash(signature)
+        except TypeError:  # nested values (attributes): the slower, thorough form
+            return schedule_signature(schedules)
+        return signature
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -265,7 +346,7 @@ def read_index(conn: Connection, record_language: str = "fr") -> SearchIndex:
 
 def assemble(services: list[ServiceInfo], points: list[Point],
              area_groups: list[frozenset[str]]) -> SearchIndex:
-    """Arrays and the per-need grid over already-read services and points."""
+    """Arrays, the per-need grid and the schedule groups over already-read services and points."""
     lat = np.radians(np.array([p.lat for p in points], dtype=np.float64))
     lon = np.radians(np.array([p.lon for p in points], dtype=np.float64))
     point_service = np.array([p.service for p in points], dtype=np.int32)
@@ -281,18 +362,66 @@ def assemble(services: list[ServiceInfo], points: list[Point],
         if i not in located:
             for need in service.needs:
                 unlocated[need].append(i)
+    need_points, need_cells, region_points = _grid(buckets)
+    schedule_sets, service_schedule = _schedule_groups(services)
     return SearchIndex(
         services=services,
         points=points,
         lat=lat,
         lon=lon,
         point_service=point_service,
-        cells={key: np.array(value, dtype=np.int32) for key, value in buckets.items()},
+        need_points=need_points,
+        need_cells=need_cells,
+        region_points=region_points,
         unlocated={key: np.array(value, dtype=np.int32) for key, value in unlocated.items()},
         area_groups=area_groups,
         service_area_group=np.array([s.area_group for s in services], dtype=np.int32),
+        schedule_sets=schedule_sets,
+        service_schedule=service_schedule,
         by_id={s.id: i for i, s in enumerate(services)},
     )
+
+
+def _grid(buckets: dict[tuple[str, int, int], list[int]]) -> tuple[
+        dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per need: points sorted by cell with their cell keys, and points in bucket order."""
+    per_need: dict[str, list[tuple[int, int, list[int]]]] = defaultdict(list)
+    for (need, r, c), members in buckets.items():
+        per_need[need].append((r, c, members))
+    need_points: dict[str, np.ndarray] = {}
+    need_cells: dict[str, np.ndarray] = {}
+    region_points: dict[str, np.ndarray] = {}
+    for need, cells in per_need.items():
+        region_points[need] = np.array([i for _, _, members in cells for i in members],
+                                       dtype=np.int32)
+        cells = sorted(cells, key=lambda cell: (cell[0], cell[1]))
+        need_points[need] = np.array([i for _, _, members in cells for i in members],
+                                     dtype=np.int32)
+        need_cells[need] = np.array([cell_key(r, c) for r, c, members in cells
+                                     for _ in members], dtype=np.int64)
+    return need_points, need_cells, region_points
+
+
+def _schedule_groups(services: list[ServiceInfo]) -> tuple[list[tuple[dict, ...]], np.ndarray]:
+    """Services with identical opening hours share one group (-1: no schedule rows)."""
+    groups: dict[tuple, int] = {}
+    sets: list[tuple[dict, ...]] = []
+    per_service = np.full(len(services), -1, dtype=np.int32)
+    signature = _Signatures()
+    for i, service in enumerate(services):
+        if not service.schedules:
+            continue
+        key = signature(service.schedules)
+        try:
+            hash(key)
+        except TypeError:  # an unhashable value: this service keeps its own group
+            key = ("service", i)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = len(sets)
+            sets.append(service.schedules)
+        per_service[i] = group
+    return sets, per_service
 
 
 def build_index(engine: Engine, record_language: str = "fr", *, with_vectors: bool = True,

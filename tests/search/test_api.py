@@ -88,7 +88,7 @@ async def test_odd_text_is_searched_safely(client, monkeypatch) -> None:  # type
 
     # The semantic part is tested elsewhere; here only that any text reaches it safely.
     monkeypatch.setattr(engine, "_text_scores",
-                        lambda index, text: np.zeros(index.size, dtype=np.float32))
+                        lambda index, text, services: np.zeros(len(services), dtype=np.float32))
     for text in ("🙂 j'ai faim 🙂", "<script>x</script>", "'; DROP TABLE service; --", "x" * 500):
         response = await client.get("/api/v1/services",
                                     params={"need": "food", "place": "Laval", "q": text})
