@@ -99,3 +99,46 @@ function textNamesCard(text, name, k) {
   const match = /^(\d+)\.\s/.exec(head);
   return Boolean(match) && head.slice(match[0].length).startsWith(name) && Number(match[1]) >= k + 1;
 }
+
+/** The web app's conversation view (`/widget/api/conversations/…`) → records, merged. */
+export function fromServer(messages) {
+  const records = [];
+  for (const raw of Array.isArray(messages) ? messages : []) {
+    if (!raw || typeof raw !== "object") continue;
+    if (raw.from === "user") records.push({ from: "user", text: asText(raw.text) });
+    else records.push(...fromRasa(raw).map((r) => (raw.from === "counsellor" && !r.cards
+      ? { from: "counsellor", name: asText(raw.name), text: r.text } : r)));
+  }
+  return merge([], records);
+}
+
+/** How far a conversation has gone: what the person wrote, and everything shown but notices
+ * (the widget's own, never on the server). */
+function progress(records) {
+  let said = 0;
+  let shown = 0;
+  for (const record of records) {
+    if (record.from === "notice") continue;
+    shown += 1;
+    if (record.from === "user") said += 1;
+  }
+  return { said, shown };
+}
+
+/**
+ * Whether the server's copy is at least as far along as the local one. Rasa saves its tracker
+ * at the end of a turn, so a copy taken during a turn lacks the person's last message and the
+ * answers already received over socket.io: it must not replace them.
+ */
+export function isNotBehind(server, local) {
+  const a = progress(server);
+  const b = progress(local);
+  return a.said >= b.said && a.shown >= b.shown;
+}
+
+/** Whether the server's copy has answers the widget never received (a deaf socket). */
+export function hasUnseenAnswers(server, local) {
+  const a = progress(server);
+  const b = progress(local);
+  return a.said >= b.said && a.shown > b.shown;
+}

@@ -3,7 +3,7 @@
 // after every change; messages are appended to the live log one by one so screen readers
 // announce only what is new.
 import { el, fill, icon, serviceCard } from "./render.js";
-import { fromRasa, merge } from "./messages.js";
+import { fromRasa, fromServer, hasUnseenAnswers, isNotBehind, merge } from "./messages.js";
 import { Store, newSessionId } from "./store.js";
 import { Transport } from "./transport.js";
 import { normalizeLanguage } from "./config.js";
@@ -13,6 +13,7 @@ const TYPING_IDLE_MS = 1200;
 const NO_ANSWER_MS = 25000;
 const PAUSED_POLL_MS = 5000;
 const SOCKET_SILENCE_MS = 6000;
+const SILENCE_CHECKS = 4; // every SOCKET_SILENCE_MS, within NO_ANSWER_MS
 
 export class Widget {
   constructor(config, boot) {
@@ -31,6 +32,7 @@ export class Widget {
     };
     this.state.language = normalizeLanguage(this.state.language) || config.pageLanguage;
     this.rendered = [];
+    this.receivedCount = 0;
     this.transport = new Transport({
       socketUrl: config.socketUrl || boot.socket_url,
       onMessage: (raw) => this.receive(raw),
@@ -346,20 +348,33 @@ export class Widget {
 
   // ---- receiving ------------------------------------------------------------------------
 
-  /** No socket answer in time: take the answers from the tracker and use REST from now on. */
+  /**
+   * No socket answer in time. A slow turn is normal (a busy server, a slow search) and its
+   * answers will come; a deaf socket (a server that never joined the session's room) is not:
+   * Rasa's tracker then holds answers that never arrived. Only then are they taken from the
+   * tracker, and REST used from now on; otherwise look again a little later.
+   */
   watchSocket() {
     clearTimeout(this.silenceTimer);
-    const received = this.receivedCount || 0;
-    this.silenceTimer = setTimeout(() => {
-      if ((this.receivedCount || 0) !== received) return;
-      this.transport.muteSocket();
-      this.hideTyping();
-      this.syncFromServer(true);
-    }, SOCKET_SILENCE_MS);
+    const received = this.receivedCount;
+    const check = async (round) => {
+      if (this.receivedCount !== received) return;
+      const before = this.state.messages;
+      const data = await this.fetchConversation(this.state.sessionId);
+      if (this.receivedCount !== received) return;
+      if (data && this.state.messages === before && hasUnseenAnswers(fromServer(data.messages), before)) {
+        this.transport.muteSocket();
+        this.hideTyping();
+        this.adopt(data, before);
+      } else if (round < SILENCE_CHECKS) {
+        this.silenceTimer = setTimeout(() => check(round + 1), SOCKET_SILENCE_MS);
+      }
+    };
+    this.silenceTimer = setTimeout(() => check(1), SOCKET_SILENCE_MS);
   }
 
   receive(raw) {
-    this.receivedCount = (this.receivedCount || 0) + 1;
+    this.receivedCount += 1;
     if (!this.isOwner()) return; // another tab of this conversation records it
     this.add(fromRasa(raw));
     this.bumpTyping();
@@ -426,40 +441,51 @@ export class Widget {
     this.render();
   }
 
-  /**
-   * The conversation as Rasa's tracker has it (through the web app, which holds the token):
-   * its language follows the person's, and on a restore its messages replace the local copy.
-   */
-  async syncFromServer(replaceMessages) {
-    const sessionId = this.state.sessionId;
-    let data;
+  /** The conversation as Rasa's tracker has it, through the web app (which holds the token). */
+  async fetchConversation(sessionId) {
     try {
       const response = await fetch(`${this.serverUrl}/widget/api/conversations/${sessionId}`, {
         headers: { Accept: "application/json" },
       });
-      if (!response.ok) return;
-      data = await response.json();
+      if (!response.ok) return null;
+      const data = await response.json();
+      return data && typeof data === "object" && sessionId === this.state.sessionId ? data : null;
     } catch {
-      return;
+      return null;
     }
-    if (sessionId !== this.state.sessionId) return;
-    const language = normalizeLanguage(data.language);
-    if (language && language !== this.state.language) this.setLanguage(language);
-    if (replaceMessages && Array.isArray(data.messages) && data.messages.length) {
-      const records = [];
-      for (const raw of data.messages) {
-        if (raw.from === "user") records.push({ from: "user", text: String(raw.text || "") });
-        else records.push(...fromRasa(raw).map((r) => (raw.from === "counsellor" && !r.cards
-          ? { from: "counsellor", name: String(raw.name || ""), text: r.text } : r)));
-      }
-      this.state.messages = merge([], records);
-      this.save();
-      this.renderAll();
-    }
+  }
+
+  /**
+   * The tracker is the source of truth: its language follows the person's, and on a restore
+   * (or while a counsellor writes and REST is in use) its messages replace the local copy,
+   * unless something arrived while it was fetched or it is behind what is shown (a copy
+   * taken during a turn, before Rasa saved it).
+   */
+  async syncFromServer(replaceMessages) {
+    const before = this.state.messages;
+    const data = await this.fetchConversation(this.state.sessionId);
+    if (!data) return;
+    if (replaceMessages) this.adopt(data, before);
+    else this.followLanguage(data);
     clearTimeout(this.pollTimer);
     if (data.paused && this.transport.mode === "rest") {
       this.pollTimer = setTimeout(() => this.syncFromServer(true), PAUSED_POLL_MS);
     }
+  }
+
+  followLanguage(data) {
+    const language = normalizeLanguage(data.language);
+    if (language && language !== this.state.language) this.setLanguage(language);
+  }
+
+  /** Take the server's language, and its messages if `before` is still what is shown. */
+  adopt(data, before) {
+    this.followLanguage(data);
+    const records = fromServer(data.messages);
+    if (!records.length || this.state.messages !== before || !isNotBehind(records, before)) return;
+    this.state.messages = records;
+    this.save();
+    this.renderAll();
   }
 }
 
