@@ -5,19 +5,26 @@ Security: Argon2 password hashes (`bot.handoff.auth`), an encrypted session cook
 (aiohttp-session, key from `RELAIS_SECRET_KEY` or `var/secret_key`), a CSRF token in the
 session checked on every POST (form field `csrf` or header `X-CSRF-Token`), a same-origin
 check on the websocket, and logout (which hands the counsellor's conversations back).
-Only `/console/static/` (CSS and JS, no data) and the login page are public.
+
+No page or API without login: a middleware checks every path under `/console` before its
+route (an unknown path too, so nothing tells an anonymous visitor what exists). Pages answer
+303 to `/console/login?next=…` (the page asked for; the console after a form POST); the JSON
+API and the websocket answer 401 with a bilingual JSON error. Only `/console/static/` (CSS and
+JS, no data), the login page and the `/console` → `/console/` redirect are public.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timezone
 from functools import wraps
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp_jinja2
 import jinja2
@@ -39,10 +46,21 @@ from bot.handoff.store import (
     init_tables,
 )
 from bot.web import keys
-from bot.web.errors import json_error
+from bot.web.errors import error_body, json_error
 
 HERE = Path(__file__).resolve().parent
 PREFIX = "/console"
+HOME = f"{PREFIX}/"
+LOGIN = f"{PREFIX}/login"
+STATIC = f"{PREFIX}/static/"
+PUBLIC = frozenset({PREFIX, LOGIN})
+"""Paths served without login (with everything under STATIC)."""
+SAFE_NEXT = re.compile(r"^/console/(?!/)[A-Za-z0-9/_.~%?=&+-]*$")
+"""Where a login may lead: a console path only (no scheme, no host, no `//`, no odd bytes)."""
+API_ERRORS = {
+    404: ("not_found", "api.error.route_not_found"),
+    405: ("method_not_allowed", "api.error.method_not_allowed"),
+}
 SERVICE = web.AppKey("handoff_service", HandoffService)
 JINJA = web.AppKey("console_jinja", jinja2.Environment)
 SESSION_MAX_AGE = 12 * 3600
@@ -95,24 +113,77 @@ def _is_api(request: web.Request) -> bool:
     return request.path.startswith(f"{PREFIX}/api/") or request.path == f"{PREFIX}/ws"
 
 
+def _is_guarded(path: str) -> bool:
+    """Whether `path` is the console's and needs a signed-in counsellor."""
+    inside = path == PREFIX or path.startswith(f"{PREFIX}/")
+    return inside and path not in PUBLIC and not path.startswith(STATIC)
+
+
+def safe_next(value: str | None) -> str:
+    """The console page to open after signing in: `value` if it is one, else the console."""
+    if not value or not SAFE_NEXT.match(value) or "/.." in value:
+        return HOME
+    path = value.split("?", 1)[0]
+    if path == LOGIN or path.startswith((f"{PREFIX}/api/", STATIC)) or path == f"{PREFIX}/ws":
+        return HOME
+    return value
+
+
+def login_url(next_page: str = HOME, **query: str) -> str:
+    """The login page, remembering where to go afterwards."""
+    return f"{LOGIN}?{urlencode({**query, 'next': safe_next(next_page)})}"
+
+
+def refusal(request: web.Request) -> web.HTTPException:
+    """What an anonymous request gets: 401 JSON for the API and websocket, else the login page
+    (coming back to the page asked for; to the console after a form POST)."""
+    if _is_api(request):
+        return json_error(401, "unauthorized", "console.error.login_required")
+    wanted = request.rel_url.raw_path_qs if request.method in ("GET", "HEAD") else HOME
+    return web.HTTPSeeOther(login_url(wanted))
+
+
+async def authorize(request: web.Request) -> dict[str, Any]:
+    """The signed-in, active counsellor (kept on the request), or the refusal raised; POSTs
+    also need the session's CSRF token."""
+    if request.get("counsellor") is not None:
+        return request["counsellor"]
+    session = await get_session(request)
+    counsellor_id = session.get("counsellor_id")
+    counsellor = None
+    if counsellor_id is not None:
+        counsellor = await request.app[SERVICE].store.counsellor_by_id(counsellor_id)
+    if counsellor is None or not counsellor["active"]:
+        raise refusal(request)
+    if request.method == "POST":
+        await check_csrf(request)
+    request["counsellor"] = counsellor
+    return counsellor
+
+
+@web.middleware
+async def require_login(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every console path but the public ones needs a login, checked before routing; the API's
+    own errors (an unknown path, a wrong method) are bilingual JSON too."""
+    if not _is_guarded(request.path):
+        return await handler(request)
+    await authorize(request)
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if not _is_api(request) or exc.status < 400 or exc.content_type == "application/json":
+            raise
+        code, key = API_ERRORS.get(exc.status, ("http_error", "console.error.bad_request"))
+        return web.json_response(error_body(code, key), status=exc.status)
+
+
 def login_required(handler: Handler) -> Handler:
-    """Refuse anonymous requests (401 JSON for the API, redirect for pages); POSTs need the
-    session's CSRF token."""
+    """The handler runs only for a signed-in counsellor (`request["counsellor"]`); the
+    middleware has already checked, this keeps a handler safe wherever it is mounted."""
 
     @wraps(handler)
     async def wrapper(request: web.Request) -> web.StreamResponse:
-        session = await get_session(request)
-        counsellor_id = session.get("counsellor_id")
-        counsellor = None
-        if counsellor_id is not None:
-            counsellor = await request.app[SERVICE].store.counsellor_by_id(counsellor_id)
-        if counsellor is None or not counsellor["active"]:
-            if _is_api(request) or request.method != "GET":
-                raise json_error(401, "unauthorized", "console.error.login_required")
-            raise web.HTTPFound(f"{PREFIX}/login")
-        if request.method == "POST":
-            await check_csrf(request)
-        request["counsellor"] = counsellor
+        await authorize(request)
         return await handler(request)
 
     return wrapper
@@ -143,11 +214,14 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     if "lang" in request.query:
         session["lang"] = texts.normalize_language(request.query["lang"])
     language = _language(request, session)
+    next_page = safe_next(request.query.get("next"))
+    other = "en" if language == "fr" else "fr"
     return aiohttp_jinja2.render_template(
         "console/login.html",
         request,
         {"t": _console_texts(language), "lang": language, "csrf": await _csrf(request),
-         "error": request.query.get("error")},
+         "error": request.query.get("error"), "next": next_page,
+         "switch_url": login_url(next_page, lang=other)},
         app_key=JINJA,
     )  # fmt: skip
 
@@ -157,21 +231,22 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     email = str(form.get("email") or "").strip().lower()
     password = str(form.get("password") or "")
+    next_page = safe_next(str(form.get("next") or ""))
     store = request.app[SERVICE].store
     counsellor = await store.counsellor_by_email(email) if email else None
     if counsellor is None:
         await asyncio.to_thread(auth.burn_time, password)
-        raise web.HTTPFound(f"{PREFIX}/login?error=1")
+        raise web.HTTPSeeOther(login_url(next_page, error="1"))
     valid = await asyncio.to_thread(auth.verify_password, counsellor["password_hash"], password)
     if not valid or not counsellor["active"]:
-        raise web.HTTPFound(f"{PREFIX}/login?error=1")
+        raise web.HTTPSeeOther(login_url(next_page, error="1"))
     old = await get_session(request)
     language = old.get("lang") or counsellor["language"]
     session = await new_session(request)  # a fresh session id: no fixation
     session["counsellor_id"] = counsellor["id"]
     session["lang"] = language
     session["csrf"] = auth.new_csrf_token()
-    raise web.HTTPFound(f"{PREFIX}/")
+    raise web.HTTPSeeOther(next_page)
 
 
 @login_required
@@ -179,7 +254,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     await request.app[SERVICE].counsellor_left(request["counsellor"]["id"])
     session = await get_session(request)
     session.invalidate()
-    raise web.HTTPFound(f"{PREFIX}/login")
+    raise web.HTTPSeeOther(LOGIN)
 
 
 @login_required
@@ -187,7 +262,7 @@ async def set_language(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     session = await get_session(request)
     session["lang"] = texts.normalize_language(str(form.get("lang") or ""))
-    raise web.HTTPFound(f"{PREFIX}/")
+    raise web.HTTPSeeOther(HOME)
 
 
 @login_required
@@ -474,7 +549,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
 
 
 async def to_console(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPFound(f"{PREFIX}/")
+    raise web.HTTPFound(HOME)
 
 
 # --- wiring ----------------------------------------------------------------------------
@@ -492,7 +567,8 @@ def setup_routes(app: web.Application) -> None:
         samesite="Strict",
         secure=settings.public_url.startswith("https://"),
     )
-    setup_sessions(app, storage)
+    setup_sessions(app, storage)  # its middleware first: require_login reads the session
+    app.middlewares.append(require_login)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),

@@ -109,7 +109,7 @@ async def login(client: TestClient, email: str, password: str = PASSWORD) -> str
         data={"email": email, "password": password, "csrf": token},
         allow_redirects=False,
     )
-    assert response.status == 302
+    assert (response.status, response.headers["Location"]) == (303, "/console/")
     console = await client.get("/console/")
     assert console.status == 200, await console.text()
     return re.search(r'name="csrf-token" content="([^"]+)"', await console.text()).group(1)

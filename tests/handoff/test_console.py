@@ -5,14 +5,29 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
+import pytest
+from aiohttp import WSServerHandshakeError
 from fake_rasa import FakeRasa
 from handoff_support import PASSWORD, csrf_of, login
 
 from bot.handoff.escalation import enqueue
-from bot.web.console import PREFIX, SERVICE
+from bot.texts import both
+from bot.web.console import PREFIX, SERVICE, safe_next
 
 PUBLIC = {f"{PREFIX}/login"}
+LOGIN_REQUIRED = {
+    "error": {"code": "unauthorized", "message": both("console.error.login_required")}
+}
+
+
+def sent_to_login(location: str, page: str, **query: str) -> bool:
+    """Whether `location` is the login page that leads back to `page` (with `query`)."""
+    url = urlsplit(location)
+    return (url.scheme, url.netloc, url.path) == ("", "", f"{PREFIX}/login") and dict(
+        parse_qsl(url.query, keep_blank_values=True)
+    ) == {**query, "next": page}
 
 
 def console_routes(app: Any) -> list[tuple[str, str]]:
@@ -48,20 +63,71 @@ async def escalate(app: Any, sender: str, **fields: Any) -> str:
 
 
 async def test_every_console_route_refuses_anonymous(web_app: Any, aiohttp_client: Any) -> None:
+    """Pages: 303 to the login page with `next` (the page itself for a GET, the console after a
+    form POST); API and websocket: 401 with the bilingual JSON error. Unknown paths too."""
     client = await aiohttp_client(web_app)
     routes = console_routes(web_app)
     assert len(routes) >= 14
-    for method, path in routes:
-        if path in PUBLIC:
+    unknown = [("GET", f"{PREFIX}/nowhere"), ("GET", f"{PREFIX}/api/nowhere"),
+               ("POST", f"{PREFIX}/api/nowhere"), ("DELETE", f"{PREFIX}/api/queue")]  # fmt: skip
+    checked = 0
+    for method, path in routes + unknown:
+        if path in PUBLIC or path == PREFIX:
             continue
         response = await client.request(method, path, allow_redirects=False)
-        if method == "GET" and "/api/" not in path and not path.endswith("/ws"):
-            assert response.status == 302, path
-            assert response.headers["Location"] in (f"{PREFIX}/login", f"{PREFIX}/"), path
-        else:
+        if "/api/" in path or path.endswith("/ws"):
             assert response.status == 401, (method, path, response.status)
+            assert response.content_type == "application/json", path
+            assert await response.json() == LOGIN_REQUIRED, path
+        else:
+            assert response.status == 303, (method, path, response.status)
+            page = path if method == "GET" else f"{PREFIX}/"
+            assert sent_to_login(response.headers["Location"], page), path
+        checked += 1
+    assert checked >= 16
+    slash = await client.get(PREFIX, allow_redirects=False)
+    assert (slash.status, slash.headers["Location"]) == (302, f"{PREFIX}/")
     console = await client.get(f"{PREFIX}/", allow_redirects=False)
-    assert console.headers["Location"] == f"{PREFIX}/login"
+    assert console.status == 303
+    assert sent_to_login(console.headers["Location"], f"{PREFIX}/")
+    static = await client.get(f"{PREFIX}/static/console.css")
+    assert static.status == 200
+    with pytest.raises(WSServerHandshakeError) as refused:
+        await client.ws_connect(f"{PREFIX}/ws")
+    assert refused.value.status == 401
+
+
+async def test_login_returns_to_the_page_asked_for(web_app: Any, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(web_app)
+    asked = await client.get(f"{PREFIX}/?view=callbacks")
+    assert sent_to_login(str(asked.url.relative()), f"{PREFIX}/?view=callbacks")
+    assert asked.history[0].status == 303
+    html = await asked.text()
+    assert 'name="next" value="/console/?view=callbacks"' in html
+    assert f'href="{PREFIX}/login?lang=en&amp;next=%2Fconsole%2F%3Fview%3Dcallbacks"' in html
+    signed_in = await client.post(
+        f"{PREFIX}/login",
+        data={"email": "ana@example.org", "password": PASSWORD, "csrf": csrf_of(html),
+              "next": f"{PREFIX}/?view=callbacks"},
+        allow_redirects=False,
+    )  # fmt: skip
+    assert (signed_in.status, signed_in.headers["Location"]) == (303, f"{PREFIX}/?view=callbacks")
+    assert (await client.get(f"{PREFIX}/api/queue")).status == 200
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    ["https://evil.example/", "//evil.example/console/", "/console//evil.example",
+     "/elsewhere", "/console/login", "/console/api/queue", "/console/ws", "/console/../admin",
+     "/console/\r\nSet-Cookie: x=1", "javascript:alert(1)", ""],
+)  # fmt: skip
+def test_login_never_leads_outside_the_console(wanted: str) -> None:
+    assert safe_next(wanted) == f"{PREFIX}/"
+
+
+def test_login_leads_to_console_pages() -> None:
+    assert safe_next(f"{PREFIX}/") == f"{PREFIX}/"
+    assert safe_next(f"{PREFIX}/?view=callbacks") == f"{PREFIX}/?view=callbacks"
 
 
 async def test_login_rejects_wrong_password_and_needs_csrf(
@@ -79,7 +145,8 @@ async def test_login_rejects_wrong_password_and_needs_csrf(
         data={"email": "ana@example.org", "password": "nope-nope-nope", "csrf": token},
         allow_redirects=False,
     )
-    assert wrong.headers["Location"].endswith("error=1")
+    assert wrong.status == 303
+    assert sent_to_login(wrong.headers["Location"], f"{PREFIX}/", error="1")
     assert (await client.get(f"{PREFIX}/api/queue")).status == 401
 
 
@@ -211,7 +278,7 @@ async def test_logout_hands_conversations_back(
     item = await escalate(web_app, "p3")
     await client.post(f"{PREFIX}/api/escalations/{item}/claim", headers={"X-CSRF-Token": token})
     out = await client.post(f"{PREFIX}/logout", data={"csrf": token}, allow_redirects=False)
-    assert out.status == 302
+    assert (out.status, out.headers["Location"]) == (303, f"{PREFIX}/login")
     store = web_app[SERVICE].store
     row = await store.escalation(item)
     assert (row["status"], row["outcome"]) == ("closed", "returned_to_bot")

@@ -121,12 +121,12 @@ async def test_person_to_counsellor_and_back(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
         )
         page = await browser.new_page(viewport={"width": 1280, "height": 800})
-        await page.goto(f"{stack.web_url}/console/")
-        await page.wait_for_selector("#email")  # anonymous: the login form, never the queue
-        assert "/console/login" in page.url or await page.locator("#password").count() == 1
+        await refused_without_login(page, stack.web_url)
         await page.fill("#email", EMAIL)
         await page.fill("#password", PASSWORD)
-        await page.click("button[type=submit]")
+        async with page.expect_navigation():
+            await page.click("button[type=submit]")
+        assert page.url == f"{stack.web_url}/console/"  # back to the page asked for
         entry = page.locator(f'#queue li[data-id="{item["id"]}"] button')
         await expect(entry).to_be_visible(timeout=15000)
         await entry.click()
@@ -180,6 +180,26 @@ async def test_person_to_counsellor_and_back(
     assert asked
     row = await store.escalation(item["id"])
     assert (row["status"], row["outcome"]) == ("closed", "returned_to_bot")
+
+
+async def refused_without_login(page: Any, web_url: str) -> None:
+    """An anonymous visitor of the console is sent (303) to the login page, which leads back
+    to the console; its API and websocket answer 401 with the bilingual JSON error."""
+    response = await page.goto(f"{web_url}/console/")
+    assert page.url == f"{web_url}/console/login?next=/console/"
+    assert response is not None and response.status == 200
+    first = response.request.redirected_from
+    assert first is not None and first.url == f"{web_url}/console/"
+    assert first.redirected_from is None  # one hop
+    assert (await first.response()).status == 303
+    assert await page.locator("input[name=next]").input_value() == "/console/"
+    assert await page.locator("#password").count() == 1
+    assert await page.locator("#queue").count() == 0
+    for path in ("/console/api/queue", "/console/api/callbacks", "/console/ws"):
+        answer = await page.request.get(f"{web_url}{path}", max_redirects=0)
+        assert answer.status == 401, path
+        error = (await answer.json())["error"]
+        assert error["code"] == "unauthorized" and set(error["message"]) == {"fr", "en"}, path
 
 
 async def ask_for_human(rasa: RasaClient, sender: str, *first: str) -> list[dict[str, Any]]:
