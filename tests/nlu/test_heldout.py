@@ -5,7 +5,8 @@ cores), then parses `tests/nlu/heldout_{fr,en}.yml` — never trained on. Issue 
 macro-F1 ≥ 0.92, crisis recall ≥ 0.98, language accuracy ≥ 0.98 (this last one is measured on
 `tests/nlu/languages.yml` by test_language.py: the held-out files mix in code-switched lines and
 bare place names, whose language is undecidable by design). The floors asserted below are the
-figures reached so far, to catch regressions; the report prints on failure.
+figures reached so far less a small margin, to catch regressions (reached: macro-F1 0.935 FR /
+0.938 EN, crisis recall 0.984 / 1.0, false alarms 2.0 % / 2.6 %); the report prints on failure.
 Same data with Rasa's own report:
     .venv/bin/rasa test nlu --config bot/config.yml --nlu tests/nlu/heldout_fr.yml \
         --model models/relais-nlu-<hash>.tar.gz --out var/nlu-report-fr
@@ -23,9 +24,9 @@ pytestmark = pytest.mark.slow
 
 HELDOUT = Path(__file__).resolve().parent
 
-MACRO_F1_FLOOR = 0.78
-CRISIS_RECALL_FLOOR = 0.90
-FALSE_ALARM_CEILING = 0.06
+MACRO_F1_FLOOR = 0.91
+CRISIS_RECALL_FLOOR = 0.975
+FALSE_ALARM_CEILING = 0.04
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -38,3 +39,18 @@ def test_heldout(trained_agent, language):
     assert result.macro_f1 >= MACRO_F1_FLOOR, details
     assert result.crisis_recall >= CRISIS_RECALL_FLOOR, details
     assert result.false_alarm_rate <= FALSE_ALARM_CEILING, details
+
+
+BLIND_FALSE_ALARM_CEILING = 0.05
+"""The blind sets hold 49 idioms per language on purpose ("these bills are killing me"), so
+their false-alarm rate runs higher (reached: 1.6 % FR, 3.9 % EN)."""
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_blind(trained_agent, language):
+    """The blind sets (docs/evaluation.md), written without reading the training data."""
+    result = evaluate(trained_agent, HELDOUT / f"blind_{language}.yml")
+    print(result.summary())
+    assert result.macro_f1 >= MACRO_F1_FLOOR, result.summary()
+    assert result.crisis_recall >= CRISIS_RECALL_FLOOR, result.summary()
+    assert result.false_alarm_rate <= BLIND_FALSE_ALARM_CEILING, result.summary()
