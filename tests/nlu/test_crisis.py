@@ -7,6 +7,12 @@ from bot.nlu.crisis import CrisisGuard, CrisisRules, default_rules
     ("text", "kind"),
     [
         ("je veux mourir", "suicide"),
+        ("j'ai acheté une corde", "suicide"),
+        ("je suis dans le garage avec le moteur qui tourne", "suicide"),
+        ("il me serre le cou", "violence"),
+        ("il veut me faire la peau", "violence"),
+        ("si je pars il me tuerait", "violence"),
+        ("ses lèvres sont bleues", "medical"),
         ("j'veux pu vivre", "suicide"),
         ("jvais me tuer ce soir", "suicide"),
         ("i wanna kms", "suicide"),
@@ -32,6 +38,10 @@ def test_crisis_patterns(text, kind):
     "text",
     [
         "je meurs de faim",
+        "la hausse de loyer va me tuer",
+        "l'anxiété va me tuer",
+        "la fin du mois va me tuer",
+        "l'attente de l'autobus va me tuer",
         "this rent is killing me",
         "mort de rire",
         "killing time at the library",
