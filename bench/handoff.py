@@ -2,7 +2,7 @@
 
 The real web app (console API, websocket, relay, SQLite store) runs in this process on a
 local port; Rasa's HTTP API is the stand-in used by the tests (`tests/handoff/fake_rasa.py`),
-so the figures measure the handoff itself (store, relay, websocket, outbox), not DIET.
+so the figures measure the handoff itself (store, relay, websocket, outbox), not the NLU.
 
 - `escalations_per_second`: 20 escalations recorded (as the action server does) and claimed
   through the console API, all at once, divided by the wall time;

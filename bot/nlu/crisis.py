@@ -1,14 +1,14 @@
 """`CrisisGuard`: the safety net that makes sure a crisis is never classified as something else.
 
-It runs after the intent classifier (DIET) and before the `FallbackClassifier`:
+It runs after the intent classifier (bot/nlu/intent_classifier.py) and before the `FallbackClassifier`:
 
 1. figures of speech ("je meurs de faim", "this rent is killing me", "mort de rire", "killing
    time", "mon proprio va me tuer si je paye pas" — see `crisis_lexicon.yml` for that decision)
    are blanked out of the normalized text;
 2. bilingual crisis patterns run on what is left. A match forces the matching `crisis_<kind>`
-   intent at `forced_confidence`, even when DIET ranked it low or not at all — a missed crisis
+   intent at `forced_confidence`, even when the classifier ranked it low or not at all — a missed crisis
    costs far more than a false alarm, which a counsellor can undo;
-3. with no pattern, DIET's own crisis prediction stands (the model catches phrasings no rule
+3. with no pattern, the classifier's own crisis prediction stands (the model catches phrasings no rule
    foresaw), except when an idiom was found: then the best non-crisis intent replaces it.
    When another intent is on top but the crisis intents together reach `rescue_confidence`,
    the likeliest crisis kind is promoted: the classifier hesitating between "a need" and "a

@@ -1,7 +1,7 @@
 """`NeedsExtractor`: every need of a message, the main one first.
 
 People often state two needs at once ("j'ai perdu ma job pis chu pu capable de payer mon
-loyer"). DIET picks one intent; this component keeps the others, from two sources:
+loyer"). The intent classifier picks one intent; this component keeps the others, from two sources:
 
 - the intent ranking: a `need_<id>` intent other than the top one counts when its confidence
   is at least `min_confidence` AND `relative_confidence` × the top intent's confidence;
@@ -142,7 +142,7 @@ class NeedsExtractor(MessageComponent):
         self.add_entities(message, new)
 
     def _trust_words_over_an_unsure_classifier(self, message: Message, text: str) -> None:
-        """"j'ai besoin de nourriture, j'habite à Laval" names its need plainly; when DIET is
+        """"j'ai besoin de nourriture, j'habite à Laval" names its need plainly; when the classifier is
         unsure (below `unsure_below`) and picked no crisis or conversation intent, the need the
         lexicon finds first becomes the intent, so the FallbackClassifier after this component
         does not turn a plain request into "I did not understand"."""

@@ -1,7 +1,7 @@
 """`NormalizingTokenizer`: Rasa's whitespace tokenizer whose token lemmas are normalized.
 
 Rasa's `CountVectorsFeaturizer` reads `token.lemma` (`use_lemma: true`, its default), so giving
-every token the lemma "aide" for "AIDE", "aidé" and "d'aide"→"daide" makes DIET see the same
+every token the lemma "aide" for "AIDE", "aidé" and "d'aide"→"daide" makes Rasa see the same
 features for "J'AI BESOIN D'AIDE" and "jai besoin daide", while token text and offsets stay the
 person's own (entity spans still point into the real message). Works for French and English
 alike, unlike a language-specific spaCy lemmatizer.
