@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from bot.directory.schema import HSDS_TABLES, TABLES, columns
@@ -163,14 +164,20 @@ def translation_id(link_entity: str, link_id: str, field_name: str, language: st
     return stable_id("x_translation", link_entity, link_id, field_name, language)
 
 
+@cache
+def _shape(table: str) -> tuple[frozenset[str], dict[str, Link]]:
+    """The columns of `table` and its nested properties by key (asked once per object)."""
+    return frozenset(columns(table)), {link.key: link for link in NESTING.get(table, [])}
+
+
 def _walk(obj: dict[str, Any], table: str, parent: tuple[str, str, Link] | None,
           out: _Collector) -> str | None:
     record_id = obj.get("id")
     if not isinstance(record_id, str) or not record_id:
         return None  # schema validation reports the missing id
-    known = set(columns(table))
-    row: dict[str, Any] = {name: _clean(obj.get(name)) for name in known if name in obj}
-    links = {link.key: link for link in NESTING.get(table, [])}
+    known, links = _shape(table)
+    row: dict[str, Any] = {name: None if value == "" else value  # as `_clean`, inlined
+                           for name, value in obj.items() if name in known}
     if parent is not None:
         parent_table, parent_id, link = parent
         if link.via == "child" and row.get(link.column) is None:
