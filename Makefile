@@ -14,7 +14,9 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml uv.lock
 	$(BIN)/pip install -q uv
-	$(BIN)/uv sync --frozen
+	# bytecode compiled once: this machine sets PYTHONDONTWRITEBYTECODE, so without it every
+	# process (Rasa, actions, tests) would recompile torch and transformers (10-20 s each)
+	$(BIN)/uv sync --frozen --compile-bytecode
 	touch $@
 
 widget/node_modules/.package-lock.json: widget/package-lock.json
