@@ -79,3 +79,17 @@ def test_sentence_vectors_are_normalized_and_empty_text_is_zero():
     # the same need in two languages is closer than two different needs
     other = sentence_vectors(["mon proprio m'a mis dehors"])[0]
     assert float(vectors[0] @ vectors[2]) > float(vectors[0] @ other)
+
+
+def test_probabilities_match_scikit_learns(model_storage):
+    classifier = _trained(model_storage)
+    model = classifier._model
+    texts = ["j'ai faim", "loyer trop cher", "hello"]
+    from bot.nlu.normalize import normalize
+
+    expected = (
+        model.ngram_weight
+        * model.words.predict_proba(model.vectorizer.transform([normalize(t) for t in texts]))
+        + (1 - model.ngram_weight) * model.meaning.predict_proba(sentence_vectors(texts))
+    )
+    assert abs(model.probabilities(texts) - expected).max() < 1e-9
