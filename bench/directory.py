@@ -21,7 +21,6 @@ import multiprocessing
 import resource
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -47,20 +46,10 @@ def _database(url: str | None, folder: Path) -> Iterator[str]:
     if not url:
         yield f"sqlite:///{folder / 'bench.db'}"
         return
-    from urllib.parse import quote
+    from bot.directory.store import scratch_schema
 
-    from sqlalchemy import create_engine, text
-
-    schema = f"bench_directory_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, future=True)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(url, "bench_directory") as scratch:
+        yield scratch
 
 
 def _store_mb(engine: Any, url: str) -> float:

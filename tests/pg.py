@@ -8,15 +8,14 @@ under `CI=true`, where PostgreSQL is part of the contract.
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from urllib.parse import quote
+from contextlib import AbstractContextManager
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+
+from bot.directory.store import scratch_schema
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -43,18 +42,6 @@ def require_postgres(url: str | None = None) -> str:
     return url
 
 
-@contextmanager
-def postgres_schema_url(prefix: str = "test") -> Iterator[str]:
+def postgres_schema_url(prefix: str = "test") -> AbstractContextManager[str]:
     """A psycopg2 URL whose `search_path` is a new, empty schema; the schema is dropped after."""
-    base = require_postgres()
-    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, future=True)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    return scratch_schema(require_postgres(), prefix)

@@ -96,6 +96,28 @@ def create_async_engine_from_url(url: str | None = None) -> AsyncEngine:
     return create_async_engine(sa_url, pool_pre_ping=True)
 
 
+@contextmanager
+def scratch_schema(url: str, prefix: str) -> Iterator[str]:
+    """A URL of the PostgreSQL `url` whose `search_path` is a new, empty schema, dropped
+    afterwards: tests and benchmarks get their own tables, side by side with anyone's."""
+    import uuid
+    from urllib.parse import quote
+
+    from sqlalchemy import text
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, future=True)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def init_db(engine: Engine) -> None:
     """Create the tables that do not exist yet (idempotent)."""
     metadata.create_all(engine)
