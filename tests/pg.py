@@ -8,7 +8,9 @@ under `CI=true`, where PostgreSQL is part of the contract.
 from __future__ import annotations
 
 import os
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -45,3 +47,17 @@ def require_postgres(url: str | None = None) -> str:
 def postgres_schema_url(prefix: str = "test") -> AbstractContextManager[str]:
     """A psycopg2 URL whose `search_path` is a new, empty schema; the schema is dropped after."""
     return scratch_schema(require_postgres(), prefix)
+
+
+DATABASE_KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+"""`params` of a fixture that runs its tests on both databases."""
+
+
+@contextmanager
+def fresh_database_url(kind: str, folder: Path, name: str) -> Iterator[str]:
+    """An empty database: the SQLite file `folder/<name>.db`, or a new PostgreSQL schema."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / f'{name}.db'}"
+        return
+    with postgres_schema_url(name) as url:
+        yield url

@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from pg import DATABASE_KINDS, fresh_database_url
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -18,14 +19,9 @@ SECRET = "store-secret"
 NUMBER = "+15145550123"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASE_KINDS)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    from pg import postgres_schema_url
-
-    with postgres_schema_url("sms") as url:
+    with fresh_database_url(request.param, tmp_path, "sms") as url:
         yield url
 
 

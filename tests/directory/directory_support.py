@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the shared pg helper
 
-from pg import postgres_schema_url
+from pg import DATABASE_KINDS, fresh_database_url
 
 from bot.directory.store import create_engine_from_url, init_db
 from bot.settings import REFERENCE_DIR
@@ -30,31 +30,29 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'directory.db'}"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASE_KINDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database URL: SQLite in tmp_path, or a new PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'directory.db'}"
-        return
-    with postgres_schema_url("relais_directory") as url:
+    with fresh_database_url(request.param, tmp_path, "relais_directory") as url:
         yield url
+
+
+def _engine_with_tables(url: str) -> Iterator[Engine]:
+    engine = create_engine_from_url(url)
+    init_db(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """An engine on a fresh database with the directory tables."""
-    engine = create_engine_from_url(db_url)
-    init_db(engine)
-    yield engine
-    engine.dispose()
+    yield from _engine_with_tables(db_url)
 
 
 @pytest.fixture
 def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
-    engine = create_engine_from_url(sqlite_url)
-    init_db(engine)
-    yield engine
-    engine.dispose()
+    yield from _engine_with_tables(sqlite_url)
 
 
 def bilingual_service() -> dict:

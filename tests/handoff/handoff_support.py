@@ -12,6 +12,7 @@ from urllib.parse import unquote
 import pytest
 from aiohttp.test_utils import TestClient
 from fake_rasa import TOKEN, FakeRasa  # this folder is on sys.path (rootdir conftest)
+from pg import DATABASE_KINDS, fresh_database_url  # tests/ is on sys.path too
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -22,17 +23,9 @@ from bot.settings import get_settings
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASE_KINDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'handoff.db'}"
-        return
-    try:
-        from tests.pg import postgres_schema_url
-    except ModuleNotFoundError:  # `tests/` itself is on sys.path, not the repository
-        from pg import postgres_schema_url
-
-    with postgres_schema_url("handoff") as url:
+    with fresh_database_url(request.param, tmp_path, "handoff") as url:
         yield url
 
 
