@@ -17,7 +17,7 @@ import os
 import sys
 from typing import Any
 
-from bot.assistant import rule_first
+from bot.assistant import action_results, rule_first
 
 log = logging.getLogger(__name__)
 
@@ -137,37 +137,6 @@ def _guard_slot_extraction() -> None:
     ActionExtractSlots._run_custom_action = _run_custom_action  # type: ignore[method-assign]
 
 
-SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
-"""Rasa saves the tracker at least once per message; in SQLite's default rollback journal with
-full sync, each commit waits for two fsyncs. A write-ahead log synced at checkpoints keeps
-conversations across a restart or a crash of Rasa (only a power cut may lose the last
-messages) for one sequential append per commit."""
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        for pragma in SQLITE_PRAGMAS:
-            cursor.execute(pragma)
-    finally:
-        cursor.close()
-
-
-def _tune_sqlite_tracker_store() -> None:
-    """Give the SQL tracker store's SQLite connections the pragmas above (other SQL unchanged)."""
-    import sqlalchemy
-    from rasa.core.tracker_store import SQLTrackerStore
-
-    original = SQLTrackerStore.__init__
-
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        original(self, *args, **kwargs)
-        if self.engine.dialect.name == "sqlite":
-            sqlalchemy.event.listen(self.engine, "connect", _sqlite_pragmas)
-
-    SQLTrackerStore.__init__ = __init__  # type: ignore[method-assign]
-
-
 def _join_socketio_rooms() -> None:
     """python-socketio >= 5.10 made `AsyncServer.enter_room` a coroutine; Rasa 3.6's socket.io
     channel calls it without `await`, so with `session_persistence` the widget never joins its
@@ -214,8 +183,8 @@ def install() -> None:
     _guard_slot_extraction()
     _join_socketio_rooms()
     _socketio_custom_json()
-    _tune_sqlite_tracker_store()
     rule_first.install()
+    action_results.install()
 
     async def _run_action(self, action, tracker, output_channel, nlg, prediction):  # type: ignore[no-untyped-def]
         if needs_guard(action):
