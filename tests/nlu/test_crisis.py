@@ -28,6 +28,9 @@ from bot.nlu.crisis import CrisisGuard, CrisisRules, default_rules
         ("mon voisin bat son enfant", "child"),
         ("a kid is alone in the car", "child"),
         ("un enfant seul dans l'auto", "child"),
+        ("he keeps kicking me and my kids", "violence"),
+        ("i'm scared to go home, my husband said he'd hurt me", "violence"),
+        ("j'ai 14 ans et j'ai peur de rentrer chez moi", "child"),
     ],
 )
 def test_crisis_patterns(text, kind):
@@ -55,6 +58,22 @@ def test_crisis_patterns(text, kind):
 def test_idioms_are_not_crises(text):
     scan = default_rules().match(text)
     assert scan.kinds == [] and scan.idiom
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my landlord is kicking me out end of month",  # an eviction
+        "hit me up with food banks near laval",
+    ],
+)
+def test_everyday_phrasings_are_not_crises(text):
+    assert default_rules().match(text).kinds == []
+
+
+def test_an_adult_afraid_to_go_home_is_violence_not_a_child_in_danger():
+    kinds = default_rules().match("mon chum me frappe quand il boit, j'ai peur de rentrer").kinds
+    assert kinds == ["violence"]
 
 
 def test_an_idiom_does_not_hide_a_real_crisis():
