@@ -32,7 +32,10 @@ def test_confident_languages(text, code):
     assert (guess.code, guess.confident) == (code, True)
 
 
-@pytest.mark.parametrize("text", ["ok", "1", "H2X 1Y4", "😭", "lol", "👍👍"])
+# "ciao" is a Montréal goodbye, and Rive-Sud / Rive-Nord are regions, not Haitian Creole
+@pytest.mark.parametrize(
+    "text", ["ok", "1", "H2X 1Y4", "😭", "lol", "👍👍", "ciao", "rive sud", "Rive-Nord"]
+)
 def test_ambiguous_messages_are_not_confident(text):
     assert detect(text).entity_value is None
 
