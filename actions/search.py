@@ -63,6 +63,14 @@ class ActionSearchServices(RelaisAction):
         if self.latest_intent(tracker) == "deny" and not _place_changed_this_turn(tracker):
             dispatcher.utter_message(response="utter_anything_else")
             return []
+        if code and not is_served(code):
+            # said at once, even before the need: nothing here can help there
+            referral = referral_for(code)
+            dispatcher.utter_message(
+                response="utter_outside_territory", referral=referral.text(language)
+            )
+            dispatcher.utter_message(response="utter_outside_territory_next")
+            return []
         if not need:
             if code:
                 dispatcher.utter_message(response="utter_place_noted")
@@ -70,13 +78,6 @@ class ActionSearchServices(RelaisAction):
             return []
         if not code:
             dispatcher.utter_message(response="utter_ask_municipality")
-            return []
-        if not is_served(code):
-            referral = referral_for(code)
-            dispatcher.utter_message(
-                response="utter_outside_territory", referral=referral.text(language)
-            )
-            dispatcher.utter_message(response="utter_outside_territory_next")
             return []
         await self._show_results(dispatcher, tracker, language, need, code, lat, lon)
         return []
@@ -93,7 +94,9 @@ class ActionSearchServices(RelaisAction):
     ) -> None:
         from bot.search import search
 
-        page = dialogue.requested_page(self.latest_entities(tracker))
+        page = dialogue.page_to_show(
+            self.latest_intent(tracker), self.latest_entities(tracker), tracker.events, need
+        )
         result = await asyncio.to_thread(
             search,
             need,
@@ -124,6 +127,7 @@ class ActionSearchServices(RelaisAction):
             "type": "service_cards",
             "language": language,
             "need": need,
+            "page": page,
             "cards": [{k: v for k, v in card.items() if k != "text_vars"} for card in cards],
         }
         need_label = t(f"need.{need}.label", language).lower()

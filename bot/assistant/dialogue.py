@@ -253,6 +253,39 @@ def requested_page(entities: Iterable[Mapping[str, Any]]) -> int:
     return 1
 
 
+MORE_RESULTS_INTENT = "more_results"
+
+
+def last_results_page(events: Iterable[Mapping[str, Any]], need: str | None) -> int:
+    """The page of results for `need` the person saw last (0: none since their last need)."""
+    for event in reversed(list(events)):
+        if event.get("event") != "bot":
+            continue
+        custom = (event.get("data") or {}).get("custom") or {}
+        if custom.get("type") == "service_cards":
+            if custom.get("need") != need:
+                return 0
+            try:
+                return max(int(custom.get("page") or 1), 1)
+            except (TypeError, ValueError):
+                return 1
+    return 0
+
+
+def page_to_show(
+    intent: str,
+    entities: Iterable[Mapping[str, Any]],
+    events: Iterable[Mapping[str, Any]],
+    need: str | None,
+) -> int:
+    """The "other options" button names its page; typed ("autres options", "any others?")
+    it means the page after the one shown last."""
+    entities = list(entities)
+    if intent == MORE_RESULTS_INTENT and not any(e.get("entity") == "page" for e in entities):
+        return last_results_page(events, need) + 1
+    return requested_page(entities)
+
+
 def fallback_text(fallback: Any, language: str) -> str:
     """The search's "nothing fits" fallback as a sentence (the 211 line by default)."""
     if isinstance(fallback, str) and fallback:

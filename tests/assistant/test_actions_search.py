@@ -72,6 +72,47 @@ async def test_english_and_next_page(make_tracker, dispatcher, domain, fake_sear
     }
 
 
+def _cards_shown(need: str, page: int) -> dict:
+    """The bot event of a results page, as Rasa stores it."""
+    return {
+        "event": "bot",
+        "text": "…",
+        "data": {"custom": {"type": "service_cards", "need": need, "page": page}},
+    }
+
+
+async def test_typed_more_results_shows_the_page_after_the_last_one(
+    make_tracker, dispatcher, domain, fake_search
+):
+    slots = {"need": "food", "municipality": "65005", "place_name": "Laval"}
+    shown = [_cards_shown("food", 1), _cards_shown("food", 2)]
+    tracker = make_tracker("y en a tu d'autres?", "more_results", slots=slots)
+    tracker.events[:0] = shown  # seen before this message
+    await run(tracker, dispatcher, domain)
+    intro = dispatcher.messages[0]["custom"]
+    assert intro["page"] == 3
+    assert [c["name"] for c in intro["cards"]] == ["Service 7"]
+
+
+async def test_typed_more_results_for_another_need_starts_at_its_first_page(
+    make_tracker, dispatcher, domain, fake_search
+):
+    slots = {"need": "housing", "municipality": "65005"}
+    tracker = make_tracker("any other housing help?", "more_results", slots=slots)
+    tracker.events[:0] = [_cards_shown("food", 2)]
+    await run(tracker, dispatcher, domain)
+    assert dispatcher.messages[0]["custom"]["page"] == 1
+    assert fake_search[0]["need"] == "housing"
+
+
+async def test_typed_more_results_before_any_need_asks_it(
+    make_tracker, dispatcher, domain, fake_search
+):
+    await run(make_tracker("autres options", "more_results"), dispatcher, domain)
+    assert responses(dispatcher) == ["utter_ask_need"]
+    assert fake_search == []
+
+
 async def test_last_page_has_no_more_button(make_tracker, dispatcher, domain, fake_search):
     slots = {"need": "food", "municipality": "65005"}
     tracker = make_tracker("", "need_food", slots=slots, entities=[{"entity": "page", "value": 3}])
@@ -93,6 +134,15 @@ async def test_outside_territory_gets_the_right_211(make_tracker, dispatcher, do
     assert fake_search == []
     assert responses(dispatcher) == ["utter_outside_territory", "utter_outside_territory_next"]
     assert "211" in dispatcher.messages[0]["referral"]
+
+
+async def test_a_place_outside_before_the_need_gets_the_right_211_at_once(
+    make_tracker, dispatcher, domain, fake_search
+):
+    slots = {"municipality": "37067", "place_name": "Trois-Rivières"}
+    await run(make_tracker("Trois-Rivieres", "provide_place", slots=slots), dispatcher, domain)
+    assert responses(dispatcher) == ["utter_outside_territory", "utter_outside_territory_next"]
+    assert fake_search == []
 
 
 async def test_place_before_need_asks_the_need(make_tracker, dispatcher, domain, fake_search):
