@@ -60,6 +60,11 @@ class ActionSearchServices(RelaisAction):
         need = tracker.get_slot("need")
         code = tracker.get_slot("municipality")
         lat, lon = tracker.get_slot("lat"), tracker.get_slot("lon")
+        if (
+            self.latest_intent(tracker) == dialogue.MORE_RESULTS_INTENT
+            and tracker.active_loop_name
+        ):
+            return []  # no results yet: the form asking the place speaks for itself
         if self.latest_intent(tracker) == "deny" and not _place_changed_this_turn(tracker):
             dispatcher.utter_message(response="utter_anything_else")
             return []

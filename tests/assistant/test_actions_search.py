@@ -113,6 +113,16 @@ async def test_typed_more_results_before_any_need_asks_it(
     assert fake_search == []
 
 
+async def test_typed_more_results_while_the_place_is_asked_leaves_it_to_the_form(
+    make_tracker, dispatcher, domain, fake_search
+):
+    tracker = make_tracker(
+        "any others?", "more_results", slots={"need": "food"}, active_loop="referral_form"
+    )
+    assert await run(tracker, dispatcher, domain) == []
+    assert dispatcher.messages == [] and fake_search == []
+
+
 async def test_last_page_has_no_more_button(make_tracker, dispatcher, domain, fake_search):
     slots = {"need": "food", "municipality": "65005"}
     tracker = make_tracker("", "need_food", slots=slots, entities=[{"entity": "page", "value": 3}])
