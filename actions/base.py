@@ -7,7 +7,7 @@ from typing import Any
 
 from rasa_sdk import Action, Tracker
 
-from bot.assistant.dialogue import conversation_language
+from bot.dialogue.language import conversation_language
 
 
 class RelaisAction(Action, abc.ABC):

@@ -24,11 +24,13 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.dialogue import results
+from bot.dialogue.place import PLACE_SLOT, Where
 from bot.handoff import callback as answers
 from bot.handoff.config import HandoffSettings
 from bot.handoff.escalation import enqueue, request_callback
 from bot.handoff.hours import CounsellorHours, now
-from bot.texts import t
+from bot.texts import formats, t
 
 from .base import RelaisAction
 
@@ -58,22 +60,28 @@ def answered_our_question(tracker: Tracker) -> bool:
 
 
 def offered_services(tracker: Tracker) -> list[dict[str, Any]]:
-    """Services shown to the person (service cards of the bot's messages), newest last."""
+    """Services shown to the person (the results payloads of the bot's messages), newest last."""
     seen: dict[str, dict[str, Any]] = {}
     for event in tracker.events:
         custom = (
             ((event.get("data") or {}).get("custom") or {}) if event.get("event") == "bot" else {}
         )
-        if custom.get("type") != "service_cards":
+        if not results.is_results(custom):
             continue
         for card in custom.get("cards") or []:
             key = str(card.get("service_id") or card.get("name"))
             seen[key] = {
                 k: card.get(k)
-                for k in ("service_id", "name", "organization", "phone")
-                if card.get(k)
+                for k in ("service_id", "name", "organization", "phone", "distance_km")
+                if card.get(k) is not None
             }
     return list(seen.values())
+
+
+def municipality_of(tracker: Tracker) -> str | None:
+    """The code_geo of the place the person gave, if any."""
+    where = Where.from_slot(tracker.get_slot(PLACE_SLOT))
+    return where.code_geo if where else None
 
 
 def latest_user_timestamp(tracker: Tracker) -> float:
@@ -89,11 +97,9 @@ def ordinal(position: int, language: str) -> str:
 
 
 def next_opening_words(settings: HandoffSettings, language: str) -> str:
-    opening = CounsellorHours(settings).next_opening(now(settings))
-    if language == "en":
-        return opening.strftime("%A %B %-d, %-I:%M %p").replace(":00 ", " ")
-    days = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-    return f"{days[opening.weekday()]} {opening.day} à {opening.hour} h{opening.minute or ''}"
+    """When counsellors answer again: "demain à 8 h", "lundi 24 juin à 8 h"."""
+    moment = now(settings)
+    return formats.when(CounsellorHours(settings).next_opening(moment), moment, language)
 
 
 class ActionHandoff(RelaisAction):
@@ -152,7 +158,7 @@ class ActionHandoff(RelaisAction):
                 language=language,
                 channel=tracker.get_latest_input_channel(),
                 need=tracker.get_slot("need"),
-                municipality=tracker.get_slot("municipality"),
+                municipality=municipality_of(tracker),
                 crisis=crisis,
                 reason=self.reason(tracker),
                 services=offered_services(tracker),
@@ -310,7 +316,7 @@ class ActionHandoffCallback(RelaisAction):
             language=tracker.get_slot("callback_language") or language,
             best_time=tracker.get_slot("callback_best_time"),
             need=tracker.get_slot("need"),
-            municipality=tracker.get_slot("municipality"),
+            municipality=municipality_of(tracker),
             crisis=tracker.get_slot("crisis"),
         )
         settings = HandoffSettings.from_env()

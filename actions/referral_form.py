@@ -1,4 +1,8 @@
-"""`referral_form`: asks where the person is, politely again when the place is unknown."""
+"""`referral_form`: asks where the person is, politely again when the place is unknown.
+
+The place itself comes from the NLU through the `place` slot's mappings (domain/slots.yml);
+this only notices an answer to "where?" that named no place it knows.
+"""
 
 from __future__ import annotations
 
@@ -9,42 +13,33 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.assistant.dialogue import REASK_INTENTS
+from bot.dialogue.place import PLACE_SLOT
 
 from .base import RelaisAction
 
+REASK_INTENTS = frozenset({"provide_place", "nlu_fallback", "affirm", "deny"})
+"""Intents that, while the place is asked, mean "here is my place" even if it is not found."""
+
 
 class ValidateReferralForm(FormValidationAction):
-    """The place itself is extracted for every message by `action_validate_slot_mappings`."""
+    """Re-asks politely when the answer to "where?" is no place the gazetteer knows."""
 
     def name(self) -> str:
         return "validate_referral_form"
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        """Skip the place when shared coordinates already locate the person."""
-        if tracker.get_slot("lat") is not None and tracker.get_slot("municipality"):
-            return [slot for slot in domain_slots if slot != "municipality"]
-        return domain_slots
-
-    async def extract_municipality(
+    async def extract_place(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "municipality":
+        if tracker.get_slot("requested_slot") != PLACE_SLOT:
             return {}
-        if "municipality" in tracker.slots_to_validate():
+        if PLACE_SLOT in tracker.slots_to_validate():
             return {}
         if RelaisAction.latest_intent(tracker) not in REASK_INTENTS:
             return {}  # another intent (a human, a crisis, a new need): let the rules answer
         dispatcher.utter_message(response="utter_place_not_found")
-        return {"municipality": None}
+        return {PLACE_SLOT: None}
 
-    async def validate_municipality(
+    async def validate_place(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return {"municipality": value or None}
+        return {PLACE_SLOT: value or None}

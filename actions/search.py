@@ -1,25 +1,21 @@
-"""`action_search_services`: the 3 nearest fitting services, as text and as cards."""
+"""`action_search_services`: the nearest fitting services, as one results payload."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.assistant import dialogue
-from bot.settings import TIMEZONE
-from bot.texts import t
+from bot.dialogue import paging, results
+from bot.dialogue.place import PLACE_SLOT, Where
+from bot.texts import formats, t
 
 from .base import RelaisAction
-
-PER_PAGE = 3
 
 
 def _results_buttons(need: str, page: int, language: str, more: bool) -> list[dict[str, str]]:
@@ -36,11 +32,11 @@ def _results_buttons(need: str, page: int, language: str, more: bool) -> list[di
 
 
 def _place_changed_this_turn(tracker: Tracker) -> bool:
-    """Whether this message set the municipality (events since the latest user message)."""
+    """Whether this message set the place (events since the latest user message)."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             return False
-        if event.get("event") == "slot" and event.get("name") == "municipality":
+        if event.get("event") == "slot" and event.get("name") == PLACE_SLOT:
             return True
     return False
 
@@ -54,37 +50,34 @@ class ActionSearchServices(RelaisAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        from bot.places.territory import is_served, referral_for
+        from bot.places.territory import referral_for
 
         language = self.language(tracker)
         need = tracker.get_slot("need")
-        code = tracker.get_slot("municipality")
-        lat, lon = tracker.get_slot("lat"), tracker.get_slot("lon")
-        if (
-            self.latest_intent(tracker) == dialogue.MORE_RESULTS_INTENT
-            and tracker.active_loop_name
-        ):
+        where = Where.from_slot(tracker.get_slot(PLACE_SLOT))
+        intent = self.latest_intent(tracker)
+        if intent == paging.MORE_RESULTS_INTENT and tracker.active_loop_name:
             return []  # no results yet: the form asking the place speaks for itself
-        if self.latest_intent(tracker) == "deny" and not _place_changed_this_turn(tracker):
+        if intent == "deny" and not _place_changed_this_turn(tracker):
             dispatcher.utter_message(response="utter_anything_else")
             return []
-        if code and not is_served(code):
+        if where is not None and not where.in_territory:
             # said at once, even before the need: nothing here can help there
-            referral = referral_for(code)
+            referral = referral_for(where.code_geo)
             dispatcher.utter_message(
                 response="utter_outside_territory", referral=referral.text(language)
             )
             dispatcher.utter_message(response="utter_outside_territory_next")
             return []
         if not need:
-            if code:
-                dispatcher.utter_message(response="utter_place_noted")
+            if where is not None:
+                dispatcher.utter_message(response="utter_place_noted", place_name=where.label)
             dispatcher.utter_message(response="utter_ask_need")
             return []
-        if not code:
-            dispatcher.utter_message(response="utter_ask_municipality")
+        if where is None:
+            dispatcher.utter_message(response="utter_ask_place")
             return []
-        await self._show_results(dispatcher, tracker, language, need, code, lat, lon)
+        await self._show_results(dispatcher, tracker, language, need, where)
         return []
 
     async def _show_results(
@@ -93,60 +86,57 @@ class ActionSearchServices(RelaisAction):
         tracker: Tracker,
         language: str,
         need: str,
-        code: str,
-        lat: float | None,
-        lon: float | None,
+        where: Where,
     ) -> None:
         from bot.search import search
 
-        page = dialogue.page_to_show(
+        page = paging.page_to_show(
             self.latest_intent(tracker), self.latest_entities(tracker), tracker.events, need
         )
+        per_page = paging.PER_PAGE
         result = await asyncio.to_thread(
             search,
             need,
-            place=code,
-            lat=lat,
-            lon=lon,
+            place=where.code_geo,
+            lat=where.lat,
+            lon=where.lon,
             language=language,
-            limit=PER_PAGE * page + 1,
+            limit=per_page * page + 1,
         )
-        hits = dialogue.page_of(list(result.hits), page, PER_PAGE)
-        place_name = tracker.get_slot("place_name") or t("dialogue.place.near_you", language)
+        hits = paging.page_of(list(result.hits), page, per_page)
         if not hits:
             if page > 1:
                 dispatcher.utter_message(response="utter_no_more_results")
             else:
-                fallback = dialogue.fallback_text(result.fallback, language)
+                fallback = result.fallback  # the engine always names the 211 that can help
                 dispatcher.utter_message(
-                    response="utter_no_results", fallback=fallback, place_name=place_name
+                    response="utter_no_results",
+                    fallback=fallback.text(language) if fallback else t("211.phone_line", language),
+                    place_name=where.label,
                 )
                 dispatcher.utter_message(response="utter_anything_else")
             return
-        now = datetime.now(ZoneInfo(TIMEZONE))
-        cards = [
-            dialogue.service_card(hit, PER_PAGE * (page - 1) + i, language, now)
-            for i, hit in enumerate(hits, start=1)
-        ]
-        payload: dict[str, Any] = {
-            "type": "service_cards",
-            "language": language,
-            "need": need,
-            "page": page,
-            "cards": [{k: v for k, v in card.items() if k != "text_vars"} for card in cards],
-        }
+        now = datetime.now(formats.TZ)
+        first = per_page * (page - 1) + 1
+        more = len(result.hits) > per_page * page
+        payload = results.results_payload(
+            need=need,
+            language=language,
+            page=page,
+            more=more,
+            place_label=where.label,
+            cards=[
+                results.service_card(hit, index, language, now)
+                for index, hit in enumerate(hits, start=first)
+            ],
+            widened=result.widened.text(language) if page == 1 and result.widened else None,
+        )
         need_label = t(f"need.{need}.label", language).lower()
         dispatcher.utter_message(
-            response="utter_results_intro",
-            need_label=need_label,
-            place_name=place_name,
-            json_message=payload,
+            response="utter_results_intro", need_label=need_label, place_name=where.label
         )
-        if page == 1 and result.widened:
-            dispatcher.utter_message(response="utter_results_widened")
-        for card in cards:
-            dispatcher.utter_message(response="utter_service_card", **card["text_vars"])
-        more = len(result.hits) > PER_PAGE * page
+        dispatcher.utter_message(json_message=payload)
         dispatcher.utter_message(
             response="utter_results_menu", buttons=_results_buttons(need, page, language, more)
         )
+

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,25 +22,18 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from bench.memory import rss_of_pid_mb
-from bot.assistant import runner
-from bot.assistant.rasa_client import RasaClient
-from bot.settings import get_settings
+from bot.ops import runner
+from bot.ops.rasa_client import RasaClient
+from bot.ops.stack import Stack, StackOptions, free_port
 
 CONCURRENCY = (1, 10, 50)
 TURNS_PER_LEVEL = {1: 60, 10: 200, 50: 400}
 RELAIS_SCRIPT = ("bonjour", "j'ai besoin de nourriture pour ma famille", "Laval", "merci")
 BASELINE_SCRIPT = ("hello", "I am sad", "yes", "bye")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -88,30 +80,20 @@ def _levels(url: str, token: str, script: tuple[str, ...]) -> dict[str, Any]:
     return levels
 
 
-def _start_relais(
-    tmp: Path, model: Path, endpoints: Path | None = None
-) -> tuple[runner.Supervisor, str]:
-    database_url = f"sqlite:///{tmp / 'relais.db'}"
-    runner.ensure_directory(database_url, lambda *a, **k: None)
-    settings = replace(
-        get_settings(), database_url=database_url, rasa_token="bench", web_host="127.0.0.1"
-    )
-    ports = runner.Ports(web=_free_port(), rasa=_free_port(), actions=_free_port())
-    children = runner.build_children(settings, model, ports, tracker_db=tmp / "tracker.db")
+def _start_relais(tmp: Path, model: Path, endpoints: Path | None = None) -> tuple[Stack, str]:
+    """The assistant as `relais run` starts it (optionally Rasa with other endpoints)."""
+    stack = Stack(tmp, StackOptions(token="bench"), model=model)
     if endpoints is not None:
-        rasa = next(c for c in children if c.name == "rasa")
+        rasa = stack.child("rasa")
         rasa.argv[rasa.argv.index("--endpoints") + 1] = str(endpoints)
-    supervisor = runner.Supervisor(children, lambda *a, **k: None, log_dir=tmp / "log")
-    if not supervisor.start_all():
-        supervisor.stop_all()
-        raise RuntimeError(f"the Relais stack did not start (logs in {tmp / 'log'})")
-    return supervisor, f"http://127.0.0.1:{ports.rasa}"
+    stack.start()
+    return stack, stack.rasa_url
 
 
-def _rss(supervisor: runner.Supervisor) -> dict[str, float | None]:
+def _rss(stack: Stack) -> dict[str, float | None]:
     return {
         child.name: rss_of_pid_mb(child.process.pid) if child.process else None
-        for child in supervisor.children
+        for child in stack.supervisor.children
     }
 
 
@@ -123,7 +105,7 @@ def _baseline(tmp: Path) -> dict[str, Any]:
     rasa = [sys.executable, "-m", "rasa"]
     subprocess.run([*rasa, "init", "--no-prompt"], cwd=project, env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    port = _free_port()
+    port = free_port()
     child = runner.Child(
         "rasa-init",
         [*rasa, "run", "--enable-api", "--auth-token", "bench", "--port", str(port),
@@ -154,17 +136,17 @@ def run() -> dict[str, Any]:
     result: dict[str, Any] = {"model": model.name}
     tmp = Path(tempfile.mkdtemp(prefix="relais-bench-"))
     try:
-        supervisor, url = _start_relais(tmp / "sql", model)
+        stack, url = _start_relais(tmp / "sql", model)
         try:
             result["relais_sql_tracker"] = _levels(url, "bench", RELAIS_SCRIPT)
-            result["rss_mb"] = _rss(supervisor)
+            result["rss_mb"] = _rss(stack)
         finally:
-            supervisor.stop_all()
-        supervisor, url = _start_relais(tmp / "memory", model, _memory_endpoints(tmp))
+            stack.stop()
+        stack, url = _start_relais(tmp / "memory", model, _memory_endpoints(tmp))
         try:
             result["relais_memory_tracker"] = _levels(url, "bench", RELAIS_SCRIPT)
         finally:
-            supervisor.stop_all()
+            stack.stop()
         result["rasa_init"] = _baseline(tmp)
         relais = result["relais_sql_tracker"]
         result["throughput_ratio_vs_rasa_init"] = {

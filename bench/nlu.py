@@ -37,7 +37,7 @@ def _rss_mb() -> float:
 def _train(folder: Path) -> tuple[Path, float]:
     from rasa.model_training import train_nlu
 
-    from bot.assistant import training
+    from bot.ops import training
 
     start = time.perf_counter()
     train_nlu(str(training.CONFIG), str(training.NLU_DATA), str(folder), fixed_model_name="bench")
@@ -72,8 +72,8 @@ def _instrument(agent: Any) -> dict[str, list[float]]:
 def run() -> dict:
     """The NLU figures (see the module docstring)."""
     logging.getLogger("rasa").setLevel(logging.WARNING)
-    from bot.assistant.evaluation import evaluate, load_examples
-    from bot.assistant.understand import load_agent
+    from bot.ops.evaluation import evaluate, load_examples
+    from bot.ops.understand import load_agent
 
     result: dict[str, Any] = {}
     rss_start = _rss_mb()

@@ -1,7 +1,8 @@
 """Benchmark of the SMS channel: webhook → reply-sent latency with 20 phones at once.
 
-The real stack (action server + Rasa with `bot/credentials.yml`, so the SMS channel as in
-production) and a fake provider REST API that timestamps each message it is asked to send.
+The real stack (`bot.ops.stack`: action server + Rasa with credentials.yml, so the SMS channel
+as in production) and the SMS sandbox standing in for the provider, which timestamps each
+message it is asked to send.
 Each phone plays a short conversation, waiting for each reply like a person would; the
 latency of a turn is from the signed webhook POST to the provider receiving the reply.
 Run standalone: `python -m bench.sms` prints JSON.
@@ -13,13 +14,12 @@ import asyncio
 import json
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
-from bot.settings import ROOT
+from bot.ops.sms_sandbox import Phone, SmsSandbox
+from bot.ops.stack import Stack, StackOptions
 
 PHONES = 20
 CONVERSATION = ("Bonjour", "j'ai besoin de nourriture", "Laval", "1", "AIDE")
@@ -33,11 +33,9 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def _conversations(
-    base_url: str, provider: Any, phones: int
+    base_url: str, provider: SmsSandbox, phones: int
 ) -> tuple[dict[str, list[float]], list[str]]:
     import aiohttp
-
-    from tests.channels.sms_stack import Phone
 
     latencies: dict[str, list[float]] = {body: [] for body in CONVERSATION}
     failures: list[str] = []
@@ -46,7 +44,7 @@ async def _conversations(
     async def person(index: int, session: aiohttp.ClientSession) -> None:
         phone = Phone(f"+1438555{index:04d}", base_url, provider)
         for body in CONVERSATION:
-            before = len(provider.to(phone.number))
+            before = provider.count(phone.number)
             started = time.monotonic()
             status = await phone.post(session, body)
             if status != 200:
@@ -57,7 +55,7 @@ async def _conversations(
             except TimeoutError:
                 failures.append(f"{body}: no reply")
                 return
-            reply = provider.to(phone.number)[before]
+            reply = [s for s in provider.sent if s.to == phone.number][before]
             latencies[body].append(reply.at - started)
             if body == "Laval":  # services as short text, or the polite fallback?
                 results_shown.append("km" in reply.body)
@@ -74,27 +72,16 @@ async def _conversations(
 
 
 def run(phones: int = PHONES) -> dict:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    from tests.channels.sms_stack import ProviderThread, Stack, model_or_reason
-
-    model, reason = model_or_reason()
-    if model is None:
-        return {"skipped": reason}
-    provider = ProviderThread()
-    provider.start()
     tmp = Path(tempfile.mkdtemp(prefix="bench-sms-"))
-    stack = Stack(tmp, model, provider)
+    stack = Stack(tmp, StackOptions(sms=True))
     try:
-        failure = stack.start()
-        if failure:
-            raise RuntimeError(f"stack did not start: {failure[-2000:]}")
+        stack.start()
+        assert stack.sms is not None
         started = time.monotonic()
-        latencies, failures = asyncio.run(_conversations(stack.base_url, provider, phones))
+        latencies, failures = asyncio.run(_conversations(stack.rasa_url, stack.sms, phones))
         wall = time.monotonic() - started
     finally:
         stack.stop()
-        provider.stop()
     if not failures:
         shutil.rmtree(tmp, ignore_errors=True)
     every = [value for values in latencies.values() for value in values]

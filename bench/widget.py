@@ -9,36 +9,20 @@ context. "Interactive" is the moment the launcher button exists in the widget's 
 from __future__ import annotations
 
 import gzip
-import socket
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
-from bot.assistant import runner
+from bot.ops import chromium
+from bot.ops.stack import Stack, StackFailed, StackOptions
 from bot.web.widget import BUNDLE
 
 RUNS = 5
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 READY = "() => !!document.querySelector('#relais211-widget')?.shadowRoot?.querySelector('.r211-launcher')"
 TIMINGS = """() => {
   const nav = performance.getEntriesByType('navigation')[0];
   return {dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd, ready: performance.now()};
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def bundle_sizes() -> dict[str, float]:
@@ -56,7 +40,7 @@ def time_to_interactive(url: str) -> dict[str, float]:
 
     samples: list[dict[str, float]] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(**chromium.launch_options())
         for _ in range(RUNS):
             context = browser.new_context(viewport={"width": 360, "height": 740})
             page = context.new_page()
@@ -74,28 +58,18 @@ def time_to_interactive(url: str) -> dict[str, float]:
 
 def run() -> dict:
     figures: dict = bundle_sizes()
-    if not Path(CHROMIUM).exists():
-        return {**figures, "time_to_interactive": f"skipped: {CHROMIUM} missing"}
+    if not chromium.available():
+        return {**figures, "time_to_interactive": f"skipped: {chromium.CHROMIUM} missing"}
     with tempfile.TemporaryDirectory() as tmp:
-        port = _free_port()
-        child = runner.Child(
-            "web",
-            [sys.executable, "-m", "bot.assistant.runner", "serve-web"],
-            f"http://127.0.0.1:{port}/widget/boot.json",
-            {
-                "RELAIS_WEB_PORT": str(port),
-                "RELAIS_WEB_HOST": "127.0.0.1",
-                "RELAIS_DATABASE_URL": f"sqlite:///{Path(tmp) / 'relais.db'}",
-            },
-        )
-        supervisor = runner.Supervisor([child], lambda *a, **k: None, log_dir=Path(tmp) / "log")
+        web = Stack(Path(tmp), StackOptions(assistant=False, web=True))
         try:
-            if not supervisor.start_all():
-                return {**figures, "time_to_interactive": "failed: the web app did not start"}
-            figures.update(time_to_interactive(f"http://127.0.0.1:{port}/"))
+            web.start()
+            figures.update(time_to_interactive(web.web_url + "/"))
             figures["runs"] = RUNS
+        except StackFailed:
+            return {**figures, "time_to_interactive": "failed: the web app did not start"}
         finally:
-            supervisor.stop_all()
+            web.stop()
     return figures
 
 

@@ -16,7 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.directory.commands",
     "bot.places.commands",
     "bot.search.commands",
-    "bot.assistant.commands",
+    "bot.ops.commands",
     "bot.handoff.commands",
     "bot.web.commands",
 )

@@ -19,6 +19,14 @@ REFERENCE_DIR = ROOT / "data" / "reference"
 
 VAR_DIR = ROOT / "var"
 MODELS_DIR = ROOT / "models"
+
+# The standard Rasa project at the root: plain `rasa train/test/shell/data validate` use them.
+RASA_CONFIG = ROOT / "config.yml"
+DOMAIN_PATH = ROOT / "domain.yml"
+CREDENTIALS_FILE = ROOT / "credentials.yml"
+ENDPOINTS_FILE = ROOT / "endpoints.yml"
+NLU_DATA_DIR = ROOT / "data" / "nlu"
+DIALOGUE_DATA_DIRS = (ROOT / "data" / "rules", ROOT / "data" / "stories")
 TIMEZONE = "America/Montreal"
 
 

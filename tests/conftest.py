@@ -1,9 +1,80 @@
-"""Fixtures shared by every test area. Area fixtures live in tests/<area>/conftest.py."""
+"""Fixtures shared by every test area. Area fixtures live in tests/<area>/conftest.py.
+
+`stacks` is the one real-stack fixture: `stacks.get(StackOptions(...))` returns a running
+assistant (action server, Rasa, and on request the web app, an SMS sandbox, a counsellor
+account — `bot.ops.stack`) started once per session for each set of options, so the areas
+that ask for the same thing share the processes.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from bot.ops.stack import Stack, StackOptions
+
+
+class StackPool:
+    """Running stacks by options, stopped at the end of the session."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self.factory = factory
+        self.running: dict[StackOptions, Stack] = {}
+
+    def get(self, options: StackOptions = StackOptions()) -> Stack:  # noqa: B008
+        stack = self.running.get(options)
+        if stack is None:
+            stack = Stack(self.factory.mktemp("stack"), options).start()
+            self.running[options] = stack
+        return stack
+
+    def stop_all(self) -> None:
+        for stack in self.running.values():
+            stack.stop()
+        self.running.clear()
+
+
+@pytest.fixture(scope="session")
+def stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackPool]:
+    pool = StackPool(tmp_path_factory)
+    try:
+        yield pool
+    finally:
+        pool.stop_all()
+
+
+@pytest.fixture(scope="session")
+def stack(stacks: StackPool) -> Stack:
+    """The full stack (tests/stacks.py: FULL), shared by every end-to-end test."""
+    from tests.stacks import FULL
+
+    return stacks.get(FULL)
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of a SQLite database holding the demo directory."""
+    from bot.directory.demo import build_demo_tables
+    from bot.directory.store import create_engine_from_url, init_db, load_tables
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    url = f"sqlite:///{path}"
+    engine = create_engine_from_url(url)
+    init_db(engine)
+    load_tables(engine, build_demo_tables())
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def demo_index(demo_db: str) -> Any:
+    from bot.search.engine import load_index
+
+    return load_index(demo_db)

@@ -5,9 +5,9 @@ payload). `render_turn` turns them into one text and the options it numbered; th
 channel sends the text (cut into pages by `sms_segments`) and stores the options so a
 reply "2" or the option's words can be mapped back to its payload (`resolve_choice`).
 
-Service results arrive twice from the actions: as the `service_cards` payload and as one
-`utter_service_card` text per card (for channels without cards). When the payload is there
-its cards are rendered here, shorter and GSM-7 friendly, and the card texts are skipped.
+Service results arrive as one payload (`bot.dialogue.results`); its cards are rendered here,
+shorter than on the web and GSM-7 friendly, with the words the one formatter already wrote
+(distance, opening) in the conversation's language.
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.texts import t
+from bot.dialogue import results
+from bot.texts import formats, t
 
 from .sms_keywords import fold
 from .sms_store import Option
 
-CARD_RESPONSE = "utter_service_card"
-CARDS_TYPE = "service_cards"
 FUZZY_CUTOFF = 88.0
 """How close (rapidfuzz WRatio) a reply must be to an option's words to count as it."""
 
@@ -36,22 +35,17 @@ class RenderedTurn:
     options: tuple[Option, ...]
 
 
-def format_km(km: float, language: str) -> str:
-    """`1,2` in French, `1.2` in English; whole kilometres past 10."""
-    text = f"{km:.1f}" if km < 10 else f"{km:.0f}"
-    return text.replace(".", ",") if language == "fr" else text
-
-
 def render_card(card: Mapping[str, Any], language: str) -> str:
     """One service as 2–5 short lines: name (distance), status, phone, address, marker."""
     name = str(card.get("name") or card.get("organization") or "").strip()
     distance = card.get("distance_km")
     head = name
     if isinstance(distance, (int, float)):
-        head += " " + t("sms.card.distance", language, km=format_km(float(distance), language))
+        head += " " + t("sms.card.distance", language, km=formats.km(float(distance), language))
     lines = ["- " + head]
-    if card.get("status"):
-        lines.append(str(card["status"]))
+    words = card.get("text") if isinstance(card.get("text"), Mapping) else {}
+    if words.get("status"):
+        lines.append(str(words["status"]))
     if card.get("phone"):
         lines.append(t("sms.card.phone", language, phone=card["phone"]))
     if card.get("address"):
@@ -61,33 +55,24 @@ def render_card(card: Mapping[str, Any], language: str) -> str:
     return "\n".join(lines)
 
 
-def _cards_payload(message: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    custom = message.get("custom")
-    if isinstance(custom, Mapping) and custom.get("type") == CARDS_TYPE:
-        return custom
-    return None
-
-
 def render_turn(messages: Iterable[Mapping[str, Any]], language: str) -> RenderedTurn:
     """The bot's messages of one turn as one SMS text and the options it offers.
 
     Options from every message are numbered in one sequence (1, 2, 3…) so each number on
     the screen means one thing; a payload offered twice keeps its first number.
     """
-    messages = list(messages)
-    has_cards = any(_cards_payload(m) for m in messages)
     blocks: list[str] = []
     options: list[Option] = []
     for message in messages:
-        if has_cards and message.get("utter_action") == CARD_RESPONSE:
-            continue
-        text = str(message.get("text") or "").strip()
+        custom = message.get("custom")
+        text = "" if results.is_results(custom) else str(message.get("text") or "").strip()
         if text:
             blocks.append(text)
-        cards = _cards_payload(message)
-        if cards:
-            card_language = cards.get("language") or language
-            blocks += [render_card(card, card_language) for card in cards.get("cards") or []]
+        if results.is_results(custom):
+            card_language = custom.get("language") or language
+            if custom.get("widened"):
+                blocks.append(str(custom["widened"]))
+            blocks += [render_card(card, card_language) for card in custom.get("cards") or []]
         lines = []
         for button in [*(message.get("buttons") or []), *(message.get("quick_replies") or [])]:
             title, payload = str(button.get("title") or ""), str(button.get("payload") or "")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from bot.settings import TIMEZONE
-from bot.texts import normalize_language
+from bot.texts import formats, normalize_language
 
 from .config import HandoffSettings
 
@@ -70,9 +70,9 @@ class CounsellorHours:
         raise ValueError("no opening in the next two weeks: check RELAIS_HANDOFF_DAYS")
 
     def describe(self, language: str) -> dict[str, str]:
-        """Hours as words for the texts (`{opens}`, `{closes}`)."""
-        fmt = "{0.hour} h{0.minute:02d}" if normalize_language(language) == "fr" else "{0:%H:%M}"
+        """Hours as words for the texts (`{opens}`, `{closes}`): "8 h" / "8 a.m."."""
+        language = normalize_language(language)
         return {
-            "opens": fmt.format(self.settings.opens).replace(" h00", " h"),
-            "closes": fmt.format(self.settings.closes).replace(" h00", " h"),
+            "opens": formats.clock(self.settings.opens, language),
+            "closes": formats.clock(self.settings.closes, language),
         }

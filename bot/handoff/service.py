@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.dialogue import results
 from bot.texts import t
 
 from . import queue
@@ -64,6 +65,18 @@ def has_message(events: list[dict[str, Any]], message_id: int) -> bool:
         for e in events
     )
 
+
+
+def transcript_text(event: dict[str, Any]) -> str:
+    """What a person or the bot said in one tracker event ("" for anything else); results
+    read as the same text the REST channel gives (`bot.dialogue.results.render_text`)."""
+    if event.get("event") not in ("user", "bot"):
+        return ""
+    text = str(event.get("text") or "").strip()
+    custom = (event.get("data") or {}).get("custom") if event.get("event") == "bot" else None
+    if not text and results.is_results(custom):
+        return results.render_text(custom)
+    return text
 
 class Presence:
     """Which counsellors have a console open, and since when one has been gone."""
@@ -230,9 +243,10 @@ class HandoffService:
         for event in tracker.get("events") or []:
             if float(event.get("timestamp") or 0) > item["created_at"] + 5:
                 break
-            if event.get("event") in ("user", "bot") and (event.get("text") or "").strip():
+            text = transcript_text(event)
+            if text:
                 who = "person" if event["event"] == "user" else "bot"
-                lines.append({"who": who, "text": event["text"], "at": event.get("timestamp")})
+                lines.append({"who": who, "text": text, "at": event.get("timestamp")})
         return lines
 
     # --- the relay ---------------------------------------------------------------------

@@ -9,8 +9,8 @@ Relais speaks French and English; other languages (es, ar, ht, zh, vi, pt, fa, r
   capable", "slt", "pls", "idk") and Haitian Creole, which lingua does not cover.
 
 Every message gets the property `language` (best guess, or None when there is nothing to go
-on). The entity `language` — what the `language` slot maps from — is emitted ONLY when the
-guess is confident, so "ok", "1", "Laval", "H2X 1Y4" or an emoji keep the conversation's
+on). The entity `language` (fr or en) — what the `language` slot maps from — or, for another
+language, the entity `other_language`, is emitted ONLY when the guess is confident, so "ok", "1", "Laval", "H2X 1Y4" or an emoji keep the conversation's
 language. A request to switch ("english please", "parlez-vous anglais?", "en français svp")
 gives the entity the TARGET language, whatever language the request is written in; the
 property `language_requested` then holds it too. Places and postal codes found by the place
@@ -53,6 +53,8 @@ LINGUA_NAMES: dict[str, str] = {
 """lingua's names for the languages it covers (it has no Haitian Creole: lexicon only)."""
 
 MASKED_ENTITIES = frozenset({"place", "postal_code"})
+LANGUAGE_ENTITY = "language"
+OTHER_LANGUAGE_ENTITY = "other_language"
 
 
 @dataclass(frozen=True)
@@ -254,7 +256,9 @@ class LanguageDetector(MessageComponent):
         value = guess.entity_value
         if value:
             entity = {
-                "entity": "language",
+                # the conversation's language (fr/en) fills the `language` slot; any other
+                # gets the "call 211 with an interpreter" answer (bot/nlu/other_language.py)
+                "entity": LANGUAGE_ENTITY if value in OWN else OTHER_LANGUAGE_ENTITY,
                 "value": value,
                 "start": 0,
                 "end": len(text),

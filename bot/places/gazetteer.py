@@ -276,6 +276,16 @@ class PlaceSpan:
 
 
 @dataclass(frozen=True)
+class MessagePlaces:
+    """What `Gazetteer.read` found in a message."""
+
+    mentions: tuple[PlaceSpan, ...]
+    """Places named in the sentence, in order."""
+    answer: Place | None
+    """The whole message as a place name, when no mention was found."""
+
+
+@dataclass(frozen=True)
 class Target:
     """One meaning of a name: a municipality, maybe a borough, and the kind of name it is."""
 
@@ -499,8 +509,19 @@ class Gazetteer:
         return lead in self.context.feast_before and len(words) > size and words[size] in SAINTS
 
     # ------------------------------------------------------------------ public API
-    def resolve(self, text: str | None) -> Place | None:
-        """The place a short answer designates ("DDO", "h2x 1y4", "chu dans Hochelaga")."""
+    def read(self, text: str | None) -> MessagePlaces:
+        """Everything a message says about where the person is, in one pass: the places named
+        in the sentence, else the whole message read as an answer to "where?" ("verdunn",
+        "st-hubert"), which only counts when the question was asked (the dialogue decides)."""
+        spans = self.match(text)
+        answer = None if spans or not text else self.resolve(text, spans=spans)
+        return MessagePlaces(tuple(spans), answer)
+
+    def resolve(
+        self, text: str | None, *, spans: list[PlaceSpan] | None = None
+    ) -> Place | None:
+        """The place a short answer designates ("DDO", "h2x 1y4", "chu dans Hochelaga");
+        `spans` are the text's mentions when the caller already has them."""
         if not text or not text.strip():
             return None
         matched = text.strip()
@@ -521,7 +542,8 @@ class Gazetteer:
             if found:
                 return self._from_key(found, matched)
         stripped = steps[-1] if steps else key
-        spans = self.match(matched)
+        if spans is None:
+            spans = self.match(matched)
         if spans:
             best = max(spans, key=lambda s: (s.place.confidence, s.end - s.start)).place
             same = [s.place for s in spans if s.place.code_geo == best.code_geo and s.place.borough]

@@ -46,7 +46,7 @@ def format_hits(result, language: str) -> str:
     place = (result.place or {}).get("name") or ""
     lines = [t("search.cli.header", language, need=need_label(result.need, language), place=place)]
     if result.widened:
-        lines.append(result.widened["message"])
+        lines.append(result.widened.text(result.language))
     for number, hit in enumerate(result.hits, start=1):
         flag = f" {t('search.cli.fictional', language)}" if hit.fictional else ""
         lines.append(f"{number}. {hit.name} — {hit.organization}{flag}")
@@ -57,7 +57,7 @@ def format_hits(result, language: str) -> str:
     if not result.hits:
         lines.append(t("search.cli.none", language))
     if result.fallback:
-        lines.append(result.fallback["message"])
+        lines.append(result.fallback.text(result.language))
     return "\n".join(lines)
 
 

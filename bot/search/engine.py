@@ -23,15 +23,16 @@ import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from bot.directory.needs import NEED_IDS, need_label
+from bot.places.territory import Referral, referral_for
 from bot.search.index import SearchIndex, ServiceInfo
 from bot.settings import TIMEZONE
-from bot.texts import normalize_language, t
+from bot.texts import formats, normalize_language, t
 
 TZ = ZoneInfo(TIMEZONE)
 RADII_KM: tuple[float, ...] = (5.0, 15.0, 40.0)
@@ -109,24 +110,55 @@ class ServiceHit:
         return data
 
 
+@dataclass(frozen=True)
+class Widening:
+    """How far the search had to go beyond the first radius, and how to say it."""
+
+    stage: Literal["radius", "region", "fallback"]
+    radius_km: float | None = None
+    """The radius that found services (stage "radius")."""
+    previous_km: float | None = None
+    """The radius that found nothing before ("radius", "region")."""
+
+    def text(self, language: str) -> str:
+        if self.stage == "radius":
+            return t("search.widened.radius", language,
+                     previous=_radius(self.previous_km or 0), km=_radius(self.radius_km or 0))
+        if self.stage == "region":
+            return t("search.widened.region", language, km=_radius(self.previous_km or 0))
+        return t("search.widened.fallback", language)
+
+    def as_dict(self, language: str) -> dict[str, Any]:
+        return {"stage": self.stage, "radius_km": self.radius_km, "message": self.text(language)}
+
+
+def fallback_dict(referral: Referral, language: str) -> dict[str, Any]:
+    """The 211 fallback as the API and the chat payload carry it."""
+    return {
+        "key": referral.key, "name": referral.name, "phone": referral.phone,
+        "url": referral.url, "served": referral.served, "message": referral.text(language),
+        "hours": t("211.phone_line", language),
+    }
+
+
 @dataclass
 class SearchResult:
     need: str
     language: str
     place: dict[str, Any] | None
     hits: list[ServiceHit] = field(default_factory=list)
-    widened: dict[str, Any] | None = None
-    """None when found within the first radius; else {"stage": "radius"|"region"|"fallback",
-    "radius_km": …, "message": …}."""
-    fallback: dict[str, Any] | None = None
-    """The 211 line (or the regional 211 outside the territory) with its hours, when nothing
-    fits or the place is outside the territory."""
+    widened: Widening | None = None
+    """None when found within the first radius."""
+    fallback: Referral | None = None
+    """The 211 that can help (the regional 211 outside the territory), when nothing fits or
+    the place is outside the territory."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "need": self.need, "language": self.language, "place": self.place,
             "hits": [hit.as_dict() for hit in self.hits],
-            "widened": self.widened, "fallback": self.fallback,
+            "widened": self.widened.as_dict(self.language) if self.widened else None,
+            "fallback": fallback_dict(self.fallback, self.language) if self.fallback else None,
         }
 
 
@@ -282,40 +314,11 @@ def _allowed_groups(index: SearchIndex, keys: frozenset[str]) -> np.ndarray:
     return _area_masks(index, keys)[0]
 
 
-# --- formatting ----------------------------------------------------------------------------
-
-
-def format_km(km: float, language: str) -> str:
-    """3.2 → "3,2" in French, "3.2" in English (one decimal, at least 0.1)."""
-    text = f"{max(km, 0.1):.1f}"
-    return text.replace(".", ",") if language == "fr" else text
+# --- formatting: bot.texts.formats (one formatter for every channel) ---------------------
 
 
 def _radius(km: float) -> str:
     return f"{km:g}"
-
-
-def format_time(moment: datetime, language: str) -> str:
-    if language == "fr":
-        return f"{moment.hour} h" + (f" {moment.minute:02d}" if moment.minute else "")
-    hour = moment.hour % 12 or 12
-    suffix = "a.m." if moment.hour < 12 else "p.m."
-    return f"{hour}:{moment.minute:02d} {suffix}" if moment.minute else f"{hour} {suffix}"
-
-
-def format_when(moment: datetime, now: datetime, language: str) -> str:
-    """"demain à 9 h", "Tuesday at 1:30 p.m."…, in Montréal time."""
-    local, today = moment.astimezone(TZ), now.astimezone(TZ).date()
-    clock = format_time(local, language)
-    days = (local.date() - today).days
-    if days <= 0:
-        return t("search.when.today", language, time=clock)
-    if days == 1:
-        return t("search.when.tomorrow", language, time=clock)
-    if days < 7:
-        day = t(f"search.day.{local.weekday()}", language)
-        return t("search.when.weekday", language, day=day, time=clock)
-    return t("search.when.date", language, date=local.date().isoformat(), time=clock)
 
 
 # --- scoring -------------------------------------------------------------------------------
@@ -560,14 +563,14 @@ def _reasons(c: _Chosen, service: ServiceInfo, need: str, language: str,
              now: datetime, max_text: float) -> list[str]:
     reasons: list[str] = []
     if c.distance is not None:
-        reasons.append(t("search.reason.distance", language, km=format_km(c.distance, language)))
+        reasons.append(t("search.reason.distance", language, km=formats.km(c.distance, language)))
     else:
         reasons.append(t("search.reason.no_location", language))
     if c.open_now:
         reasons.append(t("search.reason.open_now", language))
     elif c.next_opening is not None:
         reasons.append(t("search.reason.opens", language,
-                         when=format_when(c.next_opening, now, language)))
+                         when=formats.when(c.next_opening, now, language)))
     elif not service.schedules:
         reasons.append(t("search.reason.hours_unknown", language))
     if need not in service.needs:
@@ -607,17 +610,6 @@ def _hit(index: SearchIndex, c: _Chosen, need: str, language: str, now: datetime
     )
 
 
-def _fallback(where: _Where, language: str) -> dict[str, Any]:
-    from bot.places.territory import referral_for
-
-    referral = referral_for(where.code_geo)
-    return {
-        "name": referral.name, "phone": referral.phone, "url": referral.url,
-        "served": referral.served, "message": referral.text(language),
-        "hours": t("211.phone_line", language),
-    }
-
-
 def search(
     need: str,
     place: Any = None,
@@ -647,7 +639,7 @@ def search(
     where = _where(place, lat, lon)
     allowed = _allowed_groups(index, where.area_keys)
 
-    widened: dict[str, Any] | None = None
+    widened: Widening | None = None
     pool = _Pool.empty()
     for step, radius in enumerate(RADII_KM):
         pool = _gather(index, need, where, radius, allowed)
@@ -655,9 +647,7 @@ def search(
         if not exact:
             continue
         if step:
-            widened = {"stage": "radius", "radius_km": radius,
-                       "message": t("search.widened.radius", language,
-                                    previous=_radius(RADII_KM[step - 1]), km=_radius(radius))}
+            widened = Widening("radius", radius_km=radius, previous_km=RADII_KM[step - 1])
         if exact < min(limit, MIN_HITS) and step + 1 < len(RADII_KM):
             # A few more options from one step further; they rank below the near ones.
             pool = _gather(index, need, where, RADII_KM[step + 1], allowed)
@@ -666,9 +656,7 @@ def search(
         region = _region_wide(index, need, where)
         if len(region):
             pool = pool.update(region)
-            widened = {"stage": "region", "radius_km": None,
-                       "message": t("search.widened.region", language,
-                                    km=_radius(RADII_KM[-1]))}
+            widened = Widening("region", previous_km=RADII_KM[-1])
 
     text_scores = (_text_scores(index, text, pool.service)
                    if text and text.strip() and len(pool) else None)
@@ -681,12 +669,11 @@ def search(
     max_text = max((c.text_score for c in chosen), default=0.0)
     hits = [_hit(index, c, need, language, now, max_text) for c in chosen]
 
-    fallback = None
+    fallback: Referral | None = None
     if not any(c.need_score == W_NEED for c in chosen) or not where.served:
-        fallback = _fallback(where, language)
+        fallback = referral_for(where.code_geo)
         if not any(c.need_score == W_NEED for c in chosen):
-            widened = {"stage": "fallback", "radius_km": None,
-                       "message": t("search.widened.fallback", language)}
+            widened = Widening("fallback")
     # A copy: `where` is remembered for the next search of the same place.
     place_dict = dict(where.description) if where.description is not None else None
     return SearchResult(need=need, language=language, place=place_dict, hits=hits,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,23 +13,12 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.settings import ROOT
-
-DOMAIN_DIR = ROOT / "bot" / "domain"
+from bot.settings import DOMAIN_PATH
 
 
-def load_domain_dict(directory: Path = DOMAIN_DIR) -> dict[str, Any]:
-    """The domain files merged, as the action server receives them."""
-    merged: dict[str, Any] = {}
-    for path in sorted(directory.glob("*.yml")):
-        for key, value in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
-            if isinstance(value, dict):
-                merged.setdefault(key, {}).update(value)
-            elif isinstance(value, list):
-                merged.setdefault(key, []).extend(value)
-            else:
-                merged[key] = value
-    return merged
+def load_domain_dict() -> dict[str, Any]:
+    """domain.yml as the action server receives it."""
+    return yaml.safe_load(DOMAIN_PATH.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")
@@ -141,4 +129,13 @@ def fake_search(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return calls
 
 
-from assistant_stack import stack  # noqa: E402,F401  (the real stack fixture)
+
+
+def place_slot(code: str, name: str, *, in_territory: bool = True) -> dict[str, Any]:
+    """The `place` slot as the NLU fills it (bot.dialogue.place.Where), for a municipality."""
+    from bot.dialogue.place import Where
+
+    return Where(code_geo=code, name=name, label=name, in_territory=in_territory).as_slot()
+
+
+LAVAL = place_slot("65005", "Laval")

@@ -15,7 +15,7 @@ from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core import events as rasa_events
 
-from bot.assistant import action_results
+from bot.runtime import action_results
 
 SCHEMA = RemoteAction.action_response_format_spec()
 

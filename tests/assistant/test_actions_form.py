@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from actions.referral_form import ValidateReferralForm
-
-
-def asked(events=()):
-    return [{"event": "slot", "name": "requested_slot", "value": "municipality"}, *events]
+from tests.assistant.conftest import LAVAL
 
 
 async def run(tracker, dispatcher, domain):
@@ -17,11 +14,11 @@ async def test_unknown_place_is_asked_again(make_tracker, dispatcher, domain):
     tracker = make_tracker(
         "zxcvb",
         "provide_place",
-        slots={"requested_slot": "municipality"},
+        slots={"requested_slot": "place"},
         active_loop="referral_form",
     )
     events = await run(tracker, dispatcher, domain)
-    assert {"event": "slot", "name": "municipality", "value": None, "timestamp": None} in events
+    assert {"event": "slot", "name": "place", "value": None, "timestamp": None} in events
     assert [m["response"] for m in dispatcher.messages] == ["utter_place_not_found"]
 
 
@@ -29,11 +26,11 @@ async def test_other_intent_is_not_swallowed(make_tracker, dispatcher, domain):
     tracker = make_tracker(
         "je veux parler à quelqu'un",
         "ask_human",
-        slots={"requested_slot": "municipality"},
+        slots={"requested_slot": "place"},
         active_loop="referral_form",
     )
     events = await run(tracker, dispatcher, domain)
-    assert not [e for e in events if e["event"] == "slot" and e["name"] == "municipality"]
+    assert not [e for e in events if e["event"] == "slot" and e["name"] == "place"]
     assert dispatcher.messages == []
 
 
@@ -41,20 +38,10 @@ async def test_place_found_this_turn_is_kept(make_tracker, dispatcher, domain):
     tracker = make_tracker(
         "Laval",
         "provide_place",
-        slots={"requested_slot": "municipality", "municipality": "65005"},
-        events=[{"event": "slot", "name": "municipality", "value": "65005"}],
+        slots={"requested_slot": "place", "place": LAVAL},
+        events=[{"event": "slot", "name": "place", "value": LAVAL}],
         active_loop="referral_form",
     )
     events = await run(tracker, dispatcher, domain)
-    assert {"event": "slot", "name": "municipality", "value": "65005", "timestamp": None} in events
+    assert {"event": "slot", "name": "place", "value": LAVAL, "timestamp": None} in events
     assert dispatcher.messages == []
-
-
-async def test_shared_location_skips_the_question(make_tracker, dispatcher, domain):
-    tracker = make_tracker(
-        "", "need_food", slots={"municipality": "66023", "lat": 45.5, "lon": -73.6}
-    )
-    slots = await ValidateReferralForm().required_slots(
-        ["municipality"], dispatcher, tracker, domain
-    )
-    assert slots == []

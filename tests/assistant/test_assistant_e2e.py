@@ -1,21 +1,16 @@
-"""End to end: a REAL Rasa server (with the Relais hook) and a REAL action server, talked to
-over the REST channel, on the demo directory in a temporary SQLite database.
-
-The model comes from the NLU area's cache (`bot.assistant.training.ensure_model()`, trained
-once) or from `RELAIS_TEST_MODEL`. Starting the stack takes a minute on two cores, so the
-whole module shares one stack; the "action server down" test stops and restarts it.
+"""End to end: a REAL Rasa server and a REAL action server (the shared stack of
+tests/stacks.py), talked to over the REST channel, on the demo directory in a temporary SQLite
+database; the "action server down" test stops and restarts the action server.
 """
 
 from __future__ import annotations
 
-import threading
 import uuid
 
 import pytest
-from assistant_stack import Stack
 
-from bot.assistant import runner
-from bot.assistant.rasa_client import RasaClient
+from bot.ops.rasa_client import RasaClient
+from bot.ops.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -26,7 +21,7 @@ def texts(messages: list[dict]) -> str:
 
 def cards(messages: list[dict]) -> list[dict]:
     found = [
-        m["custom"] for m in messages if (m.get("custom") or {}).get("type") == "service_cards"
+        m["custom"] for m in messages if (m.get("custom") or {}).get("type") == "service_results"
     ]
     return found[0]["cards"] if found else []
 
@@ -67,7 +62,7 @@ async def test_french_conversation_need_place_cards(stack: Stack) -> None:
         distances = [c["distance_km"] for c in shown if c["distance_km"] is not None]
         assert distances == sorted(distances)
         tracker = await rasa.tracker(me)
-        assert tracker["slots"]["municipality"] == "65005"
+        assert tracker["slots"]["place"]["code_geo"] == "65005"
         assert tracker["slots"]["need"] == "food"
 
 
@@ -95,7 +90,7 @@ async def test_correction_gives_new_results(stack: Stack) -> None:
         assert first, texts(corrected)
         assert second, texts(corrected)
         assert [c["service_id"] for c in second] != [c["service_id"] for c in first]
-        assert (await rasa.tracker(me))["slots"]["municipality"] == "65005"
+        assert (await rasa.tracker(me))["slots"]["place"]["code_geo"] == "65005"
 
 
 async def test_crisis_turn_gives_the_line_and_no_search(stack: Stack) -> None:
@@ -128,8 +123,7 @@ async def test_other_language_offers_an_interpreter(stack: Stack) -> None:
 
 
 async def test_action_server_down_answers_politely(stack: Stack) -> None:
-    actions = stack.child("actions")
-    actions.stop()
+    stack.child("actions").stop()
     try:
         async with stack.client() as rasa:
             me = sender()
@@ -140,5 +134,4 @@ async def test_action_server_down_answers_politely(stack: Stack) -> None:
             crisis = await rasa.send(sender(), "je veux me tuer")
             assert "1-866-277-3553" in texts(crisis)  # crisis replies need no action server
     finally:
-        actions.start(stack.supervisor.log_dir)
-        assert runner.wait_healthy(actions, threading.Event())
+        stack.restart("actions")

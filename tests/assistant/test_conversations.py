@@ -11,9 +11,9 @@ import asyncio
 import json
 
 import pytest
-from assistant_stack import Stack
 
-from bot.assistant.conversations import Report, load, play
+from bot.ops.conversations import Report, load, play
+from bot.ops.stack import Stack
 from bot.settings import ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

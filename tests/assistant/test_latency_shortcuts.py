@@ -1,4 +1,4 @@
-"""The turn shortcuts keep behaviour: a skipped call or policy could not have changed anything."""
+"""The rule-first shortcut keeps behaviour: a skipped policy could not have changed anything."""
 
 from __future__ import annotations
 
@@ -7,22 +7,8 @@ from types import SimpleNamespace
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected, UserUttered
 
-from bot.assistant import dialogue, rule_first
-from bot.settings import ROOT
-
-
-def test_slot_validation_skipped_only_without_place_or_third_language():
-    plain = ("fr", "greet", "bonjour", [], {}, None)
-    assert not dialogue.slot_validation_needed(*plain)
-    assert dialogue.slot_validation_needed("es", "greet", "hola", [], {}, None)
-    assert dialogue.slot_validation_needed("fr", "provide_place", "Laval", [], {}, None)
-    # the place is asked: the whole message is tried as a place name
-    assert dialogue.slot_validation_needed("fr", "nlu_fallback", "Laval", [], {}, "municipality")
-    assert dialogue.slot_validation_needed(
-        "en", "need_food", "food", [], {"location": {"lat": 45.56, "lon": -73.71}}, None
-    )
-    # a crisis never sets the place
-    assert not dialogue.slot_validation_needed("fr", "crisis_suicide", "Laval", [], {}, None)
+from bot.runtime import policies as rule_first
+from bot.settings import DOMAIN_PATH
 
 
 def _prediction(confidence: float, index: int = 0) -> SimpleNamespace:
@@ -32,7 +18,7 @@ def _prediction(confidence: float, index: int = 0) -> SimpleNamespace:
 
 
 def test_rule_decides_only_when_nothing_can_beat_it():
-    domain = Domain.load(str(ROOT / "bot" / "domain"))
+    domain = Domain.load(str(DOMAIN_PATH))
     search = domain.index_for_action("action_search_services")
     tracker = SimpleNamespace(events=[UserUttered("Laval"), ActionExecuted("referral_form")])
     assert rule_first.rule_decides(_prediction(1.0, search), tracker, domain)

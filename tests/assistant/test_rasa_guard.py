@@ -12,13 +12,13 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActiveLoop, BotUttered, FollowupAction, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.assistant import rasa_server
-from bot.settings import ROOT
+from bot.runtime import patches as rasa_server
+from bot.settings import DOMAIN_PATH
 
 
 @pytest.fixture(scope="module")
 def rasa_domain() -> Domain:
-    return Domain.load(str(ROOT / "bot" / "domain"))
+    return Domain.load(str(DOMAIN_PATH))
 
 
 class Failing:
@@ -81,4 +81,4 @@ def test_guard_proxies_the_action_and_installs_once():
 
     first = MessageProcessor._run_action
     rasa_server.install()
-    assert MessageProcessor._run_action is first and first._relais_guard
+    assert MessageProcessor._run_action is first and rasa_server.installed()

@@ -6,18 +6,22 @@ import re
 
 import yaml
 
-from bot.assistant import responses
+from bot.dialogue import responses
 from bot.settings import ROOT
 
 
-def test_responses_file_is_in_sync_with_the_catalog():
-    assert responses.RESPONSES_FILE.read_text(encoding="utf-8") == responses.render(), (
-        "bot/domain/responses.yml is stale: run `relais build-domain`"
+def test_domain_responses_are_in_sync_with_the_catalog():
+    current = responses.DOMAIN_FILE.read_text(encoding="utf-8")
+    assert current == responses.render(current), (
+        "the responses of domain.yml are stale: run `relais build-domain`"
     )
 
 
 def test_every_response_has_french_default_and_english_variation():
+    special = set(responses.other_language_responses())
     for name, variations in responses.build_responses().items():
+        if name in special:
+            continue
         defaults = [v for v in variations if "condition" not in v]
         english = [
             v
@@ -46,7 +50,7 @@ def _used_responses() -> set[str]:
     for folder in ("data/rules", "data/stories", "tests/stories"):
         for path in (ROOT / folder).glob("*.yml"):
             used |= set(re.findall(r"action: (utter_\w+)", path.read_text(encoding="utf-8")))
-    used.add("utter_service_unavailable")  # bot/assistant/rasa_server.py
+    used.add("utter_service_unavailable")  # bot/runtime/patches.py
     used.add("utter_restart")  # said by the built-in action_restart
     used.add("utter_default")  # said by the built-in action_default_fallback
     return used
@@ -59,15 +63,29 @@ def test_every_response_used_exists_and_every_response_is_used():
     assert defined - used == set()
 
 
+def test_other_language_answer_in_each_of_the_nine_languages():
+    built = responses.other_language_responses()["utter_other_language"]
+    default, *by_language = built
+    assert "condition" not in default and "211" in default["text"]
+    codes = [v["condition"][0]["value"] for v in by_language]
+    assert codes == list(responses.OTHER_LANGUAGES)
+    assert all(v["condition"][0]["name"] == "other_language" for v in by_language)
+    assert all("211" in v["text"] for v in by_language)
+    assert len({v["text"] for v in by_language}) == 9  # nine translations, not one repeated
+
+
 def test_variables_of_a_response_are_the_same_in_both_languages():
+    special = set(responses.other_language_responses())
     for name, variations in responses.build_responses().items():
+        if name in special:
+            continue
         fr, en = variations[0]["text"], variations[1]["text"]
         assert set(re.findall(r"{(\w+)}", fr)) == set(re.findall(r"{(\w+)}", en)), name
 
 
 def test_crisis_lines():
     built = responses.build_responses()
-    text = {name: (v[0]["text"], v[1]["text"]) for name, v in built.items()}
+    text = {name: (v[0]["text"], v[-1]["text"]) for name, v in built.items() if len(v) == 2}
     for lang in (0, 1):
         assert "1-866-277-3553" in text["utter_crisis_suicide"][lang]
         assert "988" in text["utter_crisis_suicide"][lang]
@@ -79,6 +97,5 @@ def test_crisis_lines():
         assert "211" in text["utter_service_unavailable"][lang]
 
 
-def test_domain_files_parse():
-    for path in (ROOT / "bot" / "domain").glob("*.yml"):
-        assert yaml.safe_load(path.read_text(encoding="utf-8"))["version"] == "3.1"
+def test_domain_file_parses():
+    assert yaml.safe_load(responses.DOMAIN_FILE.read_text(encoding="utf-8"))["version"] == "3.1"

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
-from bot.assistant import runner
-from bot.settings import get_settings
+import yaml
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from bot.ops import runner
+from bot.ops.stack import free_port
+from bot.settings import ROOT, get_settings
 
 
 def http_child(name: str = "web") -> runner.Child:
@@ -64,14 +61,20 @@ def test_children_command_lines(tmp_path):
     settings = replace(get_settings(), rasa_token="secret")
     ports = runner.Ports(web=1, rasa=2, actions=3)
     children = runner.build_children(
-        settings, tmp_path / "m.tar.gz", ports, tracker_db=tmp_path / "t.db", cors="http://x"
-    )
+        settings, tmp_path / "m.tar.gz", ports, tracker_db=tmp_path / "t.db", cors="http://x",
+        run_dir=tmp_path / "run",
+    )  # fmt: skip
     assert [c.name for c in children] == ["actions", "rasa", "web"]
     rasa = children[1].argv
-    assert rasa[1:4] == ["-m", "bot.assistant.rasa_server", "run"]
-    assert "--enable-api" in rasa and rasa[rasa.index("--auth-token") + 1] == "secret"
+    assert rasa[1:4] == ["-m", "bot.ops.rasa_cli", "run"]  # plain `rasa`, token from the env
+    assert "--enable-api" in rasa and "--auth-token" not in rasa and "secret" not in rasa
+    assert children[1].env["RELAIS_RASA_TOKEN"] == "secret"
     assert rasa[rasa.index("--cors") + 1] == "http://x"
-    assert rasa[rasa.index("--credentials") + 1].endswith("bot/credentials.yml")
+    assert rasa[rasa.index("--credentials") + 1] == str(ROOT / "credentials.yml")
+    endpoints = yaml.safe_load(Path(rasa[rasa.index("--endpoints") + 1]).read_text())
+    assert endpoints["action_endpoint"]["url"] == "http://127.0.0.1:3/webhook"
+    assert endpoints["tracker_store"]["db"] == str(tmp_path / "t.db")
+    assert endpoints["tracker_store"]["type"] == "bot.runtime.tracker_store.RelaisTrackerStore"
     env = children[1].env
     assert env["RELAIS_ACTION_SERVER_URL"] == "http://127.0.0.1:3/webhook"
     assert env["RELAIS_TRACKER_DB"] == str(tmp_path / "t.db")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import runner
+from bot.ops import runner
 from bot.settings import ROOT
 
 pytestmark = pytest.mark.slow
@@ -35,9 +35,9 @@ def model() -> Path:
     if os.environ.get("RELAIS_TEST_MODEL"):
         return Path(os.environ["RELAIS_TEST_MODEL"])
     try:
-        from bot.assistant import training
+        from bot.ops import training
     except ImportError:
-        pytest.skip("no model: bot.assistant.training is not there yet and RELAIS_TEST_MODEL unset")
+        pytest.skip("no model: bot.ops.training is not there yet and RELAIS_TEST_MODEL unset")
     return Path(training.ensure_model())
 
 

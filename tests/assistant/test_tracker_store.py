@@ -23,10 +23,10 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
 
-from bot.assistant.tracker_store import RelaisTrackerStore
-from bot.settings import ROOT
+from bot.runtime.tracker_store import RelaisTrackerStore
+from bot.settings import DOMAIN_PATH, ENDPOINTS_FILE
 
-DOMAIN = Domain.load(str(ROOT / "bot" / "domain"))
+DOMAIN = Domain.load(str(DOMAIN_PATH))
 
 
 def _session_start() -> list[Event]:
@@ -151,9 +151,10 @@ def test_a_failed_write_is_raised_and_the_conversation_read_back(tmp_path: Path)
 
 
 def test_the_assistant_endpoints_use_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("RELAIS_TRACKER_DB", str(tmp_path / "tracker.db"))
-    monkeypatch.setenv("RELAIS_ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook")
-    config = read_endpoint_config(str(ROOT / "bot" / "endpoints.yml"), "tracker_store")
+    """Plain `rasa run` at the root builds this store from endpoints.yml (var/tracker.db)."""
+    monkeypatch.chdir(tmp_path)
+    config = read_endpoint_config(str(ENDPOINTS_FILE), "tracker_store")
     store = create_tracker_store(config, DOMAIN)
     assert isinstance(store, RelaisTrackerStore)
-    assert Path(store.engine.url.database) == tmp_path / "tracker.db"
+    assert Path(store.engine.url.database) == Path("var/tracker.db")
+    assert (tmp_path / "var").is_dir()  # created for a fresh clone

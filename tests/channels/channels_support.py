@@ -1,8 +1,7 @@
 """Fixtures of the SMS channel tests.
 
-- `FakeProvider`: a small aiohttp server speaking the provider's REST API
-  (`POST /2010-04-01/Accounts/{sid}/Messages.json`, Basic auth) that records what is sent;
-  a number listed in `unsubscribed` gets the provider's 21610 error.
+- `provider`: the SMS sandbox (`bot.ops.sms_sandbox`) serving the provider's REST API in the
+  test's loop; it records what is sent, and a number listed in `unsubscribed` gets 21610;
 - `sign(url, params)`: the `X-Twilio-Signature` the provider would compute.
 - `sms_server`: a real Sanic server in the test's loop with the channel's blueprint, and a
   scripted stand-in for Rasa (`ScriptedBot`); the real Rasa is in test_sms_e2e.py.
@@ -11,99 +10,42 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
-from twilio.request_validator import RequestValidator
 
 from bot.channels.sms_config import SmsConfig
+from bot.dialogue import results
+from bot.ops.sms_sandbox import (  # noqa: F401  (re-exported for the channel tests)
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FROM_NUMBER,
+    WEBHOOK_PATH,
+    Sent,
+    SmsSandbox,
+    sign,
+)
+from bot.texts import formats
 
-ACCOUNT_SID = "AC" + "0" * 32
-AUTH_TOKEN = "test-auth-token-0123456789"
-FROM_NUMBER = "+15145550000"
 SECRET = "test-secret-key-for-sms"
-WEBHOOK_PATH = "/webhooks/twilio_sms/webhook"
 
-
-def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
-    return RequestValidator(token).compute_signature(url, params)
-
-
-@dataclass
-class Sent:
-    to: str
-    sender: str
-    body: str
-    at: float
-
-
-@dataclass
-class FakeProvider:
-    """Records messages posted to the fake REST API."""
-
-    url: str = ""
-    sent: list[Sent] = field(default_factory=list)
-    unsubscribed: set[str] = field(default_factory=set)
-    latency: float = 0.0
-    _arrived: asyncio.Condition | None = None
-
-    def to(self, number: str) -> list[str]:
-        return [s.body for s in self.sent if s.to == number]
-
-    async def wait_for(self, count: int, number: str | None = None, timeout: float = 10) -> None:
-        """Until `count` messages were sent (to `number`), or fail."""
-        assert self._arrived is not None
-
-        def enough() -> bool:
-            return len([s for s in self.sent if number in (None, s.to)]) >= count
-
-        async with self._arrived:
-            await asyncio.wait_for(self._arrived.wait_for(enough), timeout)
-
-    async def handle(self, request: web.Request) -> web.Response:
-        if request.match_info["sid"] != ACCOUNT_SID:
-            return web.json_response({"code": 20404, "status": 404}, status=404)
-        auth = aiohttp.BasicAuth.decode(request.headers.get("Authorization", ""))
-        if (auth.login, auth.password) != (ACCOUNT_SID, AUTH_TOKEN):
-            return web.json_response({"code": 20003, "status": 401}, status=401)
-        form = await request.post()
-        to, body = str(form["To"]), str(form["Body"])
-        if self.latency:
-            await asyncio.sleep(self.latency)
-        if to in self.unsubscribed:
-            return web.json_response(
-                {"code": 21610, "message": "Attempt to send to unsubscribed recipient",
-                 "status": 400},
-                status=400,
-            )  # fmt: skip
-        self.sent.append(Sent(to=to, sender=str(form["From"]), body=body, at=time.monotonic()))
-        assert self._arrived is not None
-        async with self._arrived:
-            self._arrived.notify_all()
-        sid = "SM" + uuid.uuid4().hex
-        return web.json_response(
-            {"sid": sid, "account_sid": ACCOUNT_SID, "to": to, "from": str(form["From"]),
-             "body": body, "status": "queued", "num_segments": "1"},
-            status=201,
-        )  # fmt: skip
+FakeProvider = SmsSandbox
+"""The provider's REST API: the same sandbox the full stack and `relais run` use."""
 
 
 @pytest.fixture
-async def provider(aiohttp_server: Any) -> FakeProvider:
-    fake = FakeProvider()
-    fake._arrived = asyncio.Condition()
-    app = web.Application()
-    app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", fake.handle)
-    server = await aiohttp_server(app)
-    fake.url = str(server.make_url("")).rstrip("/")
-    return fake
+async def provider(aiohttp_server: Any) -> SmsSandbox:
+    sandbox = SmsSandbox()
+    server = await aiohttp_server(sandbox.app())
+    sandbox.url = str(server.make_url("")).rstrip("/")
+    return sandbox
 
 
 def make_config(provider_url: str, database_url: str, **overrides: Any) -> SmsConfig:
@@ -178,24 +120,27 @@ class ScriptedBot:
         )
 
     async def _results(self, out: Any, sender: str, language: str) -> None:
-        cards = [
-            {"name": f"Banque alimentaire {i}", "distance_km": 1.25 * i, "open_now": True,
-             "status": "Ouvert maintenant", "phone": f"514-555-010{i}",
-             "address": f"{i} rue Principale, Laval", "fictional": True}
+        """What `action_search_services` sends: the intro, one results payload, the menu."""
+        now = datetime.now(formats.TZ)
+        hits = [
+            SimpleNamespace(
+                service_id=f"s{i}", name=f"Banque alimentaire {i}", organization="Org",
+                distance_km=1.25 * i, open_now=True, next_opening=None,
+                phone=f"514-555-010{i}", address=f"{i} rue Principale, Laval", url=None,
+                fictional=True,
+            )
             for i in (1, 2, 3)
         ]  # fmt: skip
+        payload = results.results_payload(
+            need="food", language=language, page=1, more=False, place_label="Laval",
+            cards=[results.service_card(h, i, language, now) for i, h in enumerate(hits, 1)],
+        )  # fmt: skip
         await out.send_response(
             sender,
             {"text": "Voici des ressources en alimentation près de Laval :",
-             "custom": {"type": "service_cards", "language": language, "cards": cards},
              "utter_action": "utter_results_intro"},
         )  # fmt: skip
-        for i, card in enumerate(cards, start=1):
-            await out.send_response(
-                sender,
-                {"text": f"{i}. {card['name']}\n☎ {card['phone']}",
-                 "utter_action": "utter_service_card"},
-            )  # fmt: skip
+        await out.send_response(sender, {"custom": payload})
         await out.send_response(
             sender,
             {"text": "Que voulez-vous faire maintenant?",

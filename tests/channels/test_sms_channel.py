@@ -8,7 +8,12 @@ import logging
 from dataclasses import replace
 
 import pytest
-from channels_support import (
+
+from bot.channels.sms_gateway import send_sms
+from bot.channels.sms_privacy import sender_id_for
+from bot.channels.sms_segments import prepare, segment_count
+from bot.texts import t
+from tests.channels.channels_support import (
     AUTH_TOKEN,
     FROM_NUMBER,
     WEBHOOK_PATH,
@@ -16,11 +21,6 @@ from channels_support import (
     SmsServer,
     sign,
 )
-
-from bot.channels.sms_gateway import send_sms
-from bot.channels.sms_privacy import sender_id_for
-from bot.channels.sms_segments import prepare, segment_count
-from bot.texts import t
 
 PHONE = "+15145550123"
 OTHER = "+14385550199"

@@ -1,67 +1,23 @@
-"""End to end by SMS: the REAL Rasa (started with bot/credentials.yml, so this channel is
-loaded the way production loads it) and action server, a fake provider REST API, and
-webhooks signed like the provider's. One stack for the module (a minute to start)."""
+"""End to end by SMS: the REAL Rasa (started with credentials.yml, so this channel is loaded
+the way production loads it) and action server, the SMS sandbox standing in for the
+provider's REST API, and webhooks signed like the provider's (the shared full stack)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from sms_stack import Phone, ProviderThread, Stack, model_or_reason
 
 from bot.channels.sms_segments import encoding_of, segment_count
+from bot.ops.sms_sandbox import Phone
+from bot.ops.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 _numbers = iter(range(100, 200))
-
-
-def has_search() -> bool:
-    try:
-        from bot.search import search  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_search = pytest.mark.usefixtures("search_works")
-
-
-@pytest.fixture(scope="module")
-def provider() -> Iterator[ProviderThread]:
-    fake = ProviderThread()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, provider: ProviderThread) -> Iterator[Stack]:
-    model, reason = model_or_reason()
-    if model is None:
-        pytest.skip(reason)
-    running = Stack(Path(tmp_path_factory.mktemp("sms-e2e")), model, provider, action_timeout=60)
-    try:
-        failure = running.start()
-        if failure:
-            pytest.fail(f"the stack did not start:\n{failure}")
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="module")
-def search_works(stack: Stack) -> None:
-    """Skip the results tests, with the reason, while the search cannot answer."""
-    if not has_search():
-        pytest.skip("bot.search.search (search area) is not there yet: no results")
-    problem = stack.search_problem()
-    if problem:
-        pytest.skip(f"bot.search.search fails for Laval (65005) on the demo directory: {problem}")
 
 
 @pytest.fixture
@@ -71,8 +27,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-def phone(stack: Stack, provider: ProviderThread) -> Phone:
-    return Phone(f"+1514555{next(_numbers):04d}", stack.base_url, provider)
+def phone(stack: Stack) -> Phone:
+    assert stack.sms is not None
+    return Phone(f"+1514555{next(_numbers):04d}", stack.rasa_url, stack.sms)
 
 
 def check_sms(body: str) -> None:
@@ -81,7 +38,7 @@ def check_sms(body: str) -> None:
 
 
 async def test_health_through_rasa(stack: Stack, session: aiohttp.ClientSession) -> None:
-    async with session.get(stack.base_url + "/webhooks/twilio_sms/") as response:
+    async with session.get(stack.rasa_url + "/webhooks/twilio_sms/") as response:
         assert response.status == 200
         assert (await response.json())["configured"] is True
 
@@ -90,7 +47,7 @@ async def test_bad_signature_is_refused(phone: Phone, session: aiohttp.ClientSes
     assert await phone.post(session, "Bonjour", signature="forged") == 403
     assert await phone.post(session, "Bonjour", signature="") == 403
     await asyncio.sleep(1)
-    assert phone.provider.to(phone.number) == []
+    assert phone.sandbox.to(phone.number) == []
 
 
 async def test_numbered_choice_reaches_rasa_as_the_payload(
@@ -103,7 +60,6 @@ async def test_numbered_choice_reaches_rasa_as_the_payload(
     assert "ville" in asked or "quartier" in asked
 
 
-@needs_search
 async def test_french_conversation(phone: Phone, session: aiohttp.ClientSession) -> None:
     await phone.say(session, "Bonjour")
     asked = await phone.say(session, "j'ai besoin de nourriture pour mes enfants")
@@ -122,7 +78,6 @@ async def test_french_conversation(phone: Phone, session: aiohttp.ClientSession)
     assert all(encoding_of(p) == "gsm7" for p in pages)
 
 
-@needs_search
 async def test_english_conversation(phone: Phone, session: aiohttp.ClientSession) -> None:
     await phone.say(session, "Hello")
     asked = await phone.say(session, "I need help finding a food bank")
@@ -136,10 +91,10 @@ async def test_stop_then_start(phone: Phone, session: aiohttp.ClientSession) -> 
     await phone.say(session, "Bonjour")
     stopped = await phone.say(session, "ARRÊT")
     assert "START" in stopped
-    before = len(phone.provider.to(phone.number))
+    before = len(phone.sandbox.to(phone.number))
     assert await phone.post(session, "Bonjour") == 200
     await asyncio.sleep(3)
-    assert len(phone.provider.to(phone.number)) == before  # nothing after STOP
+    assert len(phone.sandbox.to(phone.number)) == before  # nothing after STOP
     assert "ARRET" in await phone.say(session, "START")
     assert "211" in await phone.say(session, "Bonjour")
 
@@ -159,10 +114,10 @@ async def test_burst_is_answered_in_order(phone: Phone, session: aiohttp.ClientS
     for body in ("Bonjour", "ENGLISH", "FRANÇAIS", "ENGLISH"):
         assert await phone.post(session, body) == 200
     deadline = asyncio.get_running_loop().time() + 60
-    while len(phone.provider.to(phone.number)) < 4:
+    while len(phone.sandbox.to(phone.number)) < 4:
         assert asyncio.get_running_loop().time() < deadline, "burst not answered"
         await asyncio.sleep(0.05)
-    replies = [r.body for r in phone.provider.to(phone.number)]
+    replies = phone.sandbox.to(phone.number)
     assert replies[0].startswith("Bonjour")
     assert "English" in replies[1] and "continuons" in replies[2] and "English" in replies[3]
 
@@ -174,18 +129,18 @@ async def test_handoff_paused_conversation_over_sms(
     from bot.channels.sms_privacy import sender_id_for
 
     await phone.say(session, "Bonjour")
-    sender_id = sender_id_for(phone.number, "e2e-secret-key")
-    api = f"{stack.base_url}/conversations/{sender_id}/tracker/events?token=sms-token"
+    sender_id = sender_id_for(phone.number, stack.options.secret_key)
+    api = f"{stack.rasa_url}/conversations/{sender_id}/tracker/events?token={stack.token}"
     async with session.post(api, json={"event": "pause"}) as response:
         assert response.status == 200
     assert await phone.post(session, "1") == 200
     await asyncio.sleep(3)
     async with session.get(
-        f"{stack.base_url}/conversations/{sender_id}/tracker?token=sms-token"
+        f"{stack.rasa_url}/conversations/{sender_id}/tracker?token={stack.token}"
     ) as response:
         tracker = await response.json()
     assert tracker["paused"] and tracker["latest_message"]["text"] == "1"
-    before = len(phone.provider.to(phone.number))
+    before = len(phone.sandbox.to(phone.number))
     counsellor = api + "&execute_side_effects=true&output_channel=latest"
     async with session.post(
         counsellor, json={"event": "bot", "text": "Bonjour, ici Julie du 211."}

@@ -10,13 +10,13 @@ import yaml
 from bot.channels.sms_render import render_card, render_turn, resolve_choice
 from bot.channels.sms_segments import encoding_of, paginate, prepare
 from bot.channels.sms_store import Option
-from bot.settings import ROOT
+from bot.settings import DOMAIN_PATH
 from bot.texts import t
 
 CARDS = [
-    {"name": "Banque alimentaire A", "distance_km": 1.26, "status": "Ouvert maintenant",
+    {"name": "Banque alimentaire A", "distance_km": 1.26, "text": {"status": "Ouvert maintenant"},
      "phone": "514-555-0101", "address": "1 rue Principale, Laval", "fictional": True},
-    {"name": "Cuisine B", "distance_km": 12.4, "status": "", "phone": None,
+    {"name": "Cuisine B", "distance_km": 12.4, "text": {"status": ""}, "phone": None,
      "address": None, "fictional": False},
 ]  # fmt: skip
 
@@ -64,23 +64,27 @@ def test_card_is_short_text(language: str, distance: str, phone: str, marker: st
     assert render_card(CARDS[1], language) == "- Cuisine B (12 km)"
 
 
-def test_cards_payload_replaces_the_card_texts() -> None:
+def test_results_payload_is_rendered_short_between_the_texts() -> None:
+    payload = {"type": "service_results", "language": "fr", "cards": CARDS,
+               "widened": "Rien à moins de 5 km : j'ai cherché jusqu'à 15 km."}  # fmt: skip
     messages: list[dict[str, Any]] = [
-        {"text": "Voici des ressources :", "custom": {"type": "service_cards", "language": "fr",
-                                                      "cards": CARDS}},
-        {"text": "1. Banque alimentaire A\n☎ 514-555-0101", "utter_action": "utter_service_card"},
+        {"text": "Voici des ressources :"},
+        {"custom": payload},
         {"text": "Que voulez-vous faire?", "buttons": [{"title": "C'est tout", "payload": "/goodbye"}]},
     ]  # fmt: skip
     turn = render_turn(messages, "fr")
     assert "☎" not in turn.text
     assert turn.text.count("Banque alimentaire A") == 1
+    assert turn.text.index("Voici") < turn.text.index("Rien à moins") < turn.text.index("- Banque")
     assert "1. C'est tout" in turn.text
     assert encoding_of(prepare(turn.text)) == "gsm7"
 
 
-def test_card_texts_are_kept_when_no_payload_came() -> None:
-    turn = render_turn([{"text": "1. X\n☎ 514", "utter_action": "utter_service_card"}], "fr")
-    assert turn.text == "1. X\n☎ 514"
+def test_a_results_payload_with_a_text_twin_is_rendered_once() -> None:
+    """The REST channel adds a plain-text rendering to the payload: SMS uses its own."""
+    payload = {"type": "service_results", "language": "fr", "cards": CARDS[:1]}
+    turn = render_turn([{"custom": payload, "text": "1. Banque alimentaire A\n☎ 514"}], "fr")
+    assert turn.text.count("Banque alimentaire A") == 1 and "☎" not in turn.text
 
 
 def test_other_custom_payloads_are_not_dumped_as_json() -> None:
@@ -107,7 +111,7 @@ def test_no_options_means_no_choice() -> None:
 
 
 def _response(name: str, language: str) -> dict[str, Any]:
-    responses = yaml.safe_load((ROOT / "bot/domain/responses.yml").read_text(encoding="utf-8"))
+    responses = yaml.safe_load(DOMAIN_PATH.read_text(encoding="utf-8"))
     for variation in responses["responses"][name]:
         conditioned = any(c.get("value") == "en" for c in variation.get("condition") or [])
         if conditioned == (language == "en"):

@@ -7,13 +7,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from pg import DATABASE_KINDS, fresh_database_url
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.channels.sms_privacy import NumberCipher, sender_id_for
 from bot.channels.sms_store import Option, SmsStore, sms_contact
 from bot.directory.store import async_url, create_async_engine_from_url
+from tests.pg import DATABASE_KINDS, fresh_database_url
 
 SECRET = "store-secret"
 NUMBER = "+15145550123"

@@ -11,10 +11,9 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the shared pg helper
 
-from pg import DATABASE_KINDS, fresh_database_url
-
 from bot.directory.store import create_engine_from_url, init_db
 from bot.settings import REFERENCE_DIR
+from tests.pg import DATABASE_KINDS, fresh_database_url
 
 EXAMPLES = REFERENCE_DIR / "hsds" / "v3.0" / "examples"
 

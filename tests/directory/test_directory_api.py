@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from directory_support import EXAMPLES
 
 from bot.directory.importer import import_path
 from bot.directory.store import create_engine_from_url
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests.directory.directory_support import EXAMPLES
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from directory_support import EXAMPLES, bilingual_service
 
 from bot.cli import main
 from bot.settings import get_settings
+from tests.directory.directory_support import EXAMPLES, bilingual_service
 
 
 @pytest.fixture(autouse=True)

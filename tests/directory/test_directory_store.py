@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from directory_support import EXAMPLES
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -16,6 +15,7 @@ from bot.directory.store import (
     get_organization,
     get_service,
 )
+from tests.directory.directory_support import EXAMPLES
 
 
 def test_sqlite_engine_creates_its_folder_and_enables_wal_and_foreign_keys(tmp_path: Path) -> None:

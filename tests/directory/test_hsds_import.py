@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from directory_support import EXAMPLES, bilingual_service
 from sqlalchemy.engine import Engine
 
 from bot.directory.importer import import_path, read_source, validate
 from bot.directory.store import counts, dump_tables, load_tables
+from tests.directory.directory_support import EXAMPLES, bilingual_service
 
 JSON_EXAMPLES = [
     "service_full.json", "organization_full.json", "service_at_location_full.json",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from directory_support import EXAMPLES
 from sqlalchemy.engine import Engine
 
 from bot.directory.exporter import export_tables
 from bot.directory.importer import import_path, read_source, validate
 from bot.directory.store import create_engine_from_url, dump_tables, init_db
+from tests.directory.directory_support import EXAMPLES
 
 
 def _fresh(tmp_path: Path, name: str) -> Engine:

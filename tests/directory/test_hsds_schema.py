@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-from directory_support import EXAMPLES, bilingual_service
-
 from bot.directory import hsds
 from bot.directory.schema import HSDS_TABLES, TABLES, TRANSLATABLE, columns
 from bot.directory.validation import DESCRIPTOR_PATH, schema_issues
+from tests.directory.directory_support import EXAMPLES, bilingual_service
 
 
 def test_every_hsds_table_matches_the_official_descriptor() -> None:

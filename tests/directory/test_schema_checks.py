@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from directory_support import EXAMPLES, bilingual_service
 
 from bot.directory.schema_checks import SchemaChecks
 from bot.directory.validation import json_validator, schema_check, schema_issues
+from tests.directory.directory_support import EXAMPLES, bilingual_service
 
 KINDS = {
     "service_full.json": "service", "organization_full.json": "organization",

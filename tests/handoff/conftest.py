@@ -1,4 +1,4 @@
 """Fixtures of this area live in handoff_support.py, importable by a unique name
 (several areas had a `conftest` module, and `from conftest import` picked whichever came first)."""
 
-from handoff_support import *  # noqa: F403
+from tests.handoff.handoff_support import *  # noqa: F403

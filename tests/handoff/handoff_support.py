@@ -11,14 +11,14 @@ from urllib.parse import unquote
 
 import pytest
 from aiohttp.test_utils import TestClient
-from fake_rasa import TOKEN, FakeRasa  # this folder is on sys.path (rootdir conftest)
-from pg import DATABASE_KINDS, fresh_database_url  # tests/ is on sys.path too
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.handoff.auth import hash_password
 from bot.handoff.store import HandoffStore, create_handoff_engine, init_tables
 from bot.settings import get_settings
+from tests.handoff.fake_rasa import TOKEN, FakeRasa  # this folder is on sys.path (rootdir conftest)
+from tests.pg import DATABASE_KINDS, fresh_database_url  # tests/ is on sys.path too
 
 PASSWORD = "correct horse battery"
 

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import handoff as action
 from bot.handoff.store import HandoffStore
+from tests.assistant.conftest import LAVAL
 
 OPEN = "2024-06-24T10:00:00-04:00"  # Fête nationale, 10 h: open (holidays included)
 CLOSED = "2024-06-24T22:00:00-04:00"
@@ -68,10 +69,10 @@ async def test_yes_queues_pauses_and_says_the_wait(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RELAIS_HANDOFF_NOW", OPEN)
-    cards = {"event": "bot", "data": {"custom": {"type": "service_cards", "cards": [
+    cards = {"event": "bot", "data": {"custom": {"type": "service_results", "cards": [
         {"service_id": "s1", "name": "Moisson", "phone": "514-555-0100"}]}}}  # fmt: skip
     track = tracker("affirm", after="action_handoff", events=[cards],
-                    slots={"handoff_stage": "consent", "need": "food", "municipality": "65005"})  # fmt: skip
+                    slots={"handoff_stage": "consent", "need": "food", "place": LAVAL})  # fmt: skip
     messages, events = await run(action.ActionHandoff(), track)
     assert messages[0]["response"] == "utter_handoff_queued"
     assert "1re dans la file" in messages[1]["text"] and "min" in messages[1]["text"]
@@ -127,7 +128,7 @@ async def test_after_hours_crisis_gets_lines_and_callback_offer(
                     slots={"handoff_stage": "consent", "crisis": "suicide", "language": "en"})  # fmt: skip
     messages, events = await run(action.ActionHandoff(), track)
     text = "\n".join(m["text"] for m in messages)
-    assert "8 a.m." not in text and "08:00" in text and "Tuesday June 25, 8 AM" in text
+    assert "8 a.m. to 6 p.m." in text and "tomorrow at 8 a.m." in text
     assert "1-866-277-3553" in text and "911" in text
     assert "call you or text you" in messages[-1]["text"]
     assert events == [SlotSet("handoff_stage", "callback_offer")]
@@ -157,7 +158,7 @@ async def test_callback_form_validates_and_stores(db: str, monkeypatch: pytest.M
                                       "crisis": "violence"})  # fmt: skip
     messages, events = await run(action.ActionHandoffCallback(), done)
     assert "(514) 872-1111" in messages[0]["text"] and "texto" in messages[0]["text"]
-    assert "mardi 25 à 8 h" in messages[0]["text"]
+    assert "demain à 8 h" in messages[0]["text"]
     assert all(e["value"] is None for e in events)
     from bot.handoff.escalation import get_store
 

@@ -9,12 +9,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from aiohttp import WSServerHandshakeError
-from fake_rasa import FakeRasa
-from handoff_support import PASSWORD, csrf_of, login
 
 from bot.handoff.escalation import enqueue
 from bot.texts import both
 from bot.web.console import PREFIX, SERVICE, safe_next
+from tests.handoff.fake_rasa import FakeRasa
+from tests.handoff.handoff_support import PASSWORD, csrf_of, login
 
 PUBLIC = {f"{PREFIX}/login"}
 LOGIN_REQUIRED = {

@@ -6,25 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fake_rasa import FakeRasa
-from handoff_support import PASSWORD
 
 from bot.handoff.escalation import enqueue
 from bot.web.console import SERVICE
+from tests.browser import launch_options
+from tests.handoff.fake_rasa import FakeRasa
+from tests.handoff.handoff_support import PASSWORD
 
 pytestmark = [pytest.mark.integration]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
-
 
 @pytest.mark.parametrize("width", [1280, 768])
 async def test_console_in_chromium(
     web_app: Any, aiohttp_client: Any, fake_rasa: FakeRasa, width: int
 ) -> None:
-    playwright_api = pytest.importorskip("playwright.async_api")
+    import playwright.async_api as playwright_api
     client = await aiohttp_client(web_app)
     base = str(client.make_url("")).rstrip("/")
     store = web_app[SERVICE].store
@@ -33,9 +28,7 @@ async def test_console_in_chromium(
                          municipality="66023", store=store, last_event_ts=asked["timestamp"])  # fmt: skip
     errors: list[str] = []
     async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = await playwright.chromium.launch(**launch_options())
         page = await browser.new_page(viewport={"width": width, "height": 900})
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         await page.goto(f"{base}/console/")

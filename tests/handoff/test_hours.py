@@ -52,7 +52,7 @@ def test_configurable_days_hours_and_holidays() -> None:
     assert hours.is_open(at(2024, 7, 2, 16, 59))
     assert hours.next_opening(at(2024, 6, 28, 18, 0)) == at(2024, 7, 2, 9, 0)
     assert hours.describe("fr") == {"opens": "9 h", "closes": "17 h"}
-    assert hours.describe("en") == {"opens": "09:00", "closes": "17:00"}
+    assert hours.describe("en") == {"opens": "9 a.m.", "closes": "5 p.m."}
 
 
 def test_frozen_clock_for_tests() -> None:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fake_rasa import TOKEN, FakeRasa
-
 from bot.handoff.config import HandoffSettings
 from bot.handoff.rasa_api import RasaApi
 from bot.handoff.service import RESEND_AFTER, HandoffService
 from bot.handoff.store import COUNSELLOR, PENDING, HandoffStore
+from tests.handoff.fake_rasa import TOKEN, FakeRasa
 
 
 async def service_for(store: HandoffStore, url: str) -> HandoffService:

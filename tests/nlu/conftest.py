@@ -66,7 +66,7 @@ def entity_values() -> Callable[[Message, str], list[Any]]:
 def trained_agent() -> Any:
     """The assistant's model of the current config and data (trained once, cached under models/,
     and shared with the end-to-end tests: its NLU is the very pipeline the bot uses)."""
-    from bot.assistant.training import ensure_model
-    from bot.assistant.understand import load_agent
+    from bot.ops.training import ensure_model
+    from bot.ops.understand import load_agent
 
     return load_agent(ensure_model())

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant.evaluation import evaluate
+from bot.ops.evaluation import evaluate
 
 pytestmark = pytest.mark.slow
 

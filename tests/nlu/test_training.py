@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import training
+from bot.ops import training
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import io
 import json
 
-from bot.assistant import understand
+from bot.ops import understand
 
 
 class FakeAgent:

@@ -32,10 +32,13 @@ def _entities(extractor: PlaceEntityExtractor, text: str) -> list[dict]:
 
 def test_place_entity_carries_code_and_borough(extractor: PlaceEntityExtractor) -> None:
     [entity] = _entities(extractor, "y a tu un dépannage dans Hochelaga?")
-    assert entity["entity"] == "place"
-    assert entity["value"] == "Montréal" and entity["text"] == "Hochelaga"
-    assert entity["code_geo"] == "66023"
-    assert entity["borough"] == "Mercier–Hochelaga-Maisonneuve"
+    assert entity["entity"] == "place" and entity["text"] == "Hochelaga"
+    place = entity["value"]  # the whole place: the slot takes it as it is
+    assert place["code_geo"] == "66023" and place["name"] == "Montréal"
+    assert place["borough"] == "Mercier–Hochelaga-Maisonneuve"
+    assert place["label"] == "Mercier–Hochelaga-Maisonneuve (Montréal)"
+    assert place["lat"] and place["lon"] and place["in_territory"] is True
+    assert "role" not in entity  # named in a sentence: a place wherever it comes
     assert entity["extractor"] == "PlaceEntityExtractor"
     assert (entity["start"], entity["end"]) == (25, 34)
 
@@ -44,7 +47,31 @@ def test_postal_code_gives_two_entities(extractor: PlaceEntityExtractor) -> None
     entities = _entities(extractor, "mon code postal est J4K 2T1")
     assert {e["entity"] for e in entities} == {"place", "postal_code"}
     postal = next(e for e in entities if e["entity"] == "postal_code")
-    assert postal["value"] == "J4K 2T1" and postal["code_geo"] == "58227"
+    place = next(e for e in entities if e["entity"] == "place")
+    assert postal["value"] == "J4K 2T1" and place["value"]["code_geo"] == "58227"
+    assert place["value"]["kind"] == "postal_code"
+
+
+def test_one_place_per_message_the_postal_code_first(extractor: PlaceEntityExtractor) -> None:
+    entities = _entities(extractor, "j'habite à Laval mais mon code postal est H2X 1Y4")
+    [place] = [e for e in entities if e["entity"] == "place"]
+    assert place["value"]["code_geo"] == "66023"
+
+
+def test_the_whole_message_as_an_answer_carries_a_role(extractor: PlaceEntityExtractor) -> None:
+    [entity] = _entities(extractor, "verdunn")
+    assert entity["role"] == "answer" and entity["value"]["code_geo"] == "66023"
+
+
+def test_a_shared_location_is_placed_once(extractor: PlaceEntityExtractor) -> None:
+    message = Message({"text": "📍 My location (shared)",
+                       "metadata": {"location": {"lat": 45.5584, "lon": -73.7214}}})  # fmt: skip
+    [message] = extractor.process([message])
+    [entity] = message.get("entities")
+    assert entity["value"]["code_geo"] == "65005" and entity["value"]["lat"] == 45.5584
+    broken = Message({"text": "📍", "metadata": {"location": {"lat": "north", "lon": None}}})
+    [broken] = extractor.process([broken])
+    assert broken.get("entities", []) == []
 
 
 def test_no_place_no_entity(extractor: PlaceEntityExtractor) -> None:
@@ -83,7 +110,7 @@ def test_extra_keys_reach_the_action_server(extractor: PlaceEntityExtractor) -> 
     }
     tracker = Tracker.from_dict(state)
     [entity] = tracker.latest_message["entities"]
-    assert entity["code_geo"] == "64008" and entity["value"] == "Terrebonne"
+    assert entity["value"]["code_geo"] == "64008" and entity["value"]["name"] == "Terrebonne"
 
 
 def test_spacy_component_wraps_the_same_gazetteer() -> None:

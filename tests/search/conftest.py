@@ -1,37 +1,14 @@
-"""Fixtures of the search tests: the demo directory in a temporary SQLite, once per session,
-and small hand-made indexes for precise ranking tests."""
+"""Fixtures of the search tests: small hand-made indexes for precise ranking tests (the demo
+directory's `demo_db` and `demo_index` are shared, in tests/conftest.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from bot.search.index import Point, SearchIndex, ServiceInfo, assemble
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """URL of a SQLite database holding the demo directory."""
-    from bot.directory.demo import build_demo_tables
-    from bot.directory.store import create_engine_from_url, init_db, load_tables
-
-    path: Path = tmp_path_factory.mktemp("search") / "demo.db"
-    url = f"sqlite:///{path}"
-    engine = create_engine_from_url(url)
-    init_db(engine)
-    load_tables(engine, build_demo_tables())
-    engine.dispose()
-    return url
-
-
-@pytest.fixture(scope="session")
-def demo_index(demo_db: str) -> SearchIndex:
-    from bot.search.engine import load_index
-
-    return load_index(demo_db)
 
 
 @pytest.fixture(scope="session")

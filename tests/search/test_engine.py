@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.places.gazetteer import get_gazetteer
-from bot.search.engine import PlaceNotFound, format_km, search
+from bot.search.engine import PlaceNotFound, search
 
 TZ = ZoneInfo("America/Montreal")
 KM = 1 / 111.2  # degrees of latitude per km
@@ -72,30 +72,33 @@ def test_widening_then_region_then_fallback(build):
     index = build.index([build.service("ten km", ["legal"])], [(0, lat + 10 * KM, lon)])
     result = search("legal", place="Repentigny", index=index, now=NOON)
     assert [hit.service_id for hit in result.hits] == ["ten km"]
-    assert result.widened["stage"] == "radius" and result.widened["radius_km"] == 15
-    assert "15 km" in result.widened["message"]
+    assert result.widened is not None
+    assert result.widened.stage == "radius" and result.widened.radius_km == 15
+    assert "15 km" in result.widened.text("fr")
+    assert result.as_dict()["widened"]["stage"] == "radius"
 
     # 80 km away but its area names Repentigny's MRC: offered as region-wide.
     regional = build.index([build.service("regional", ["legal"], area=1)], [(0, lat + 80 * KM, lon)],
                           [frozenset(), frozenset({"mrc:60"})])
     result = search("legal", place="Repentigny", index=regional, now=NOON)
     assert [hit.service_id for hit in result.hits] == ["regional"]
-    assert result.widened["stage"] == "region"
+    assert result.widened is not None and result.widened.stage == "region"
     assert result.fallback is None
 
     nothing = build.index([build.service("far away", ["legal"])], [(0, lat + 80 * KM, lon)])
     result = search("legal", place="Repentigny", index=nothing, now=NOON, language="en")
     assert result.hits == []
-    assert result.widened["stage"] == "fallback"
-    assert result.fallback["phone"] == "211"
-    assert "211" in result.fallback["hours"]
+    assert result.widened is not None and result.widened.stage == "fallback"
+    assert result.fallback is not None and result.fallback.phone == "211"
+    assert "211" in result.as_dict()["fallback"]["hours"]
 
 
 def test_outside_territory_gets_its_own_211(build):
     lat, lon = where("Repentigny")
     index = build.index([build.service("food", ["food"])], [(0, lat, lon)])
     result = search("food", place="Québec", index=index, now=NOON)
-    assert result.fallback is not None and not result.fallback["served"]
+    assert result.fallback is not None and not result.fallback.served
+    assert result.fallback.key != "grand_montreal" and "211" in result.fallback.text("en")
 
 
 def test_open_now_across_dst_change(build):
@@ -166,11 +169,6 @@ def test_bad_input(build):
         search("food", place="Zzyzx Nowhere", index=index)
     with pytest.raises(ValueError):
         search("food", index=index)
-
-
-def test_format_km():
-    assert format_km(3.24, "fr") == "3,2" and format_km(3.24, "en") == "3.2"
-    assert format_km(0.0, "fr") == "0,1"
 
 
 def test_semantic_similarity_reorders_equal_services(use_encoder, build):

@@ -36,7 +36,7 @@ def test_payloads_show_as_what_the_person_clicked_and_hidden_ones_vanish() -> No
 
 
 def test_cards_and_counsellor_messages() -> None:
-    cards = {"type": "service_cards", "cards": [{"name": "Banque"}]}
+    cards = {"type": "service_results", "cards": [{"name": "Banque"}]}
     events = [
         user("faim à Laval"),
         bot("Voici :", custom=cards),

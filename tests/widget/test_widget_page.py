@@ -2,7 +2,7 @@
 
 socket.io cannot connect, so the widget talks over the REST channel; here that channel is
 answered by `RestScript`, a scripted stand-in at Rasa's address (Playwright routing) whose
-service cards come from the dialogue area's own `service_card()`. What is tested is the
+results payload comes from the dialogue's own `bot.dialogue.results`. What is tested is the
 widget: rendering, keyboard, screen-reader semantics, XSS, storage, exit, geolocation.
 The real conversation with Rasa is in test_widget_stack.py.
 """
@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
-from widget_browser import NEUTRAL_SITE, axe_serious, screenshot
 
-from bot.assistant.dialogue import service_card
+from bot.dialogue import results
 from bot.texts import t
+from tests.browser import NEUTRAL_SITE, axe_serious, screenshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -52,13 +52,10 @@ def cards_payload(language: str) -> dict[str, Any]:
         Hit("s2", f"Cuisine {XSS}", "Org <b>bold</b>", 3.5, False, "514 555-0199",
             "99 rue Ontario Est, Montréal", "javascript:window.__xss=2"),
     ]  # fmt: skip
-    cards = [service_card(hit, i, language, now) for i, hit in enumerate(hits, start=1)]
-    return {
-        "type": "service_cards",
-        "language": language,
-        "need": "food",
-        "cards": [{k: v for k, v in card.items() if k != "text_vars"} for card in cards],
-    }
+    cards = [results.service_card(hit, i, language, now) for i, hit in enumerate(hits, start=1)]
+    return results.results_payload(
+        need="food", language=language, page=1, more=False, place_label="Laval", cards=cards
+    )
 
 
 @dataclass
@@ -80,11 +77,10 @@ class RestScript:
                     "buttons": [{"title": "Alimentation", "payload": "/need_food"}],
                 }
             ]
-        if message == "/need_food" or message.startswith("/provide_place"):
+        if message == "/need_food" or body.get("metadata", {}).get("location"):
             return [
                 {"recipient_id": sender, "text": "Voici des ressources :"},
                 {"recipient_id": sender, "custom": cards_payload(language)},
-                {"recipient_id": sender, "text": "1. Banque alimentaire Entraide Laval · 1,2 km"},
             ]
         if message == "/ask_human":
             return [
@@ -159,11 +155,11 @@ def script(web_alone: Any) -> RestScript:
 def page(context_factory: Any, web_alone: Any, script: RestScript) -> Any:
     context = context_factory(viewport={"width": 1280, "height": 800})
     script.install(context, web_alone.rasa_url)
-    return open_page(context, web_alone.url + "/")
+    return open_page(context, web_alone.web_url + "/")
 
 
 def test_demo_page_has_csp_and_the_widget_in_french(page: Any, web_alone: Any) -> None:
-    response = page.request.get(web_alone.url + "/")
+    response = page.request.get(web_alone.web_url + "/")
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert page.evaluate("document.documentElement.lang") == "fr"
@@ -232,9 +228,7 @@ def test_buttons_cards_counsellor_and_typing(page: Any, script: RestScript) -> N
     osm = card.locator("a[href^='https://www.openstreetmap.org/search?query=']")
     assert "1200 boulevard Chomedey" in osm.inner_text()
     assert card.locator(".r211-badge").inner_text() == t("widget.ui.fictional", "fr")
-    assert "1,2 km" in card.inner_text() and t("dialogue.card.open_now", "fr") in card.inner_text()
-    # the card's SMS text twin is not shown twice
-    assert not [b for b in bubbles(page, "bot") if b.startswith("1. Banque")]
+    assert "à 1,2 km" in card.inner_text() and t("format.open_now", "fr") in card.inner_text()
     page.locator(f"{W} .r211-tool-main").click()
     who = page.locator(f"{W} .r211-from-counsellor .r211-who")
     who.wait_for()
@@ -264,7 +258,7 @@ def test_english_page_starts_in_english(context_factory: Any, web_alone: Any) ->
     script = RestScript()
     context = context_factory()
     script.install(context, web_alone.rasa_url)
-    page = open_page(context, web_alone.url + "/?lang=en")
+    page = open_page(context, web_alone.web_url + "/?lang=en")
     assert page.evaluate("document.documentElement.lang") == "en"
     assert page.locator(f"{W} .r211-launcher-text").inner_text().strip() == t(
         "widget.ui.launcher", "en"
@@ -308,7 +302,7 @@ def test_quick_exit_leaves_and_forgets(page: Any, script: RestScript, web_alone:
     page.locator(f"{W} .r211-text", has_text="Écho").wait_for()
     page.locator(f"{W} .r211-exit").click()
     page.wait_for_url(NEUTRAL_SITE)
-    page.goto(web_alone.url + "/")
+    page.goto(web_alone.web_url + "/")
     page.locator(f"{W} .r211-launcher").wait_for()
     assert page.evaluate("localStorage.getItem('relais211.conversation.v1')") in (None, "null") or (
         json.loads(page.evaluate("localStorage.getItem('relais211.conversation.v1')"))["messages"]
@@ -323,12 +317,13 @@ def test_geolocation_sends_coordinates(context_factory: Any, web_alone: Any) -> 
         geolocation={"latitude": 45.55781, "longitude": -73.72136}, permissions=["geolocation"]
     )
     script.install(context, web_alone.rasa_url)
-    page = open_page(context, web_alone.url + "/")
+    page = open_page(context, web_alone.web_url + "/")
     open_widget(page)
     page.locator(f"{W} .r211-tool", has_text=t("widget.ui.location", "fr")).click()
     page.locator(f"{W} .r211-card").first.wait_for()
-    sent = next(b for b in script.received if b["message"].startswith("/provide_place"))
-    assert sent["message"] == '/provide_place{"lat":45.558,"lon":-73.721}'
+    # the words the person sees, and the point in the metadata: the NLU places it once
+    sent = next(b for b in script.received if (b.get("metadata") or {}).get("location"))
+    assert sent["message"] == t("widget.ui.location_shared", "fr")
     assert sent["metadata"]["location"] == {"lat": 45.558, "lon": -73.721}
     assert t("widget.ui.location_shared", "fr") in bubbles(page, "user")
 
@@ -336,7 +331,7 @@ def test_geolocation_sends_coordinates(context_factory: Any, web_alone: Any) -> 
 def test_geolocation_refused_explains(context_factory: Any, web_alone: Any) -> None:
     context = context_factory()  # no permission granted: headless Chromium denies
     RestScript().install(context, web_alone.rasa_url)
-    page = open_page(context, web_alone.url + "/")
+    page = open_page(context, web_alone.web_url + "/")
     open_widget(page)
     page.locator(f"{W} .r211-tool", has_text=t("widget.ui.location", "fr")).click()
     page.locator(f"{W} .r211-from-notice").wait_for()
@@ -351,7 +346,7 @@ def test_axe_and_screenshots(context_factory: Any, web_alone: Any, width: int, h
     script = RestScript()
     context = context_factory(viewport={"width": width, "height": height})
     script.install(context, web_alone.rasa_url)
-    page = open_page(context, web_alone.url + "/")
+    page = open_page(context, web_alone.web_url + "/")
     screenshot(page, f"widget-{width}-closed.png")
     assert axe_serious(page) == []
     open_widget(page)

@@ -1,5 +1,5 @@
 """The widget against the REAL stack: web app, Rasa (socket.io and REST channels) and the
-action server on the demo directory, in Debian's Chromium. One stack for the module."""
+action server on the demo directory, in Debian's Chromium. The shared full stack (tests/stacks.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from widget_browser import axe_serious, screenshot
 
 from bot.texts import t
+from tests.browser import axe_serious, screenshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -89,7 +89,7 @@ def paused(process: Any, seconds: float) -> Iterator[None]:
 
 
 def child(stack: Any, name: str) -> Any:
-    return next(c for c in stack.supervisor.children if c.name == name).process
+    return stack.child(name).process
 
 
 SOCKET_SILENCE_S = 6  # widget/src/ui.js SOCKET_SILENCE_MS
@@ -100,7 +100,7 @@ def test_french_conversation_over_socketio_with_cards_and_reload(
     context_factory: Any, stack: Any
 ) -> None:
     context = context_factory(viewport={"width": 1280, "height": 800})
-    page = open_page(context, stack.url + "/")
+    page = open_page(context, stack.web_url + "/")
     open_widget(page)
     assert transport_mode(page) == "socketio"
     greeting = page.locator(f"{W} .r211-from-bot .r211-text").first.inner_text()
@@ -120,14 +120,14 @@ def test_french_conversation_over_socketio_with_cards_and_reload(
     page.wait_for_timeout(1500)  # the server's copy replaces the local one
     assert page.locator(f"{W} .r211-msg").count() == shown
     other = context.new_page()
-    other.goto(stack.url + "/")
+    other.goto(stack.web_url + "/")
     other.locator(f"{W} .r211-card").first.wait_for()
     # the tracker proxy: the conversation, never the token
     session = stored(page)["sessionId"]
-    view = page.request.get(f"{stack.url}/widget/api/conversations/{session}").json()
+    view = page.request.get(f"{stack.web_url}/widget/api/conversations/{session}").json()
     assert view["language"] == "fr"
-    assert any(m.get("custom", {}).get("type") == "service_cards" for m in view["messages"])
-    assert "widget-e2e-token" not in json.dumps(view)
+    assert any(m.get("custom", {}).get("type") == "service_results" for m in view["messages"])
+    assert stack.token not in json.dumps(view)
 
 
 def test_english_page_geolocation_and_language_switch(context_factory: Any, stack: Any) -> None:
@@ -136,7 +136,7 @@ def test_english_page_geolocation_and_language_switch(context_factory: Any, stac
         geolocation={"latitude": 45.5017, "longitude": -73.5673},
         permissions=["geolocation"],
     )
-    page = open_page(context, stack.url + "/?lang=en")
+    page = open_page(context, stack.web_url + "/?lang=en")
     open_widget(page)
     assert page.locator(f"{W} .r211-from-bot .r211-text").first.inner_text().startswith("Hello")
     send(page, "I need food")
@@ -158,7 +158,7 @@ def test_english_page_geolocation_and_language_switch(context_factory: Any, stac
 def test_person_writing_english_on_a_french_page_switches_the_widget(
     context_factory: Any, stack: Any
 ) -> None:
-    page = open_page(context_factory(), stack.url + "/")
+    page = open_page(context_factory(), stack.web_url + "/")
     open_widget(page)
     send(page, "Hello, I am looking for a food bank in Longueuil please")
     shadow = f"document.querySelector('{W}').shadowRoot"
@@ -169,7 +169,7 @@ def test_person_writing_english_on_a_french_page_switches_the_widget(
 def test_rest_fallback_when_socketio_is_blocked(context_factory: Any, stack: Any) -> None:
     context = context_factory()
     context.route("**/socket.io/**", lambda route: route.abort())
-    page = open_page(context, stack.url + "/")
+    page = open_page(context, stack.web_url + "/")
     open_widget(page)
     assert transport_mode(page) == "rest"
     send(page, "je cherche une banque alimentaire à Longueuil")
@@ -177,7 +177,7 @@ def test_rest_fallback_when_socketio_is_blocked(context_factory: Any, stack: Any
 
 
 def test_counsellor_button_and_xss_with_rasa(context_factory: Any, stack: Any) -> None:
-    page = open_page(context_factory(), stack.url + "/")
+    page = open_page(context_factory(), stack.web_url + "/")
     open_widget(page)
     xss = '<img src=x onerror="window.__xss=1">'
     send(page, xss)
@@ -205,7 +205,7 @@ def test_slow_socketio_turn_keeps_the_message_and_the_cards(
         time.sleep(HISTORY_DELAY_S)
         route.fulfill(response=response)
 
-    page = open_page(context, stack.url + "/")
+    page = open_page(context, stack.web_url + "/")
     open_widget(page)
     assert transport_mode(page) == "socketio"
     context.route("**/widget/api/conversations/**", slow_history)
@@ -245,7 +245,7 @@ def test_deaf_socket_falls_back_to_the_tracker_and_rest(context_factory: Any, st
 
     context.route("**/socket.io/?*transport=polling*", polling)
     context.route_web_socket("**/socket.io/**", websocket)
-    page = open_page(context, stack.url + "/")
+    page = open_page(context, stack.web_url + "/")
     open_widget(page)  # the greeting, from the tracker
     assert transport_mode(page) == "rest"
     send(page, "j'ai besoin de nourriture, j'habite à Laval")

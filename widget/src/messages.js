@@ -22,14 +22,17 @@ function number(value) {
   return Number.isFinite(n) ? n : null;
 }
 
-/** Only the fields the widget shows, with the right types (the payload comes from afar). */
+/** Only the fields the widget shows, with the right types (the payload comes from afar).
+ * The words (distance, opening, fictional marker) were written by the server's one formatter
+ * in the conversation's language (bot/texts/formats.py): the widget shows them as they are. */
 export function cleanCard(card) {
+  const words = card.text && typeof card.text === "object" ? card.text : {};
   return {
     name: asText(card.name),
     organization: asText(card.organization),
-    distance_km: number(card.distance_km),
+    distance: asText(words.distance),
     open_now: card.open_now === true,
-    status: asText(card.status),
+    status: asText(words.status),
     phone: card.phone ? asText(card.phone) : "",
     address: card.address ? asText(card.address) : "",
     url: card.url ? asText(card.url) : "",
@@ -48,8 +51,12 @@ export function customOf(raw) {
 export function fromRasa(raw) {
   if (!raw || typeof raw !== "object") return [];
   const custom = customOf(raw);
-  if (custom && custom.type === "service_cards" && Array.isArray(custom.cards)) {
-    return [{ from: "bot", cards: custom.cards.filter((c) => c && typeof c === "object").map(cleanCard) }];
+  if (custom && custom.type === "service_results" && Array.isArray(custom.cards)) {
+    const records = custom.widened ? [{ from: "bot", text: asText(custom.widened) }] : [];
+    records.push({
+      from: "bot", cards: custom.cards.filter((c) => c && typeof c === "object").map(cleanCard),
+    });
+    return records;
   }
   if (custom && custom.type === "counsellor_message") {
     return [{ from: "counsellor", name: asText(custom.name), text: asText(custom.text) }];
@@ -63,9 +70,8 @@ export function fromRasa(raw) {
 }
 
 /**
- * Append `incoming` to `messages` and return the new list. Two channel habits are undone:
- * - a service's text version ("1. Name…", for SMS) after its card is dropped;
- * - a counsellor marker without text restyles the bot text just before it.
+ * Append `incoming` to `messages` and return the new list. A counsellor marker without text
+ * restyles the bot text just before it (the shape a counsellor's message takes over REST).
  */
 export function merge(messages, incoming) {
   const out = messages.slice();
@@ -77,27 +83,9 @@ export function merge(messages, incoming) {
       continue;
     }
     if (record.from === "counsellor" && !record.text) continue;
-    if (record.from === "bot" && record.text && !record.buttons && repeatsCard(out, record.text)) {
-      continue;
-    }
     out.push(record);
   }
   return out;
-}
-
-function repeatsCard(messages, text) {
-  for (let i = messages.length - 1; i >= 0 && i >= messages.length - 8; i -= 1) {
-    const m = messages[i];
-    if (m.from === "user") return false;
-    if (m.cards) return m.cards.some((card, k) => card.name && textNamesCard(text, card.name, k));
-  }
-  return false;
-}
-
-function textNamesCard(text, name, k) {
-  const head = text.trimStart();
-  const match = /^(\d+)\.\s/.exec(head);
-  return Boolean(match) && head.slice(match[0].length).startsWith(name) && Number(match[1]) >= k + 1;
 }
 
 /** The web app's conversation view (`/widget/api/conversations/…`) → records, merged. */

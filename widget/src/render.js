@@ -47,17 +47,10 @@ export function safeHttpUrl(value) {
   }
 }
 
-function formatKm(km, language) {
-  return new Intl.NumberFormat(language === "fr" ? "fr-CA" : "en-CA", {
-    maximumFractionDigits: km < 10 ? 1 : 0,
-  }).format(km);
-}
-
 /** One service card. */
-export function serviceCard(card, t, language) {
-  const facts = [];
-  if (card.distance_km !== null) facts.push(fill(t("distance"), { km: formatKm(card.distance_km, language) }));
-  const status = card.status || (card.open_now ? t("open_now") : t("closed_now"));
+export function serviceCard(card, t) {
+  const facts = card.distance ? [card.distance] : [];
+  const status = card.status;
   const lines = [
     el("div", { className: "r211-card-head" }, [
       el("h3", { className: "r211-card-name", text: card.name }),
@@ -68,7 +61,7 @@ export function serviceCard(card, t, language) {
       : null,
     el("p", { className: "r211-card-facts" }, [
       facts.length ? el("span", { text: `${facts.join(" · ")} · ` }) : null,
-      el("span", { className: card.open_now ? "r211-open" : "r211-closed", text: status }),
+      status ? el("span", { className: card.open_now ? "r211-open" : "r211-closed", text: status }) : null,
     ]),
   ];
   const tel = card.phone && telHref(card.phone);

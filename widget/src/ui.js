@@ -160,7 +160,7 @@ export class Widget {
       return el("li", { className: "r211-msg r211-from-bot r211-msg-cards" }, [
         who(t("assistant"), false),
         el("ul", { className: "r211-cards", "aria-label": t("cards_label") },
-          record.cards.map((card) => serviceCard(card, t, this.state.language))),
+          record.cards.map((card) => serviceCard(card, t))),
       ]);
     }
     const kind = { user: "user", counsellor: "counsellor", notice: "notice" }[record.from] || "bot";
@@ -295,9 +295,8 @@ export class Widget {
       (position) => {
         const lat = Math.round(position.coords.latitude * 1000) / 1000;
         const lon = Math.round(position.coords.longitude * 1000) / 1000;
-        this.say(`/provide_place${JSON.stringify({ lat, lon })}`, {
-          display: this.t("location_shared"), extra: { location: { lat, lon } }, refocus: true,
-        });
+        // the words go to the assistant with the point: its NLU places the point once
+        this.say(this.t("location_shared"), { extra: { location: { lat, lon } }, refocus: true });
       },
       (error) => {
         const key = error && error.code === 1 ? "location_denied" : "location_unavailable";

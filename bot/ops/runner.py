@@ -1,0 +1,323 @@
+"""`relais run`: the supervisor of the three processes behind the assistant.
+
+It prepares what they need (demo directory, trained model), then starts the action server,
+Rasa (with the Relais hook, `bot.runtime.patches`) and the web application, waits until
+each one answers, restarts a child that crashes, and stops them all on Ctrl-C or SIGTERM.
+Children run in their own session so a terminal's Ctrl-C reaches only the supervisor, which
+then stops them in reverse order. Their output goes to `var/log/<name>.log`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.settings import (
+    CREDENTIALS_FILE,
+    ENDPOINTS_FILE,
+    MODELS_DIR,
+    ROOT,
+    VAR_DIR,
+    Settings,
+    get_settings,
+)
+
+LOG_DIR = VAR_DIR / "log"
+DEFAULT_TRACKER_DB = VAR_DIR / "tracker.db"
+RUN_DIR = VAR_DIR / "run"
+"""Files written for the running processes (their endpoints.yml)."""
+
+QUIET_ENV = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "PYTHONWARNINGS": "ignore",
+}
+"""No telemetry, no downloads, quiet logs: for every child process."""
+
+
+@dataclass
+class Child:
+    """One supervised process: how to start it and how to tell it is ready."""
+
+    name: str
+    argv: list[str]
+    health_url: str
+    env: dict[str, str] = field(default_factory=dict)
+    startup_timeout: float = 180.0
+    process: subprocess.Popen | None = None
+    restarts: int = 0
+    log_path: Path | None = None
+
+    def start(self, log_dir: Path) -> None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / f"{self.name}.log"
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.argv,
+            cwd=ROOT,
+            env={**os.environ, **QUIET_ENV, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM, then SIGKILL after `timeout` seconds."""
+        if not self.running():
+            return
+        assert self.process is not None
+        self.process.terminate()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def is_healthy(url: str, timeout: float = 2.0) -> bool:
+    """Whether `url` answers with a status below 500."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status < 500
+    except urllib.error.HTTPError as exc:
+        return exc.code < 500
+    except (OSError, ValueError):
+        return False
+
+
+def wait_healthy(child: Child, stop: threading.Event) -> bool:
+    """Poll the child's health URL until it answers, it dies, or the timeout passes."""
+    deadline = time.monotonic() + child.startup_timeout
+    while time.monotonic() < deadline and not stop.is_set():
+        if not child.running():
+            return False
+        if is_healthy(child.health_url):
+            return True
+        time.sleep(0.5)
+    return False
+
+
+@dataclass(frozen=True)
+class Ports:
+    web: int = 8080
+    rasa: int = 5005
+    actions: int = 5055
+
+
+def child_env(settings: Settings, ports: Ports, tracker_db: Path) -> dict[str, str]:
+    """The environment every child shares."""
+    return {
+        "RELAIS_DATABASE_URL": settings.database_url,
+        "RELAIS_RASA_TOKEN": settings.rasa_token,
+        "RELAIS_RASA_URL": f"http://127.0.0.1:{ports.rasa}",
+        "RELAIS_ACTION_SERVER_URL": f"http://127.0.0.1:{ports.actions}/webhook",
+        "RELAIS_TRACKER_DB": str(tracker_db),
+        "RELAIS_WEB_PORT": str(ports.web),
+    }
+
+
+def write_endpoints(run_dir: Path, ports: Ports, tracker_db: Path) -> Path:
+    """The root `endpoints.yml` with this run's action-server port and tracker file.
+
+    Rasa substitutes `${VAR}` in endpoints.yml but refuses to start when one is unset, so the
+    root file keeps plain defaults for `rasa run` and each supervised run gets its own copy.
+    """
+    endpoints = yaml.safe_load(ENDPOINTS_FILE.read_text(encoding="utf-8")) or {}
+    endpoints.setdefault("action_endpoint", {})["url"] = (
+        f"http://127.0.0.1:{ports.actions}/webhook"
+    )
+    store = endpoints.get("tracker_store") or {}
+    if store.get("dialect") == "sqlite":
+        store["db"] = str(tracker_db)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / "endpoints.yml"
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def build_children(
+    settings: Settings,
+    model: Path,
+    ports: Ports,
+    *,
+    tracker_db: Path = DEFAULT_TRACKER_DB,
+    run_dir: Path = RUN_DIR,
+    cors: str = "*",
+    with_web: bool = True,
+) -> list[Child]:
+    """The action server, Rasa and (optionally) the web app, in start order."""
+    python = sys.executable
+    env = child_env(settings, ports, tracker_db)
+    tracker_db.parent.mkdir(parents=True, exist_ok=True)
+    endpoints = write_endpoints(run_dir, ports, tracker_db)
+    children = [
+        Child(
+            "actions",
+            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports.actions)],
+            f"http://127.0.0.1:{ports.actions}/health",
+            env,
+        ),
+        Child(
+            "rasa",
+            [
+                python, "-m", "bot.ops.rasa_cli", "run",
+                "--model", str(model),
+                "--endpoints", str(endpoints),
+                "--credentials", str(CREDENTIALS_FILE),
+                "--enable-api",
+                "--cors", cors,
+                "--interface", "127.0.0.1", "--port", str(ports.rasa),
+            ],
+            f"http://127.0.0.1:{ports.rasa}/",
+            env,
+            startup_timeout=300.0,
+        ),
+    ]  # fmt: skip
+    if with_web:
+        children.append(web_child(settings, ports, tracker_db))
+    return children
+
+
+def web_child(settings: Settings, ports: Ports, tracker_db: Path = DEFAULT_TRACKER_DB) -> Child:
+    """The web application, talking to the Rasa of `ports` (whether it runs or not)."""
+    return Child(
+        "web",
+        [sys.executable, "-m", "bot.ops.runner", "serve-web"],
+        f"http://{settings.web_host}:{ports.web}/api/v1/health",
+        child_env(settings, ports, tracker_db),
+    )
+
+
+class Supervisor:
+    """Starts children in order, restarts crashed ones, stops all on a signal."""
+
+    def __init__(
+        self,
+        children: list[Child],
+        say: Callable[..., None],
+        *,
+        log_dir: Path = LOG_DIR,
+        max_restarts: int = 5,
+    ) -> None:
+        self.children = children
+        self.say = say
+        self.log_dir = log_dir
+        self.max_restarts = max_restarts
+        self.stop_event = threading.Event()
+
+    def request_stop(self, *_: object) -> None:
+        self.stop_event.set()
+
+    def start_all(self) -> bool:
+        for child in self.children:
+            child.start(self.log_dir)
+            if not wait_healthy(child, self.stop_event):
+                if not self.stop_event.is_set():
+                    self.say("dialogue.run.failed", name=child.name, log=child.log_path)
+                return False
+            self.say("dialogue.run.started", name=child.name, url=child.health_url.split("?")[0])
+        return True
+
+    def watch(self, poll: float = 1.0) -> None:
+        """Until asked to stop: restart any child that exited."""
+        while not self.stop_event.wait(poll):
+            for child in self.children:
+                if child.running() or self.stop_event.is_set():
+                    continue
+                code = child.process.returncode if child.process else None
+                if child.restarts >= self.max_restarts:
+                    self.say("dialogue.run.failed", name=child.name, log=child.log_path)
+                    self.stop_event.set()
+                    break
+                child.restarts += 1
+                self.say("dialogue.run.restarting", name=child.name, code=code)
+                child.start(self.log_dir)
+                wait_healthy(child, self.stop_event)
+
+    def stop_all(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+
+    def run(self, on_ready: Callable[[], None] | None = None) -> int:
+        previous = {
+            sig: signal.signal(sig, self.request_stop) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            if not self.start_all():
+                return 1
+            if on_ready:
+                on_ready()
+            self.watch()
+            return 0
+        finally:
+            self.say("dialogue.run.stopping")
+            self.stop_all()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def ensure_directory(database_url: str, say: Callable[..., None]) -> None:
+    """Load the demo directory when the database has no service yet."""
+    from sqlalchemy import inspect, text
+
+    from bot.directory.store import create_engine_from_url, load_tables
+
+    engine = create_engine_from_url(database_url)
+    try:
+        if inspect(engine).has_table("service"):
+            with engine.connect() as connection:
+                if connection.execute(text("SELECT 1 FROM service LIMIT 1")).first():
+                    return
+        from bot.directory import demo
+
+        say("dialogue.run.building_directory")
+        load_tables(engine, demo.build_demo_tables())
+    finally:
+        engine.dispose()
+
+
+def ensure_model() -> Path:
+    """The trained model, trained first when missing or stale (the NLU area's cache).
+
+    Without the training module, the newest `models/*.tar.gz`; FileNotFoundError if none.
+    """
+    try:
+        from bot.ops import training
+    except ImportError:
+        models = sorted(MODELS_DIR.glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
+        if not models:
+            raise FileNotFoundError(MODELS_DIR) from None
+        return models[-1]
+    return Path(training.ensure_model())
+
+
+def serve_web() -> None:
+    """The web application (a child of `relais run`)."""
+    from aiohttp import web
+
+    from bot.web.app import create_app
+
+    settings = get_settings()
+    web.run_app(create_app(settings), host=settings.web_host, port=settings.web_port, print=None)
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["serve-web"]:
+    serve_web()

@@ -1,0 +1,170 @@
+"""A whole assistant on free ports, in a folder of its own: for the tests and the benchmarks.
+
+`Stack(folder, StackOptions(...))` starts what `relais run` starts — the action server, Rasa
+and, if asked, the web application — with the same supervisor (`bot.ops.runner`), on the
+demo directory in a SQLite file of the folder, with the trained model of the content-hash
+cache. Options add an SMS sandbox (`bot.ops.sms_sandbox`), a counsellor account, or extra
+environment for every process. Nothing is mocked: these are the real processes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from bot.ops import runner
+from bot.ops.rasa_client import RasaClient
+from bot.settings import ROOT, get_settings
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def quiet(*_: Any, **__: Any) -> None:
+    """A supervisor that says nothing (the stack's logs are in its folder)."""
+
+
+class StackFailed(RuntimeError):
+    """A process did not start; the message holds the end of each log."""
+
+
+@dataclass(frozen=True)
+class Counsellor:
+    email: str
+    name: str
+    password: str
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    """What to run. Frozen, so equal options can share one running stack."""
+
+    assistant: bool = True
+    """The action server and Rasa (False: the web application alone, Rasa unreachable)."""
+    web: bool = False
+    sms: bool = False
+    """An SMS sandbox, and the SMS channel pointed at it."""
+    counsellor: Counsellor | None = None
+    env: tuple[tuple[str, str], ...] = ()
+    """Extra environment of every process, e.g. (("RELAIS_HANDOFF_NOW", "…"),)."""
+    token: str = "stack-token"
+    secret_key: str = "stack-secret-key"
+
+
+@dataclass
+class Stack:
+    """The running processes of one stack, and how to reach them."""
+
+    folder: Path
+    options: StackOptions = field(default_factory=StackOptions)
+    model: Path | None = None
+
+    def __post_init__(self) -> None:
+        from bot.ops.sms_sandbox import SmsSandbox, sms_env
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.database_url = f"sqlite:///{self.folder / 'relais.db'}"
+        self.ports = runner.Ports(web=free_port(), rasa=free_port(), actions=free_port())
+        self.sms: SmsSandbox | None = SmsSandbox() if self.options.sms else None
+        env = dict(self.options.env)
+        env["RELAIS_SECRET_KEY"] = self.options.secret_key
+        if self.sms is not None:
+            env.update(sms_env(self.sms.start()))
+        self.env = env
+        settings = replace(
+            get_settings(), database_url=self.database_url, rasa_token=self.options.token
+        )
+        runner.ensure_directory(self.database_url, quiet)
+        if self.options.assistant:
+            model = self.model or runner.ensure_model()
+            children = runner.build_children(
+                settings,
+                model,
+                self.ports,
+                tracker_db=self.folder / "tracker.db",
+                run_dir=self.folder / "run",
+                with_web=self.options.web,
+            )
+        else:
+            children = [runner.web_child(settings, self.ports)]
+        for child in children:
+            child.env.update(env)
+        if self.options.counsellor is not None:
+            add_counsellor(self.database_url, self.options.counsellor)
+        self.supervisor = runner.Supervisor(children, quiet, log_dir=self.folder / "log")
+
+    # -- where ---------------------------------------------------------------------------
+
+    @property
+    def token(self) -> str:
+        return self.options.token
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rasa}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.web}"
+
+    def client(self) -> RasaClient:
+        return RasaClient(self.rasa_url, self.token)
+
+    def child(self, name: str) -> runner.Child:
+        return next(c for c in self.supervisor.children if c.name == name)
+
+    def logs(self, tail: int = 3000) -> str:
+        return "\n".join(
+            f"--- {c.name}\n{c.log_path.read_text(errors='replace')[-tail:]}"
+            for c in self.supervisor.children
+            if c.log_path and c.log_path.exists()
+        )
+
+    # -- life ----------------------------------------------------------------------------
+
+    def start(self) -> Stack:
+        if not self.supervisor.start_all():
+            logs = self.logs()
+            self.stop()
+            raise StackFailed(f"the stack in {self.folder} did not start:\n{logs}")
+        return self
+
+    def restart(self, name: str, **env: str) -> None:
+        """Stop one process and start it again (with extra environment), until it is ready."""
+        child = self.child(name)
+        child.stop()
+        child.env.update(env)
+        child.start(self.supervisor.log_dir)
+        if not runner.wait_healthy(child, threading.Event()):
+            raise StackFailed(f"{name} did not come back:\n{self.logs()}")
+
+    def stop(self) -> None:
+        self.supervisor.stop_all()
+        if self.sms is not None:
+            self.sms.stop()
+
+
+def add_counsellor(database_url: str, counsellor: Counsellor) -> None:
+    """A console account, through the real CLI (password on stdin)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "counsellor", "add", counsellor.email,
+         "--name", counsellor.name, "--password-stdin"],
+        input=counsellor.password + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "RELAIS_DATABASE_URL": database_url},
+        check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise StackFailed(f"relais counsellor add failed: {done.stderr}")
