@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -118,7 +119,7 @@ def alembic_config(*, extra_versions: Sequence[Path] = ()) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("version_path_separator", "os")
     locations = [VERSIONS_DIR, *extra_versions]
-    config.set_main_option("version_locations", ":".join(str(path) for path in locations))
+    config.set_main_option("version_locations", os.pathsep.join(map(str, locations)))
     return config
 
 
