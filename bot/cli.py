@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.ops.commands",
     "bot.handoff.commands",
     "bot.web.commands",
+    "bot.db.commands",
 )
 
 DESCRIPTION = """Relais 211 — assistant d'information et de référence / information and referral assistant.
@@ -28,6 +29,7 @@ Commandes principales / main commands:
   relais directory demo         construire l'annuaire de démonstration / build the demo directory
   relais place "DDO"            trouver un lieu / resolve a place
   relais search --need food --place Repentigny
+  relais db upgrade             mettre le schéma de la base à jour / bring the database schema up to date
 """
 
 

@@ -94,9 +94,11 @@ class SmsStore:
         self.cipher = cipher
 
     async def init(self) -> None:
-        """Create the tables that do not exist yet (idempotent)."""
-        async with self.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
+        """Bring the database to the project's schema, these tables included (`bot.db`:
+        one migration history; idempotent, only a read when up to date)."""
+        from bot.db import upgrade_async
+
+        await upgrade_async(self.engine)
 
     async def close(self) -> None:
         await self.engine.dispose()

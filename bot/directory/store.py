@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.directory.hsds import NESTING, Tables, nest
-from bot.directory.schema import TABLES, metadata
+from bot.directory.schema import TABLES
 from bot.settings import get_settings
 
 BATCH = 5_000
@@ -119,8 +119,11 @@ def scratch_schema(url: str, prefix: str) -> Iterator[str]:
 
 
 def init_db(engine: Engine) -> None:
-    """Create the tables that do not exist yet (idempotent)."""
-    metadata.create_all(engine)
+    """Bring the database to the project's schema (idempotent; only a read when it is up to
+    date). Every area's tables come from one migration history, `bot.db`."""
+    from bot.db import upgrade
+
+    upgrade(engine)
 
 
 # --- writing ------------------------------------------------------------------------------

@@ -164,9 +164,11 @@ def create_handoff_engine(url: str) -> AsyncEngine:
 
 
 async def init_tables(engine: AsyncEngine) -> None:
-    """Create the handoff tables that do not exist yet (idempotent)."""
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+    """Bring the database to the project's schema, these tables included (`bot.db`: one
+    migration history; idempotent, only a read when up to date, safe from several processes)."""
+    from bot.db import upgrade_async
+
+    await upgrade_async(engine)
 
 
 class HandoffStore:

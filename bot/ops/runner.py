@@ -275,11 +275,14 @@ class Supervisor:
 
 
 def ensure_directory(database_url: str, say: Callable[..., None]) -> None:
-    """Load the demo directory when the database has no service yet."""
+    """Migrate the schema (here, once, before any child starts), then load the demo
+    directory when the database has no service yet."""
     from sqlalchemy import inspect, text
 
+    from bot.db import upgrade_and_say
     from bot.directory.store import create_engine_from_url, load_tables
 
+    upgrade_and_say(database_url, say)
     engine = create_engine_from_url(database_url)
     try:
         if inspect(engine).has_table("service"):

@@ -48,7 +48,10 @@ BATCH = 2_000
 
 
 def init_tables(engine: Engine) -> None:
-    metadata.create_all(engine)
+    """Bring the database to the project's schema (`bot.db`), these tables included."""
+    from bot.db import upgrade
+
+    upgrade(engine)
 
 
 def service_texts(engine: Engine, record_language: str = "fr") -> dict[tuple[str, str], str]:

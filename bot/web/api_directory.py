@@ -126,7 +126,8 @@ async def health(request: web.Request) -> web.Response:
         return web.json_response({"status": "unavailable", "database": {"reachable": False}},
                                  status=503)
     database["dialect"] = engine.dialect.name
-    status = "ok" if database["initialized"] else "empty"
+    loaded = database["initialized"] and database["counts"].get("service", 0) > 0
+    status = "ok" if loaded else "empty"  # no directory loaded yet (the tables may exist)
     return web.json_response({
         "status": status,
         "record_language": request.app[keys.SETTINGS].record_language,
