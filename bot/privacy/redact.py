@@ -98,11 +98,14 @@ PUBLIC_NUMBERS: frozenset[str] = frozenset(
     {
         "+18662773553",  # 1-866-APPELLE (277-3553): suicide prevention line, Québec
         "+18003639010",  # SOS violence conjugale
+        "+18002632266",  # Tel-jeunes (the bot gives it in dialogue.utter.crisis_child)
     }
 )
-"""Public help lines (E.164) that may stay in logs: people are told to call them, and a log
-that says the bot or the person mentioned them identifies no one. 211, 911 and 988 are too
-short to ever be taken for a phone number, so they need no entry."""
+"""Public help lines (E.164) that may stay in logs: the bot tells people to call them, and a
+log that says the bot or the person mentioned them identifies no one. 211, 911 and 988 are
+too short to ever be taken for a phone number, so they need no entry. Other public numbers
+(an organization's line quoted from the directory) are hidden like any other: a log loses a
+public number rather than keeps a private one."""
 
 
 @dataclass(frozen=True)
