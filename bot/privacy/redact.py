@@ -37,8 +37,9 @@ What is recognized (one recognizer per kind, all sharing the `Recognizer` interf
   `#3`, `bureau 200`) is part of the finding.
 - COORDINATES `<COORDINATES>`: `lat`/`lon` key-value pairs as in the widget's shared
   location (`/provide_place{"lat": 45.50, "lon": -73.57}` becomes
-  `/provide_place{<COORDINATES>}`), Python reprs and query strings of them, and plain pairs
-  such as `45.5017, -73.5673` or `45.5017° N, 73.5673° W`.
+  `/provide_place{<COORDINATES>}`), Python reprs and query strings of them, the `lat` and
+  `lon` entities and slots as Rasa logs them, and plain pairs such as `45.5017, -73.5673` or
+  `45.5017° N, 73.5673° W`.
 - NUMBER `<NUMBER>`: a safety net for long numbers nothing else claimed: a run of 10 or more
   digits (a phone number the parser did not take, a bank account, a file number) and card
   numbers in groups of four that pass Luhn.
@@ -239,8 +240,24 @@ _NUM = r"[\"']?[-+]?[0-9]{1,3}(?:\.[0-9]+)?[\"']?"
 _LAT_KV = rf"[\"']?(?:lat|latitude)[\"']?\s*[:=]\s*{_NUM}"
 _LON_KV = rf"[\"']?(?:lon|lng|long|longitude)[\"']?\s*[:=]\s*{_NUM}"
 _DEC = r"[\"']?[-+]?[0-9]{1,3}\.[0-9]+[\"']?"
-_LONE_KEY = r"(?:[\"'](?:lat|latitude|lon|lng|long|longitude)[\"']\s*[:=]|(?:lat|lon|lng)\s*=)"
-"""One coordinate alone is taken only as a quoted key or `lat=`: `long: 5.5 hours` is not."""
+_LONE_KEY = (
+    r"(?:[\"'](?:lat|latitude|lon|lng|long|longitude)[\"']\s*[:=]"
+    r"|(?:lat|latitude|lon|lng|longitude)\s*[:=])"
+)
+"""One coordinate alone: a quoted key, or `lat=`, `lat: 45.5` (Rasa's slot dump), but not the
+unquoted word `long` (`long: 5.5 hours`)."""
+_FIELD_NAME = (
+    r"[\"'](?:entity|name|key)[\"']\s*:\s*[\"'](?:lat|latitude|lon|lng|long|longitude)[\"']"
+)
+_FIELD_VALUE = rf"[\"']value[\"']\s*:\s*{_NUM}"
+_COORD_FIELD = re.compile(
+    rf"{_FIELD_NAME}[^{{}}]{{0,80}}?{_FIELD_VALUE}|{_FIELD_VALUE}[^{{}}]{{0,80}}?{_FIELD_NAME}"
+    rf"|key:\s*(?:lat|lon)\s*,\s*value:\s*{_NUM}",
+    re.IGNORECASE,
+)
+"""A coordinate as Rasa logs an entity or a slot: `{'entity': 'lat', 'start': 14, 'end': 40,
+'value': 45.5}`, `{"event": "slot", "name": "lon", "value": -73.6}`,
+`SlotSet(key: lat, value: 45.5)`."""
 _COORD_KV = re.compile(
     rf"(?=[\"'l])(?<![\w-])(?:{_LAT_KV}\s*[,&;]\s*{_LON_KV}|{_LON_KV}\s*[,&;]\s*{_LAT_KV}"
     rf"|{_LONE_KEY}\s*{_DEC})(?![\w.])",
@@ -285,8 +302,9 @@ class CoordinatesRecognizer:
 
     def find(self, text: str) -> Iterator[Finding]:
         if _COORD_KV_HINT.search(text):
-            for match in _COORD_KV.finditer(text):
-                yield Finding(COORDINATES, match.start(), match.end())
+            for pattern in (_COORD_KV, _COORD_FIELD):
+                for match in pattern.finditer(text):
+                    yield Finding(COORDINATES, match.start(), match.end())
         if _COORD_PAIR_HINT.search(text):
             for match in _accepted(_COORD_PAIR, text, _is_coordinate_pair):
                 yield Finding(COORDINATES, match.start(), match.end())

@@ -192,6 +192,22 @@ def test_widget_location_payload() -> None:
     assert redact(metadata) == "{'location': {<COORDINATES>}, 'language': 'fr'}"
 
 
+def test_coordinates_as_rasa_logs_them() -> None:
+    message = (
+        'Received user message \'/provide_place{"lat": 45.5, "lon": -73.6}\' and entities '
+        "'[{'entity': 'lat', 'start': 14, 'end': 40, 'value': 45.5}, "
+        "{'entity': 'lon', 'start': 14, 'end': 40, 'value': -73.6}]'"
+    )
+    assert redact(message) == (
+        "Received user message '/provide_place{<COORDINATES>}' and entities "
+        "'[{<COORDINATES>}, {<COORDINATES>}]'"
+    )
+    slots = "Current slot values:\n\tlat: 45.5\n\tlon: -73.6\n\tlanguage: fr"
+    assert redact(slots) == "Current slot values:\n\t<COORDINATES>\n\t<COORDINATES>\n\tlanguage: fr"
+    events = '[SlotSet(key: lat, value: 45.5), {"event": "slot", "name": "lon", "value": -73.6}]'
+    assert redact(events) == '[SlotSet(<COORDINATES>), {"event": "slot", <COORDINATES>}]'
+
+
 def test_two_numbers_in_a_row_are_both_found() -> None:
     # PhoneNumberMatcher alone finds neither of these two.
     text = "514 555 0199 438 555 0123"
