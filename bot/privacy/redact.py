@@ -24,7 +24,7 @@ What is recognized (one recognizer per kind, all sharing the `Recognizer` interf
   but hiding them costs nothing and a typo in a real SIN is still a SIN.
 - RAMQ `<RAMQ>`: Québec health-card number, 4 letters + 8 digits (`TREM 8505 1512`), whose
   month is 01-12 or 51-62 (women: +50) and day 01-31.
-- POSTAL: a full Canadian postal code (`H2X 1Y4`, `h2x1y4`, `H2X-1Y4`, valid letters only)
+- POSTAL `<POSTAL>`: a full Canadian postal code (`H2X 1Y4`, `h2x1y4`, `H2X-1Y4`, valid letters only)
   becomes its FSA and a placeholder: `H2X <POSTAL>`. The FSA (forward sortation area) alone
   is kept on purpose: it is coarse enough for statistics and the bot needs it to find
   services nearby. An FSA written alone (`H2X`) is not a finding.
@@ -228,11 +228,23 @@ def _is_ramq(match: re.Match[str]) -> bool:
 # --- postal code ---------------------------------------------------------------------------
 
 _FSA_TEXT = r"[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z]"
-_POSTAL = re.compile(
-    rf"(?<![^\W_]){_FSA_TEXT}[ \u00a0-]?[0-9][ABCEGHJ-NPRSTV-Z][0-9](?!\w)", re.IGNORECASE
-)
 _FSA = re.compile(_FSA_TEXT, re.IGNORECASE)
-_POSTAL_HINT = re.compile(r"[0-9][a-z][0-9]", re.IGNORECASE)
+_POSTAL = re.compile(
+    r"[0-9](?<=(?<![^\W_])[ABCEGHJ-NPRSTVXY][0-9])[ABCEGHJ-NPRSTV-Z][ \u00a0-]?"
+    r"[0-9][ABCEGHJ-NPRSTV-Z][0-9](?!\w)",
+    re.IGNORECASE,
+)
+"""A postal code from its first digit (the letter before it is checked by the lookbehind):
+digit-first patterns are the fast ones. The code starts one character before the match."""
+
+
+class PostalCodeRecognizer:
+    kind = POSTAL
+
+    def find(self, text: str) -> Iterator[Finding]:
+        for match in _POSTAL.finditer(text):
+            yield Finding(POSTAL, match.start() - 1, match.end())
+
 
 # --- coordinates ---------------------------------------------------------------------------
 
@@ -505,7 +517,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
     RegexRecognizer(SIN, _SIN, _is_sin),
     RegexRecognizer(RAMQ, _RAMQ, _is_ramq, hint=_RAMQ_HINT),
     PhoneRecognizer(),
-    RegexRecognizer(POSTAL, _POSTAL, hint=_POSTAL_HINT),
+    PostalCodeRecognizer(),
     RegexRecognizer(ADDRESS, _ADDRESS),
     LongNumberRecognizer(),
 )

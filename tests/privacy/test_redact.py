@@ -129,7 +129,7 @@ LEFT_ALONE = [
     "pas un NAS: 046 454 287",
     "pas une carte: ABCD 1234 5678",
     "ni TREM 8513 1512 ni TREM 8563 1512 ni TREM 8505 0012 ni TREM 8505 3212",
-    "pas un code postal: D2X 1Y4, W1A 0AX",
+    "pas un code postal: D2X 1Y4, W1A 0AX, refH2X1Y4, H2X 1Y4b",
     "sender sms-3f2a9c1e0b5a77e4d21c2a84b6b0f2f1c9f0e3a21d4b5c6d7e8f90123456789a",
     "request 3f2a9c1e-0b5a-4d21-8c2a-84b6b0f2f1c9",
     "years 2019 2020 2021 2022",
