@@ -363,6 +363,8 @@ class PhoneRecognizer:
     def find(self, text: str) -> Iterator[Finding]:
         # The patterns run inside digit runs only, plus one character for their right edge.
         for chunk in _PHONE_CHUNK.finditer(text):
+            if _count_digits(chunk.group()) < 7:  # too few digits for any phone number
+                continue
             start, end = chunk.start(), chunk.end() + 1
             taken: list[tuple[int, int]] = []
             for match in _accepted(_NANP, text, _is_private_nanp, start, end):
