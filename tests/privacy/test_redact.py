@@ -260,6 +260,8 @@ def test_every_kind_has_a_recognizer_and_a_neutral_placeholder() -> None:
 
 
 # --- properties ---------------------------------------------------------------------------
+# Derandomized, so a run in CI cannot fail by chance; they were run with 20,000 random
+# examples each while the recognizers were written (that found `001 000 000 000`).
 
 _FILLER = st.text(
     alphabet=st.sampled_from([*string.ascii_letters, *"0123456789 ,.;:-+()@#$/'éÉàç\n"]),
@@ -311,25 +313,25 @@ def phone_numbers(draw: st.DrawFn) -> str:
     return number
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(before=_FILLER, number=phone_numbers(), after=_FILLER)
 def test_a_phone_number_never_survives(before: str, number: str, after: str) -> None:
     assert number not in redact(f"{before} {number} {after}")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(before=_FILLER, sin=valid_sins(), after=_FILLER)
 def test_a_valid_sin_never_survives(before: str, sin: str, after: str) -> None:
     assert sin not in redact(f"{before} {sin} {after}")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(before=_FILLER, email=emails(), after=_FILLER)
 def test_an_email_never_survives(before: str, email: str, after: str) -> None:
     assert email not in redact(f"{before} {email} {after}")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(text=_FILLER | st.text(max_size=200))
 def test_findings_are_sorted_disjoint_and_redaction_is_stable(text: str) -> None:
     findings = find(text)
