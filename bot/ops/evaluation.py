@@ -94,3 +94,95 @@ def score(language: str, examples: list[tuple[str, str]], parses: list[dict]) ->
         report=classification_report(gold, predicted, labels=labels, zero_division=0),
         errors=errors,
     )
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled message of an evaluation set, with its file's markers."""
+
+    text: str
+    intent: str
+    kind: str = "plain"
+    near: str | None = None
+    """For a hard negative: the crisis kind it could be mistaken for."""
+    also: tuple[str, ...] = ()
+    """For a message with several needs: the other needs (intents)."""
+
+
+def load_labelled(paths: list[Path]) -> list[Example]:
+    """The examples of Rasa NLU files, with `kind`, `near` and `also` (docs/evaluation.md)."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples = []
+    for path in paths:
+        for message in load_data(str(path)).intent_examples:
+            metadata = message.get("metadata") or {}
+            block, item = metadata.get("intent") or {}, metadata.get("example") or {}
+            examples.append(
+                Example(
+                    text=message.get("text"),
+                    intent=message.get("intent"),
+                    kind=str(block.get("kind") or "plain"),
+                    near=block.get("near"),
+                    also=tuple(item.get("also") or ()),
+                )
+            )
+    return examples
+
+
+def needs_report(examples: list[Example], parses: list[dict]) -> dict[str, Any]:
+    """The figures of an unseen set: need macro-F1, crisis recall, false alarms (hard
+    negatives included), several needs served, and the confusions that remain."""
+    from collections import Counter
+
+    gold = [e.intent for e in examples]
+    predicted = [(p.get("intent") or {}).get("name") or "none" for p in parses]
+    flagged = [bool(p.get("crisis")) for p in parses]
+    need_labels = sorted({g for g in gold if g.startswith("need_")})
+    crises = [i for i, g in enumerate(gold) if is_crisis_intent(g)]
+    calm = [i for i, g in enumerate(gold) if not is_crisis_intent(g)]
+    hard = [i for i, e in enumerate(examples) if e.kind == "hard_negative"]
+    multi = [i for i, e in enumerate(examples) if e.also]
+    by_kind: dict[str, list[bool]] = {}
+    for example, wanted, got in zip(examples, gold, predicted, strict=True):
+        by_kind.setdefault(example.kind, []).append(wanted == got)
+    by_near: dict[str, list[bool]] = {}
+    for i in hard:
+        by_near.setdefault(str(examples[i].near), []).append(flagged[i])
+    served = [
+        all(also.removeprefix("need_") in (parses[i].get("needs") or []) for also in examples[i].also)
+        for i in multi
+    ]
+
+    def share(values: list[bool]) -> float:
+        return round(sum(values) / max(1, len(values)), 4)
+
+    return {
+        "n": len(examples),
+        "need_macro_f1": round(float(f1_score(gold, predicted, labels=need_labels, average="macro",
+                                              zero_division=0)), 4),
+        "macro_f1": round(float(f1_score(gold, predicted, labels=sorted(set(gold)),
+                                         average="macro", zero_division=0)), 4),
+        "accuracy": share([g == p for g, p in zip(gold, predicted, strict=True)]),
+        "crisis_recall": share([flagged[i] for i in crises]),
+        "crisis_kind_recall": share(
+            [parses[i].get("crisis") == gold[i].removeprefix("crisis_") for i in crises]
+        ),
+        "false_alarm_rate": share([flagged[i] for i in calm]),
+        "hard_negative_false_alarms": {near: share(v) for near, v in sorted(by_near.items())},
+        "several_needs_served": share(served),
+        "accuracy_by_kind": {kind: share(v) for kind, v in sorted(by_kind.items())},
+        "confusions": [
+            {"gold": g, "predicted": p, "count": n}
+            for (g, p), n in Counter(
+                (g, p) for g, p in zip(gold, predicted, strict=True) if g != p
+            ).most_common(15)
+        ],
+    }  # fmt: skip
+
+
+def evaluate_unseen(agent: Any, paths: list[Path]) -> dict[str, Any]:
+    """`needs_report` of the files `paths` parsed by `agent`."""
+    examples = load_labelled(paths)
+    parses = asyncio.run(parse_all(agent, [e.text for e in examples]))
+    return needs_report(examples, parses)

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the shared pg helper
 
-from pg import DATABASE_KINDS, fresh_database_url
+from tests.pg import DATABASE_KINDS, fresh_database_url
 
 
 @pytest.fixture(params=DATABASE_KINDS)

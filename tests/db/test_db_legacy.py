@@ -5,7 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from db_support import (
+from sqlalchemy import create_engine, inspect
+
+from bot.cli import main
+from bot.db import current, head_revision, upgrade
+from bot.db.migrate import label
+from bot.texts import t
+from tests.db.db_support import (
     SECRET,
     add_handoff_rows,
     all_rows,
@@ -17,12 +23,6 @@ from db_support import (
     relais,
     schema_of,
 )
-from sqlalchemy import create_engine, inspect
-
-from bot.cli import main
-from bot.db import current, head_revision, upgrade
-from bot.db.migrate import label
-from bot.texts import t
 
 
 def test_an_old_database_is_adopted_by_the_cli_and_keeps_every_row(

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from alembic.config import Config
-from db_support import add_handoff_rows, all_rows, write_revision
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import SchemaError, alembic_config, current, describe, upgrade
+from tests.db.db_support import add_handoff_rows, all_rows, write_revision
 
 ADD_COLUMN = """
 import sqlalchemy as sa

@@ -8,7 +8,6 @@ import sys
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from db_support import create_all_like_before, project_tables, schema_of
 from sqlalchemy import create_engine, inspect, text
 
 from bot.cli import main
@@ -17,6 +16,7 @@ from bot.db.metadata import metadata
 from bot.db.migrate import label
 from bot.settings import ROOT
 from bot.texts import t
+from tests.db.db_support import create_all_like_before, project_tables, schema_of
 
 
 def _differences(url: str) -> list:

@@ -13,7 +13,12 @@ from rapidfuzz import fuzz, process
 from bot.settings import ROOT
 
 TRAINING_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml"))
-HELDOUT_FILES = sorted((ROOT / "tests" / "nlu").glob("heldout_*.yml"))
+HELDOUT_FILES = sorted(
+    path
+    for pattern in ("heldout_*.yml", "blind_*.yml", "unseen_*.yml", "sealed_*.yml")
+    for path in (ROOT / "tests" / "nlu").glob(pattern)
+)
+"""Every evaluation set: never trained on, never a near copy of a training line."""
 
 
 def normalized(text: str) -> str:
@@ -31,7 +36,11 @@ def examples(path: Path) -> list[tuple[str, str]]:
     for block in data.get("nlu", []):
         if "intent" not in block:
             continue
-        for line in str(block.get("examples", "")).splitlines():
+        examples = block.get("examples", "")
+        if isinstance(examples, list):  # `- text: …` items with metadata
+            pairs += [(block["intent"], str(item["text"]).strip()) for item in examples]
+            continue
+        for line in str(examples).splitlines():
             line = line.strip()
             if line.startswith("- "):
                 pairs.append((block["intent"], line[2:].strip()))
