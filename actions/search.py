@@ -139,4 +139,3 @@ class ActionSearchServices(RelaisAction):
         dispatcher.utter_message(
             response="utter_results_menu", buttons=_results_buttons(need, page, language, more)
         )
-

@@ -17,12 +17,26 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-ORDER = ("directory", "places", "search", "retrieval", "nlu", "assistant", "handoff", "widget", "sms")
+ORDER = (
+    "directory",
+    "places",
+    "search",
+    "retrieval",
+    "nlu",
+    "assistant",
+    "handoff",
+    "widget",
+    "sms",
+)
 
 
 def available() -> list[str]:
     """Benchmark modules present, in a meaningful order."""
-    present = {p.stem for p in Path(__file__).parent.glob("*.py") if not p.stem.startswith("_") and p.stem != "memory"}
+    present = {
+        p.stem
+        for p in Path(__file__).parent.glob("*.py")
+        if not p.stem.startswith("_") and p.stem != "memory"
+    }
     return [name for name in ORDER if name in present] + sorted(present - set(ORDER))
 
 

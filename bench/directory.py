@@ -60,10 +60,13 @@ def _store_mb(engine: Any, url: str) -> float:
     if sa_url.get_backend_name() == "sqlite":
         return _sqlite_mb(Path(sa_url.database))
     with engine.connect() as conn:
-        size = conn.execute(text(
-            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND c.relkind = 'r'")).scalar_one()
+        size = conn.execute(
+            text(
+                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+            )
+        ).scalar_one()
     return round(float(size) / 1e6, 1)
 
 
@@ -89,10 +92,13 @@ def _vectors(engine: Any) -> dict[str, Any]:
         loaded = time.perf_counter() - started
         started, cpu = time.perf_counter(), time.process_time()
         report = refresh(engine, encoder=encoder)
-        return {"encoder_load_s": round(loaded, 2),
-                "vectors_s": round(time.perf_counter() - started, 2),
-                "vectors_cpu_s": round(time.process_time() - cpu, 2),
-                "vectors_encoded": report["encoded"], "model": report["model"]}
+        return {
+            "encoder_load_s": round(loaded, 2),
+            "vectors_s": round(time.perf_counter() - started, 2),
+            "vectors_cpu_s": round(time.process_time() - cpu, 2),
+            "vectors_encoded": report["encoded"],
+            "model": report["model"],
+        }
     except Exception as exc:  # the import figures stand without the search area
         return {"vectors_error": f"{type(exc).__name__}: {exc}"}
 
@@ -108,8 +114,11 @@ def _write_package(services: int, folder: Path) -> tuple[int, float, float]:
     tables = build_large_tables(services)
     generated = time.perf_counter()
     write_datapackage(tables, folder)
-    return (sum(len(rows) for rows in tables.values()), generated - started,
-            time.perf_counter() - generated)
+    return (
+        sum(len(rows) for rows in tables.values()),
+        generated - started,
+        time.perf_counter() - generated,
+    )
 
 
 def run(services: int = SERVICES, url: str | None = None) -> dict[str, Any]:
@@ -120,8 +129,9 @@ def run(services: int = SERVICES, url: str | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            rows, generate_s, write_s = pool.submit(_write_package, services,
-                                                    folder / "package").result()
+            rows, generate_s, write_s = pool.submit(
+                _write_package, services, folder / "package"
+            ).result()
         with _database(url, folder) as database:
             engine = create_engine_from_url(database)
             first = import_path(folder / "package", engine)
@@ -159,11 +169,17 @@ def run(services: int = SERVICES, url: str | None = None) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.directory", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.directory",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--services", type=int, default=SERVICES)
-    parser.add_argument("--url", default=None,
-                        help="a PostgreSQL URL (a schema is created and dropped); default SQLite")
+    parser.add_argument(
+        "--url",
+        default=None,
+        help="a PostgreSQL URL (a schema is created and dropped); default SQLite",
+    )
     args = parser.parse_args(argv)
     print(json.dumps(run(args.services, args.url), indent=2))
 

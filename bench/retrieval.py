@@ -32,9 +32,11 @@ def run(models: tuple[str, ...] = ("minilm", "use", "relais-static", "relais-min
     corpus = corpus_from_tables(build_demo_tables())
     training = {_fold(q.text) for q in load_training_set().queries}
     results: dict = {
-        "heldout": {"fr": sum(q.language == "fr" for q in queries),
-                    "en": sum(q.language == "en" for q in queries),
-                    "seen_in_training": sum(_fold(q.text) in training for q in queries)},
+        "heldout": {
+            "fr": sum(q.language == "fr" for q in queries),
+            "en": sum(q.language == "en" for q in queries),
+            "seen_in_training": sum(_fold(q.text) in training for q in queries),
+        },
         "services": len(corpus.texts_fr),
         "models": {},
     }

@@ -20,19 +20,36 @@ import numpy as np
 
 from bench.memory import peak_rss_mb, rss_of_pid_mb
 
-PLACES = ("Repentigny", "Laval", "Longueuil", "Terrebonne", "Châteauguay", "Mirabel",
-          "Brossard", "Dollard-Des Ormeaux", "Verdun", "Montréal-Nord", "Saint-Jérôme",
-          "Varennes", "Blainville", "Hochelaga", "Mascouche", "L'Épiphanie")
+PLACES = (
+    "Repentigny",
+    "Laval",
+    "Longueuil",
+    "Terrebonne",
+    "Châteauguay",
+    "Mirabel",
+    "Brossard",
+    "Dollard-Des Ormeaux",
+    "Verdun",
+    "Montréal-Nord",
+    "Saint-Jérôme",
+    "Varennes",
+    "Blainville",
+    "Hochelaga",
+    "Mascouche",
+    "L'Épiphanie",
+)
 LARGE = 100_000
 
 
 def _percentiles(samples: list[float], cpu: list[float]) -> dict[str, float]:
     values, cpu_values = np.array(samples) * 1000, np.array(cpu) * 1000
-    return {"p50_ms": round(float(np.percentile(values, 50)), 2),
-            "p95_ms": round(float(np.percentile(values, 95)), 2),
-            "cpu_p50_ms": round(float(np.percentile(cpu_values, 50)), 2),
-            "cpu_p95_ms": round(float(np.percentile(cpu_values, 95)), 2),
-            "queries": len(samples)}
+    return {
+        "p50_ms": round(float(np.percentile(values, 50)), 2),
+        "p95_ms": round(float(np.percentile(values, 95)), 2),
+        "cpu_p50_ms": round(float(np.percentile(cpu_values, 50)), 2),
+        "cpu_p95_ms": round(float(np.percentile(cpu_values, 95)), 2),
+        "queries": len(samples),
+    }
 
 
 def _queries(index: Any, texts: list[str] | None, rounds: int) -> dict[str, float]:
@@ -46,8 +63,14 @@ def _queries(index: Any, texts: list[str] | None, rounds: int) -> dict[str, floa
         place = PLACES[(i * 7) % len(PLACES)]
         text = texts[i % len(texts)] if texts else None
         started, cpu_started = time.perf_counter(), time.thread_time()
-        search(need, place=place, index=index, text=text, language="fr" if i % 2 else "en",
-               open_now=i % 3 == 0)
+        search(
+            need,
+            place=place,
+            index=index,
+            text=text,
+            language="fr" if i % 2 else "en",
+            open_now=i % 3 == 0,
+        )
         samples.append(time.perf_counter() - started)
         cpu.append(time.thread_time() - cpu_started)
     return _percentiles(samples, cpu)
@@ -95,9 +118,12 @@ def run() -> dict:
         engine.dispose()
         search("food", place="Laval", index=index)  # warm the gazetteer and caches
         results["demo"] = {
-            "services": index.size, "model": encoder.name,
-            "index_build_s": round(build_s, 2), "index_rss_mb": round(_rss_now_mb() - before, 1),
-            "vectors_refresh_s": report["seconds"], "distinct_texts": report["texts"],
+            "services": index.size,
+            "model": encoder.name,
+            "index_build_s": round(build_s, 2),
+            "index_rss_mb": round(_rss_now_mb() - before, 1),
+            "vectors_refresh_s": report["seconds"],
+            "distinct_texts": report["texts"],
             "without_text": _queries(index, None, 400),
             "with_text": _queries(index, texts, 400),
         }
@@ -114,9 +140,12 @@ def run() -> dict:
         engine.dispose()
         search("food", place="Laval", index=index)
         results["large"] = {
-            "services": index.size, "load_s": round(load_s, 1),
-            "vectors_refresh_s": report["seconds"], "distinct_texts": report["texts"],
-            "index_build_s": round(build_s, 2), "index_rss_mb": round(_rss_now_mb() - before, 1),
+            "services": index.size,
+            "load_s": round(load_s, 1),
+            "vectors_refresh_s": report["seconds"],
+            "distinct_texts": report["texts"],
+            "index_build_s": round(build_s, 2),
+            "index_rss_mb": round(_rss_now_mb() - before, 1),
             "without_text": _queries(index, None, 300),
             "with_text": _queries(index, texts, 300),
         }

@@ -59,9 +59,7 @@ class Settings:
             web_port=web_port,
             rasa_url=env.get("RELAIS_RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
             rasa_token=env.get("RELAIS_RASA_TOKEN", "relais-dev-token"),
-            action_server_url=env.get(
-                "RELAIS_ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"
-            ),
+            action_server_url=env.get("RELAIS_ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"),
             secret_key=env.get("RELAIS_SECRET_KEY", ""),
             public_url=env.get("RELAIS_PUBLIC_URL", f"http://127.0.0.1:{web_port}").rstrip("/"),
         )

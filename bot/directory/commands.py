@@ -22,8 +22,9 @@ def _both(key: str) -> str:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", choices=("fr", "en"), default="fr",
-                        help=_both("directory.cli.lang.help"))
+    parser.add_argument(
+        "--lang", choices=("fr", "en"), default="fr", help=_both("directory.cli.lang.help")
+    )
 
 
 def _say(lang: str, key: str, *, error: bool = False, **variables: Any) -> None:
@@ -48,6 +49,7 @@ def _database_label(url: str) -> str:
 
 # --- import -------------------------------------------------------------------------------
 
+
 def _import(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -66,12 +68,16 @@ def _import(args: argparse.Namespace) -> int:
         return 2
     n_errors, n_warnings = _print_issues(result.issues, lang)
     if not result.ok:
-        _say(lang, "directory.cli.import_refused", error=True, errors=n_errors,
-             warnings=n_warnings)
+        _say(lang, "directory.cli.import_refused", error=True, errors=n_errors, warnings=n_warnings)
         return 1
     details = ", ".join(f"{table} {n}" for table, n in result.counts.items())
-    _say(lang, "directory.cli.imported", total=sum(result.counts.values()),
-         database=_database_label(url), details=details)
+    _say(
+        lang,
+        "directory.cli.imported",
+        total=sum(result.counts.values()),
+        database=_database_label(url),
+        details=details,
+    )
     _refresh_search_vectors(engine, lang)
     return 0
 
@@ -82,11 +88,17 @@ def _refresh_search_vectors(engine: Any, lang: str) -> None:
     from bot.search.vectors import refresh
 
     report = refresh(engine)
-    _say(lang, "directory.cli.vectors", encoded=report["encoded"], texts=report["texts"],
-         model=report["model"])
+    _say(
+        lang,
+        "directory.cli.vectors",
+        encoded=report["encoded"],
+        texts=report["texts"],
+        model=report["model"],
+    )
 
 
 # --- export -------------------------------------------------------------------------------
+
 
 def _export(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
@@ -105,12 +117,18 @@ def _export(args: argparse.Namespace) -> int:
     except OSError as exc:
         _say(lang, "directory.cli.write_error", error=True, folder=folder, detail=exc.strerror)
         return 2
-    _say(lang, "directory.cli.exported", total=sum(written.values()), folder=folder,
-         files=len(written))
+    _say(
+        lang,
+        "directory.cli.exported",
+        total=sum(written.values()),
+        folder=folder,
+        files=len(written),
+    )
     return 0
 
 
 # --- validate -----------------------------------------------------------------------------
+
 
 def _existing_database() -> Any:
     """The configured database if it already exists (validation must not create one)."""
@@ -146,35 +164,48 @@ def _validate(args: argparse.Namespace) -> int:
 
 # --- registration -------------------------------------------------------------------------
 
+
 def _register_import(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("import", help=_both("directory.cli.import.help"),
-                                 description=_both("directory.cli.import.help"))
+    parser = commands.add_parser(
+        "import",
+        help=_both("directory.cli.import.help"),
+        description=_both("directory.cli.import.help"),
+    )
     parser.add_argument("path", metavar="PATH", help=_both("directory.cli.path.help"))
-    parser.add_argument("--progress", action="store_true",
-                        help=_both("directory.cli.progress.help"))
+    parser.add_argument(
+        "--progress", action="store_true", help=_both("directory.cli.progress.help")
+    )
     _common(parser)
     parser.set_defaults(handler=_import)
 
 
 def _register_export(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("export", help=_both("directory.cli.export.help"),
-                                 description=_both("directory.cli.export.help"))
+    parser = commands.add_parser(
+        "export",
+        help=_both("directory.cli.export.help"),
+        description=_both("directory.cli.export.help"),
+    )
     parser.add_argument("dir", metavar="DIR", help=_both("directory.cli.dir.help"))
     _common(parser)
     parser.set_defaults(handler=_export)
 
 
 def _register_validate(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("validate", help=_both("directory.cli.validate.help"),
-                                 description=_both("directory.cli.validate.help"))
+    parser = commands.add_parser(
+        "validate",
+        help=_both("directory.cli.validate.help"),
+        description=_both("directory.cli.validate.help"),
+    )
     parser.add_argument("path", metavar="PATH", help=_both("directory.cli.path.help"))
-    parser.add_argument("--no-database", action="store_true",
-                        help=_both("directory.cli.no_database.help"))
+    parser.add_argument(
+        "--no-database", action="store_true", help=_both("directory.cli.no_database.help")
+    )
     _common(parser)
     parser.set_defaults(handler=_validate)
 
 
 # --- demo: `relais directory demo` (owner: the demo generator, bot/directory/demo.py) ------
+
 
 def _demo(args: argparse.Namespace) -> int:
     """Build the demo directory (or N benchmark services) and load it into the database."""
@@ -202,8 +233,7 @@ def _demo(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         engine = create_engine_from_url(url)
         load_tables(engine, tables, progress=args.progress)
-        _say(lang, "demo.cli.loaded", url=_database_label(url),
-             seconds=time.perf_counter() - start)
+        _say(lang, "demo.cli.loaded", url=_database_label(url), seconds=time.perf_counter() - start)
         _refresh_search_vectors(engine, lang)
     for table, count in demo.counts(tables).items():
         _say(lang, "demo.cli.table_count", table=table, count=count)
@@ -211,14 +241,17 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _register_demo(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("demo", help=_both("demo.cli.help"),
-                                 description=_both("demo.cli.help"))
-    parser.add_argument("--services", type=int, default=0, metavar="N",
-                        help=_both("demo.cli.services"))
+    parser = commands.add_parser(
+        "demo", help=_both("demo.cli.help"), description=_both("demo.cli.help")
+    )
+    parser.add_argument(
+        "--services", type=int, default=0, metavar="N", help=_both("demo.cli.services")
+    )
     parser.add_argument("--seed", type=int, default=211, help=_both("demo.cli.seed"))
     parser.add_argument("--dry-run", action="store_true", help=_both("demo.cli.dry_run"))
-    parser.add_argument("--progress", action="store_true",
-                        help=_both("directory.cli.progress.help"))
+    parser.add_argument(
+        "--progress", action="store_true", help=_both("directory.cli.progress.help")
+    )
     _common(parser)
     parser.set_defaults(handler=_demo)
 
@@ -235,7 +268,8 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `relais directory` and its subcommands to `relais`."""
     parser = subparsers.add_parser(
-        "directory", help=_both("directory.cli.help"),
+        "directory",
+        help=_both("directory.cli.help"),
         description=f"{t('directory.cli.description', 'fr')}\n{t('directory.cli.description', 'en')}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -124,11 +124,35 @@ def _sites() -> list[Site]:
             share = m.population // len(boroughs)
             for area in sorted(boroughs, key=lambda a: a.borough or ""):
                 point = area.geometry.representative_point()
-                sites.append(Site(f"66023:{area.borough}", m.code_geo, m.name, area.borough or "",
-                                  point.y, point.x, share, m.mrc_code, m.mrc, area.geometry))
+                sites.append(
+                    Site(
+                        f"66023:{area.borough}",
+                        m.code_geo,
+                        m.name,
+                        area.borough or "",
+                        point.y,
+                        point.x,
+                        share,
+                        m.mrc_code,
+                        m.mrc,
+                        area.geometry,
+                    )
+                )
             continue
-        sites.append(Site(m.code_geo, m.code_geo, m.name, m.name, m.lat, m.lon, m.population,
-                          m.mrc_code, m.mrc, polygons.get(m.code_geo)))
+        sites.append(
+            Site(
+                m.code_geo,
+                m.code_geo,
+                m.name,
+                m.name,
+                m.lat,
+                m.lon,
+                m.population,
+                m.mrc_code,
+                m.mrc,
+                polygons.get(m.code_geo),
+            )
+        )
     _attach_fsas(sites)
     return sites
 
@@ -142,7 +166,8 @@ def _attach_fsas(sites: list[Site]) -> None:
         letter = "H" if site.code_geo[:2] in ("66", "65") else "J"
         ranked = sorted(
             (haversine_km(site.lat, site.lon, p.lat, p.lon), p.fsa, p.lat, p.lon)
-            for p in points if p.fsa.startswith(letter)
+            for p in points
+            if p.fsa.startswith(letter)
         )
         site.fsas = [(fsa, lat, lon) for _, fsa, lat, lon in ranked[:4]]
 
@@ -183,67 +208,90 @@ class Builder:
         self._counter += 1
         return f"{self._fast_prefix}{self._counter:012x}"
 
-    def add(self, table: str, row: dict[str, Any], texts: dict[str, dict[str, str]] | None = None
-            ) -> dict[str, Any]:
+    def add(
+        self, table: str, row: dict[str, Any], texts: dict[str, dict[str, str]] | None = None
+    ) -> dict[str, Any]:
         """Add a row; `texts` = {field: {"fr": …, "en": …}} fills fields and translations."""
         for name, versions in (texts or {}).items():
             row[name] = versions[RECORD_LANGUAGE]
             other = versions.get(OTHER_LANGUAGE)
             if other and other != versions[RECORD_LANGUAGE]:
-                tid = (self.new_id() if self._fast_prefix else
-                       N.stable_id("x_translation", table, row["id"], name, OTHER_LANGUAGE))
-                self.translations.append({
-                    "id": tid,
-                    "link_entity": table, "link_id": row["id"], "field": name,
-                    "language": OTHER_LANGUAGE, "value": other,
-                })
+                tid = (
+                    self.new_id()
+                    if self._fast_prefix
+                    else N.stable_id("x_translation", table, row["id"], name, OTHER_LANGUAGE)
+                )
+                self.translations.append(
+                    {
+                        "id": tid,
+                        "link_entity": table,
+                        "link_id": row["id"],
+                        "field": name,
+                        "language": OTHER_LANGUAGE,
+                        "value": other,
+                    }
+                )
         self.tables.setdefault(table, []).append(row)
         return row
 
-    def attribute(self, entity: str, link_id: str, term: str, link_type: str,
-                  value: str | None = None) -> None:
-        self.add("attribute", {
-            "id": self.new_id("attribute", entity, link_id, term),
-            "link_id": link_id,
-            "taxonomy_term_id": term,
-            "link_type": link_type,
-            "link_entity": entity,
-            "value": value,
-        })
+    def attribute(
+        self, entity: str, link_id: str, term: str, link_type: str, value: str | None = None
+    ) -> None:
+        self.add(
+            "attribute",
+            {
+                "id": self.new_id("attribute", entity, link_id, term),
+                "link_id": link_id,
+                "taxonomy_term_id": term,
+                "link_type": link_type,
+                "link_entity": entity,
+                "value": value,
+            },
+        )
 
     def schedules(self, service_id: str, pattern: list[dict[str, Any]]) -> None:
         for index, spec in enumerate(pattern):
-            row = self.add("schedule", {
-                "id": self.new_id("schedule", service_id, str(index)),
-                "service_id": service_id,
-                "freq": spec.get("freq", "WEEKLY"),
-                "byday": spec["byday"],
-                "opens_at": spec["opens_at"],
-                "closes_at": spec["closes_at"],
-                "wkst": "MO",
-                "interval": 1,
-            })
+            row = self.add(
+                "schedule",
+                {
+                    "id": self.new_id("schedule", service_id, str(index)),
+                    "service_id": service_id,
+                    "freq": spec.get("freq", "WEEKLY"),
+                    "byday": spec["byday"],
+                    "opens_at": spec["opens_at"],
+                    "closes_at": spec["closes_at"],
+                    "wkst": "MO",
+                    "interval": 1,
+                },
+            )
             if spec.get("holidays"):
                 self.attribute("schedule", row["id"], self.flag_holidays, "flag")
 
     def service_area(self, service_id: str, extent: str, name: str) -> None:
         scope = extent.split(":", 1)[0]
-        self.add("service_area", {
-            "id": self.new_id("service_area", service_id, extent),
-            "service_id": service_id,
-            "extent": extent,
-            "extent_type": "text",
-            "uri": None,
-        }, {"name": {"fr": name, "en": name}, "description": _area_description(scope, name)})
+        self.add(
+            "service_area",
+            {
+                "id": self.new_id("service_area", service_id, extent),
+                "service_id": service_id,
+                "extent": extent,
+                "extent_type": "text",
+                "uri": None,
+            },
+            {"name": {"fr": name, "en": name}, "description": _area_description(scope, name)},
+        )
 
     def languages(self, service_id: str, codes: list[str]) -> None:
         for code in codes:
-            self.add("language", {
-                "id": self.new_id("language", service_id, code),
-                "service_id": service_id,
-                "code": code,
-            }, {"name": self.language_names[code]})
-
+            self.add(
+                "language",
+                {
+                    "id": self.new_id("language", service_id, code),
+                    "service_id": service_id,
+                    "code": code,
+                },
+                {"name": self.language_names[code]},
+            )
 
 
 @lru_cache(maxsize=4096)
@@ -307,39 +355,70 @@ def _add_real_places(b: Builder) -> int:
         location_id = N.stable_id("demo", "real", "location", key)
         description = rule["description"]
         source = config["source"]
-        b.add("organization", {"id": org_id, "alternate_name": row["Nom court"].strip() or None}, {
-            "name": {"fr": name, "en": name},
-            "description": {lang: f"{description[lang]} {source[lang]}" for lang in ("fr", "en")},
-        })
-        b.add("service", {
-            "id": service_id, "organization_id": org_id, "status": "active",
-            "last_modified": LAST_MODIFIED,
-        }, {
-            "name": {"fr": name, "en": name},
-            "description": description,
-            "alert": config["alert"],
-        })
+        b.add(
+            "organization",
+            {"id": org_id, "alternate_name": row["Nom court"].strip() or None},
+            {
+                "name": {"fr": name, "en": name},
+                "description": {
+                    lang: f"{description[lang]} {source[lang]}" for lang in ("fr", "en")
+                },
+            },
+        )
+        b.add(
+            "service",
+            {
+                "id": service_id,
+                "organization_id": org_id,
+                "status": "active",
+                "last_modified": LAST_MODIFIED,
+            },
+            {
+                "name": {"fr": name, "en": name},
+                "description": description,
+                "alert": config["alert"],
+            },
+        )
         borough = row["Arrondissement"].strip()
-        b.add("location", {
-            "id": location_id, "location_type": "physical", "organization_id": org_id,
-            "latitude": round(float(row["Latitude"]), 6),
-            "longitude": round(float(row["Longitude"]), 6),
-            "external_identifier": key,
-            "external_identifier_type": "ville-de-montreal-lieux-interet",
-        }, {"name": {"fr": name, "en": name}})
+        b.add(
+            "location",
+            {
+                "id": location_id,
+                "location_type": "physical",
+                "organization_id": org_id,
+                "latitude": round(float(row["Latitude"]), 6),
+                "longitude": round(float(row["Longitude"]), 6),
+                "external_identifier": key,
+                "external_identifier_type": "ville-de-montreal-lieux-interet",
+            },
+            {"name": {"fr": name, "en": name}},
+        )
         postal = _postal(row["Code postal"])
         street = " ".join(p for p in (row["Numéro"].strip(), row["rue"].strip()) if p)
         if postal and street:
-            b.add("address", {
-                "id": N.stable_id("demo", "real", "address", key), "location_id": location_id,
-                "address_1": street, "address_2": _suite(row), "city": city,
-                "region": borough or None, "state_province": "QC", "postal_code": postal,
-                "country": "CA", "address_type": "physical",
-            })
-        b.add("service_at_location", {
-            "id": N.stable_id("demo", "real", "service_at_location", key),
-            "service_id": service_id, "location_id": location_id,
-        })
+            b.add(
+                "address",
+                {
+                    "id": N.stable_id("demo", "real", "address", key),
+                    "location_id": location_id,
+                    "address_1": street,
+                    "address_2": _suite(row),
+                    "city": city,
+                    "region": borough or None,
+                    "state_province": "QC",
+                    "postal_code": postal,
+                    "country": "CA",
+                    "address_type": "physical",
+                },
+            )
+        b.add(
+            "service_at_location",
+            {
+                "id": N.stable_id("demo", "real", "service_at_location", key),
+                "service_id": service_id,
+                "location_id": location_id,
+            },
+        )
         if rule.get("always_open"):
             b.schedules(service_id, _yaml("fictional.yml")["hours"]["always"])
         b.service_area(service_id, f"mamh:{code_geo}", city)
@@ -373,16 +452,18 @@ class Slot:
     covers_mrcs: tuple[tuple[str, str], ...] = ()  # (code, name) of MRCs it must serve
 
 
-def _plan(sites: list[Site], weights: dict[str, float], rng: random.Random,
-          people_per_service: int) -> list[Slot]:
+def _plan(
+    sites: list[Site], weights: dict[str, float], rng: random.Random, people_per_service: int
+) -> list[Slot]:
     """Hubs so every site is within HUB_RADIUS_KM of each need, then extras by population."""
     slots: list[Slot] = []
     by_population = sorted(sites, key=lambda s: (-s.population, s.key))
     for need in N.NEED_IDS:
         hubs: list[Site] = []
         for site in by_population:
-            if not any(haversine_km(site.lat, site.lon, h.lat, h.lon) <= HUB_RADIUS_KM
-                       for h in hubs):
+            if not any(
+                haversine_km(site.lat, site.lon, h.lat, h.lon) <= HUB_RADIUS_KM for h in hubs
+            ):
                 hubs.append(site)
         covers: dict[str, set[tuple[str, str]]] = {h.key: set() for h in hubs}
         for site in sites:
@@ -396,8 +477,9 @@ def _plan(sites: list[Site], weights: dict[str, float], rng: random.Random,
         for site in sites:
             for index in range(counts.get(site.key, 0)):
                 hub = index == 0 and site.key in covers
-                slots.append(Slot(need, site, index,
-                                  tuple(sorted(covers[site.key])) if hub else ()))
+                slots.append(
+                    Slot(need, site, index, tuple(sorted(covers[site.key])) if hub else ())
+                )
     return slots
 
 
@@ -458,8 +540,9 @@ def _de(name: str) -> str:
     return f"de {name}"
 
 
-def _org_name(spec: dict[str, Any], slot: Slot, qualifiers: list[dict[str, str]],
-              taken: set[str]) -> dict[str, str]:
+def _org_name(
+    spec: dict[str, Any], slot: Slot, qualifiers: list[dict[str, str]], taken: set[str]
+) -> dict[str, str]:
     """A bilingual name no real place and no other fictional organization already has."""
     templates = spec["orgs"]
     label = slot.site.label
@@ -467,8 +550,9 @@ def _org_name(spec: dict[str, Any], slot: Slot, qualifiers: list[dict[str, str]]
     while True:
         template = templates[attempt % len(templates)]
         round_ = attempt // len(templates)
-        names = {lang: template[lang].format(city=label, de_city=_de(label))
-                 for lang in ("fr", "en")}
+        names = {
+            lang: template[lang].format(city=label, de_city=_de(label)) for lang in ("fr", "en")
+        }
         if round_:
             qualifier = qualifiers[(round_ - 1 + len(slot.site.key)) % len(qualifiers)]
             suffix = "" if round_ <= len(qualifiers) else f" {round_}"
@@ -488,48 +572,94 @@ def _add_fictional(b: Builder, slot: Slot, serial: int) -> None:
     service_id = b.new_id("service", key)
     location_id = b.new_id("location", key)
     org_name = _org_name(spec, slot, b.fictional["qualifiers"], b.taken_names)
-    b.add("organization", {"id": org_id}, {
-        "name": org_name,
-        "description": {lang: t("demo.org.description", lang, name=org_name[lang],
-                                description=spec["description"][lang]) for lang in ("fr", "en")},
-    })
+    b.add(
+        "organization",
+        {"id": org_id},
+        {
+            "name": org_name,
+            "description": {
+                lang: t(
+                    "demo.org.description",
+                    lang,
+                    name=org_name[lang],
+                    description=spec["description"][lang],
+                )
+                for lang in ("fr", "en")
+            },
+        },
+    )
     ages = spec.get("ages") or [None, None]
-    b.add("service", {
-        "id": service_id, "organization_id": org_id, "status": "active",
-        "minimum_age": ages[0], "maximum_age": ages[1], "last_modified": LAST_MODIFIED,
-        "interpretation_services": None,
-    }, {
-        "name": spec["service"],
-        "description": spec["description"],
-        "eligibility_description": spec["eligibility"],
-        "application_process": spec["process"],
-        "fees_description": _fees(spec["fees"]),
-    })
+    b.add(
+        "service",
+        {
+            "id": service_id,
+            "organization_id": org_id,
+            "status": "active",
+            "minimum_age": ages[0],
+            "maximum_age": ages[1],
+            "last_modified": LAST_MODIFIED,
+            "interpretation_services": None,
+        },
+        {
+            "name": spec["service"],
+            "description": spec["description"],
+            "eligibility_description": spec["eligibility"],
+            "application_process": spec["process"],
+            "fees_description": _fees(spec["fees"]),
+        },
+    )
     lat, lon = _jitter(site, rng)
-    b.add("location", {
-        "id": location_id, "location_type": "physical", "organization_id": org_id,
-        "latitude": lat, "longitude": lon,
-    }, {"name": org_name})
+    b.add(
+        "location",
+        {
+            "id": location_id,
+            "location_type": "physical",
+            "organization_id": org_id,
+            "latitude": lat,
+            "longitude": lon,
+        },
+        {"name": org_name},
+    )
     streets = b.fictional["streets"]
-    b.add("address", {
-        "id": b.new_id("address", key), "location_id": location_id,
-        "address_1": f"{rng.randint(10, 2999)} {rng.choice(streets)}",
-        "city": site.city, "region": site.label if site.label != site.city else site.mrc,
-        "state_province": "QC", "postal_code": _postal_code(site, lat, lon, rng),
-        "country": "CA", "address_type": "physical",
-    })
-    b.add("service_at_location", {
-        "id": b.new_id("service_at_location", key),
-        "service_id": service_id, "location_id": location_id,
-    })
-    b.add("phone", {
-        "id": b.new_id("phone", key), "service_id": service_id,
-        "organization_id": org_id, "number": _phone(site, rng), "type": "voice",
-    }, {"description": _phone_description()})
+    b.add(
+        "address",
+        {
+            "id": b.new_id("address", key),
+            "location_id": location_id,
+            "address_1": f"{rng.randint(10, 2999)} {rng.choice(streets)}",
+            "city": site.city,
+            "region": site.label if site.label != site.city else site.mrc,
+            "state_province": "QC",
+            "postal_code": _postal_code(site, lat, lon, rng),
+            "country": "CA",
+            "address_type": "physical",
+        },
+    )
+    b.add(
+        "service_at_location",
+        {
+            "id": b.new_id("service_at_location", key),
+            "service_id": service_id,
+            "location_id": location_id,
+        },
+    )
+    b.add(
+        "phone",
+        {
+            "id": b.new_id("phone", key),
+            "service_id": service_id,
+            "organization_id": org_id,
+            "number": _phone(site, rng),
+            "type": "voice",
+        },
+        {"description": _phone_description()},
+    )
     hours = spec["hours"]
     b.schedules(service_id, b.fictional["hours"][hours[(slot.index + serial) % len(hours)]])
     if slot.covers_mrcs:
-        if len(slot.covers_mrcs) > 2 or (slot.need in ("gambling", "violence") and rng.random() < .3):
+        if len(slot.covers_mrcs) > 2 or (
+            slot.need in ("gambling", "violence") and rng.random() < 0.3
+        ):
             b.service_area(service_id, "region:cmm", t("demo.area.region_name", RECORD_LANGUAGE))
         else:
             for code, name in slot.covers_mrcs:
@@ -590,7 +720,8 @@ def flagged_ids(tables: Tables, entity: str, flag: str = N.FLAG_FICTIONAL) -> se
     """Ids of the `entity` records (service, organization…) carrying a `relais-flags` term."""
     term = N.term_id(N.FLAGS_TAXONOMY, flag)
     return {
-        row["link_id"] for row in tables.get("attribute", [])
+        row["link_id"]
+        for row in tables.get("attribute", [])
         if row["link_entity"] == entity and row["taxonomy_term_id"] == term
     }
 

@@ -170,14 +170,18 @@ def _shape(table: str) -> tuple[frozenset[str], dict[str, Link]]:
     return frozenset(columns(table)), {link.key: link for link in NESTING.get(table, [])}
 
 
-def _walk(obj: dict[str, Any], table: str, parent: tuple[str, str, Link] | None,
-          out: _Collector) -> str | None:
+def _walk(
+    obj: dict[str, Any], table: str, parent: tuple[str, str, Link] | None, out: _Collector
+) -> str | None:
     record_id = obj.get("id")
     if not isinstance(record_id, str) or not record_id:
         return None  # schema validation reports the missing id
     known, links = _shape(table)
-    row: dict[str, Any] = {name: None if value == "" else value  # as `_clean`, inlined
-                           for name, value in obj.items() if name in known}
+    row: dict[str, Any] = {
+        name: None if value == "" else value  # as `_clean`, inlined
+        for name, value in obj.items()
+        if name in known
+    }
     if parent is not None:
         parent_table, parent_id, link = parent
         if link.via == "child" and row.get(link.column) is None:
@@ -280,8 +284,14 @@ def number_out(value: Any) -> Any:
     return value
 
 
-def _nest_row(index: _Index, table: str, row: dict[str, Any], ancestors: frozenset[str],
-              language: str | None, with_translations: bool) -> dict[str, Any]:
+def _nest_row(
+    index: _Index,
+    table: str,
+    row: dict[str, Any],
+    ancestors: frozenset[str],
+    language: str | None,
+    with_translations: bool,
+) -> dict[str, Any]:
     obj: dict[str, Any] = {}
     translations = index.translations.get((table, row["id"]), [])
     wanted = {t["field"]: t["value"] for t in translations if t["language"] == language}
@@ -298,13 +308,13 @@ def _nest_row(index: _Index, table: str, row: dict[str, Any], ancestors: frozens
         if link.via == "parent":
             target = index.by_id.get(link.table, {}).get(row.get(link.column))
             if target is not None:
-                obj[link.key] = _nest_row(index, link.table, target, inner, language,
-                                          with_translations)
+                obj[link.key] = _nest_row(
+                    index, link.table, target, inner, language, with_translations
+                )
             continue
         items = index.children(link.table, link.column, row["id"])
         obj[link.key] = [
-            _nest_row(index, link.table, item, inner, language, with_translations)
-            for item in items
+            _nest_row(index, link.table, item, inner, language, with_translations) for item in items
         ]
     if with_translations and translations:
         obj[TRANSLATIONS_KEY] = [
@@ -314,8 +324,14 @@ def _nest_row(index: _Index, table: str, row: dict[str, Any], ancestors: frozens
     return obj
 
 
-def nest(tables: Tables, table: str, record_id: str, *, language: str | None = None,
-         with_translations: bool = False) -> dict[str, Any] | None:
+def nest(
+    tables: Tables,
+    table: str,
+    record_id: str,
+    *,
+    language: str | None = None,
+    with_translations: bool = False,
+) -> dict[str, Any] | None:
     """The HSDS "full" object for one record of `table`, or None if it is not in `tables`.
 
     `language`: put the `x_translation` text of that language in place of the record text
@@ -329,8 +345,9 @@ def nest(tables: Tables, table: str, record_id: str, *, language: str | None = N
     return _nest_row(index, table, row, frozenset(), language, with_translations)
 
 
-def nest_all(tables: Tables, table: str, *, language: str | None = None,
-             with_translations: bool = False) -> list[dict[str, Any]]:
+def nest_all(
+    tables: Tables, table: str, *, language: str | None = None, with_translations: bool = False
+) -> list[dict[str, Any]]:
     """Every record of `table` as nested objects (the JSON export)."""
     index = _Index(tables)
     return [

@@ -89,11 +89,11 @@ def _timed(timings: dict[str, dict[str, float]], phase: str) -> Iterator[None]:
     try:
         yield
     finally:
-        timings[phase] = {"wall_s": time.perf_counter() - wall,
-                          "cpu_s": time.process_time() - cpu}
+        timings[phase] = {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
 
 
 # --- JSON ---------------------------------------------------------------------------------
+
 
 def detect_kind(obj: dict[str, Any], file_name: str = "") -> str | None:
     """Which HSDS object a JSON object is: from the file name, else from telling properties."""
@@ -110,8 +110,17 @@ def detect_kind(obj: dict[str, Any], file_name: str = "") -> str | None:
         return "service_at_location"
     if keys & {"taxonomy_detail", "parent_id", "term_uri", "code"}:
         return "taxonomy_term"
-    if keys & {"services", "locations", "programs", "website", "legal_status", "tax_status",
-               "year_incorporated", "organization_identifiers", "parent_organization_id"}:
+    if keys & {
+        "services",
+        "locations",
+        "programs",
+        "website",
+        "legal_status",
+        "tax_status",
+        "year_incorporated",
+        "organization_identifiers",
+        "parent_organization_id",
+    }:
         return "organization"
     return None
 
@@ -128,9 +137,13 @@ def _json_items(data: Any) -> list[Any] | None:
 
 def _is_tabular_json(data: Any) -> bool:
     """HSDS "tabular JSON" (`examples/tabular.json`): `{"services.csv": [rows…], …}`."""
-    return isinstance(data, dict) and bool(data) and all(
-        isinstance(key, str) and key.endswith(".csv") and isinstance(value, list)
-        for key, value in data.items()
+    return (
+        isinstance(data, dict)
+        and bool(data)
+        and all(
+            isinstance(key, str) and key.endswith(".csv") and isinstance(value, list)
+            for key, value in data.items()
+        )
     )
 
 
@@ -146,14 +159,30 @@ def _read_tabular_json(data: dict[str, list[Any]], source: Source) -> Source:
         flat = []
         for position, row in enumerate(rows):
             if not isinstance(row, dict):
-                source.issues.append(Issue("type_object", file=name, table=table,
-                                           record=f"#{position + 1}", params={"value": row}))
+                source.issues.append(
+                    Issue(
+                        "type_object",
+                        file=name,
+                        table=table,
+                        record=f"#{position + 1}",
+                        params={"value": row},
+                    )
+                )
                 continue
             for column in sorted(set(row) - set(known)):
-                source.issues.append(Issue("unknown_property", WARNING, file=name, table=table,
-                                           record=str(row.get("id") or ""), field=column))
-            flat.append({column: _tabular_value(row.get(column), column in numbers)
-                         for column in known})
+                source.issues.append(
+                    Issue(
+                        "unknown_property",
+                        WARNING,
+                        file=name,
+                        table=table,
+                        record=str(row.get("id") or ""),
+                        field=column,
+                    )
+                )
+            flat.append(
+                {column: _tabular_value(row.get(column), column in numbers) for column in known}
+            )
         source.tables[table] = flat
     return source
 
@@ -175,8 +204,13 @@ def read_json(path: Path) -> Source:
         with path.open(encoding="utf-8-sig") as handle:
             data = json.load(handle)
     except json.JSONDecodeError as exc:
-        source.issues.append(Issue("bad_json", file=name, params={
-            "line": exc.lineno, "column": exc.colno, "detail": exc.msg}))
+        source.issues.append(
+            Issue(
+                "bad_json",
+                file=name,
+                params={"line": exc.lineno, "column": exc.colno, "detail": exc.msg},
+            )
+        )
         return source
     except (OSError, UnicodeDecodeError) as exc:
         source.issues.append(Issue("unreadable", file=name, params={"detail": str(exc)}))
@@ -194,23 +228,39 @@ def read_json(path: Path) -> Source:
         return source
     for position, item in enumerate(items):
         if not isinstance(item, dict):
-            source.issues.append(Issue("type_object", file=name, table=kind,
-                                       record=f"#{position + 1}", params={"value": item}))
+            source.issues.append(
+                Issue(
+                    "type_object",
+                    file=name,
+                    table=kind,
+                    record=f"#{position + 1}",
+                    params={"value": item},
+                )
+            )
             continue
         source.issues.extend(schema_issues(item, kind, name, position))
     flat = flatten([item for item in items if isinstance(item, dict)], kind)
     source.tables = flat.tables
     for conflict in flat.conflicts:
-        source.issues.append(Issue("conflict", file=name, table=conflict.table,
-                                   record=conflict.record_id, field=conflict.field,
-                                   params={"first": conflict.first, "second": conflict.second}))
+        source.issues.append(
+            Issue(
+                "conflict",
+                file=name,
+                table=conflict.table,
+                record=conflict.record_id,
+                field=conflict.field,
+                params={"first": conflict.first, "second": conflict.second},
+            )
+        )
     for table, record, prop in flat.unknown:
-        source.issues.append(Issue("unknown_property", WARNING, file=name, table=table,
-                                   record=record, field=prop))
+        source.issues.append(
+            Issue("unknown_property", WARNING, file=name, table=table, record=record, field=prop)
+        )
     return source
 
 
 # --- CSV datapackage ----------------------------------------------------------------------
+
 
 def _load_descriptor(folder: Path, source: Source) -> tuple[dict[str, Any], bool]:
     """The folder's descriptor, or the official one; `True` when the folder declares it."""
@@ -228,13 +278,19 @@ def _load_descriptor(folder: Path, source: Source) -> tuple[dict[str, Any], bool
                 return json.loads(target.read_text(encoding="utf-8-sig")), True
             except json.JSONDecodeError:
                 pass
-        source.issues.append(Issue("bad_json", file=path.name, params={
-            "line": exc.lineno, "column": exc.colno, "detail": exc.msg}))
+        source.issues.append(
+            Issue(
+                "bad_json",
+                file=path.name,
+                params={"line": exc.lineno, "column": exc.colno, "detail": exc.msg},
+            )
+        )
         return {}, True
 
 
-def _resources(package: dict[str, Any], declared: bool, folder: Path,
-               source: Source) -> list[tuple[str, Path, bool]]:
+def _resources(
+    package: dict[str, Any], declared: bool, folder: Path, source: Source
+) -> list[tuple[str, Path, bool]]:
     """`(table, csv path, must exist)` for each table the package holds."""
     found: dict[str, tuple[str, Path, bool]] = {}
     for item in package.get("resources") or []:
@@ -242,8 +298,9 @@ def _resources(package: dict[str, Any], declared: bool, folder: Path,
             continue
         table = item["name"]
         if table not in TABLES:
-            source.issues.append(Issue("unknown_table", WARNING, file="datapackage.json",
-                                       table=table))
+            source.issues.append(
+                Issue("unknown_table", WARNING, file="datapackage.json", table=table)
+            )
             continue
         found[table] = (table, folder / str(item.get("path") or f"{table}.csv"), declared)
     extension = folder / "x_translations.csv"
@@ -283,8 +340,9 @@ def _check_header(header: list[str], table: str, name: str, source: Source) -> N
     known = set(columns(table))
     for column in header:
         if column not in known:
-            source.issues.append(Issue("unknown_column", WARNING, file=name, table=table,
-                                       field=column))
+            source.issues.append(
+                Issue("unknown_column", WARNING, file=name, table=table, field=column)
+            )
     required = {spec.name for spec in field_specs(table).values() if spec.required}
     for column in sorted(required - set(header)):
         source.issues.append(Issue("missing_column", file=name, table=table, field=column))
@@ -310,16 +368,18 @@ def _read_csv(table: str, path: Path, source: Source) -> None:
             else:  # blank lines, odd records, or cells over several lines
                 rows, lines = _read_records(path, len(header), make, table, source)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        source.issues.append(Issue("unreadable", file=name, table=table,
-                                   params={"detail": str(exc)}))
+        source.issues.append(
+            Issue("unreadable", file=name, table=table, params={"detail": str(exc)})
+        )
         return
     source.tables[table] = rows
     source.files[table] = name
     source.row_numbers[table] = lines
 
 
-def _read_records(path: Path, width: int, make: Callable[[list[str]], dict[str, Any]],
-                  table: str, source: Source) -> tuple[list[dict[str, Any]], list[int | None]]:
+def _read_records(
+    path: Path, width: int, make: Callable[[list[str]], dict[str, Any]], table: str, source: Source
+) -> tuple[list[dict[str, Any]], list[int | None]]:
     """Record by record, as `csv.DictReader` reads: blank lines skipped, short records
     padded, extra values reported; each row's first line kept for messages."""
     rows: list[dict[str, Any]] = []
@@ -337,8 +397,15 @@ def _read_records(path: Path, width: int, make: Callable[[list[str]], dict[str, 
                 values = values[:width] + [""] * (width - len(values))
             row = make(values)
             if extra:
-                source.issues.append(Issue("extra_values", file=path.name, table=table,
-                                           record=str(row.get("id") or ""), row=start))
+                source.issues.append(
+                    Issue(
+                        "extra_values",
+                        file=path.name,
+                        table=table,
+                        record=str(row.get("id") or ""),
+                        row=start,
+                    )
+                )
             rows.append(row)
             lines.append(start)
     return rows, lines
@@ -381,6 +448,7 @@ def read_source(path: Path) -> Source:
 
 # --- checking and loading -----------------------------------------------------------------
 
+
 def _has_tables(engine: Engine) -> bool:
     try:
         return inspect(engine).has_table("organization")
@@ -401,8 +469,9 @@ def validate(source: Source, engine: Engine | None = None) -> list[Issue]:
             def lookup(table: str, ids: set[str]) -> set[str]:
                 return store.existing_ids(conn, table, ids)
 
-            issues += check_tables(source.tables, file=files, existing=lookup,
-                                   row_numbers=source.row_numbers)
+            issues += check_tables(
+                source.tables, file=files, existing=lookup, row_numbers=source.row_numbers
+            )
     else:
         with store.bulk_work():
             issues += check_tables(source.tables, file=files, row_numbers=source.row_numbers)
@@ -415,8 +484,15 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
     seen: set[tuple] = set()
     unique = []
     for issue in issues:
-        key = (issue.severity, issue.file, issue.table, issue.record, issue.row, issue.field,
-               issue.code if not issue.field else "")
+        key = (
+            issue.severity,
+            issue.file,
+            issue.table,
+            issue.record,
+            issue.row,
+            issue.field,
+            issue.code if not issue.field else "",
+        )
         if key not in seen:
             seen.add(key)
             unique.append(issue)

@@ -223,10 +223,14 @@ def taxonomy_tables(record_language: str = "fr") -> dict[str, list[dict]]:
         }
         terms.append(row)
         for lang in other:
-            translations.append(translation_row("taxonomy_term", row["id"], "name", lang,
-                                                t(label_key, lang)))
-            translations.append(translation_row("taxonomy_term", row["id"], "description", lang,
-                                                t(description_key, lang)))
+            translations.append(
+                translation_row("taxonomy_term", row["id"], "name", lang, t(label_key, lang))
+            )
+            translations.append(
+                translation_row(
+                    "taxonomy_term", row["id"], "description", lang, t(description_key, lang)
+                )
+            )
 
     add_taxonomy(NEEDS_TAXONOMY, "need.taxonomy.needs", None, "1")
     add_taxonomy(FLAGS_TAXONOMY, "need.taxonomy.flags", None, "1")
@@ -241,28 +245,32 @@ def taxonomy_tables(record_language: str = "fr") -> dict[str, list[dict]]:
     for code in _used_oe_ids():
         term = catalog[code]
         parent = term.parent_id if term.parent_id and term.parent_id != code else None
-        terms.append({
-            "id": term_id(OE_TAXONOMY, code),
-            "code": code,
-            "name": term.title,
-            "description": f"Open Eligibility {term.facet}: {term.title}",
-            "parent_id": term_id(OE_TAXONOMY, parent) if parent else None,
-            "taxonomy": OE_TAXONOMY,
-            "language": "en",
-            "taxonomy_id": taxonomy_id(OE_TAXONOMY),
-            "term_uri": None,
-        })
+        terms.append(
+            {
+                "id": term_id(OE_TAXONOMY, code),
+                "code": code,
+                "name": term.title,
+                "description": f"Open Eligibility {term.facet}: {term.title}",
+                "parent_id": term_id(OE_TAXONOMY, parent) if parent else None,
+                "taxonomy": OE_TAXONOMY,
+                "language": "en",
+                "taxonomy_id": taxonomy_id(OE_TAXONOMY),
+                "term_uri": None,
+            }
+        )
     for need in NEED_IDS:
         need_term = term_id(NEEDS_TAXONOMY, need)
         for code in _OPEN_ELIGIBILITY[need]:
-            attributes.append({
-                "id": stable_id("attribute", "equivalent", need_term, code),
-                "link_id": need_term,
-                "taxonomy_term_id": term_id(OE_TAXONOMY, code),
-                "link_type": "equivalent",
-                "link_entity": "taxonomy_term",
-                "value": None,
-            })
+            attributes.append(
+                {
+                    "id": stable_id("attribute", "equivalent", need_term, code),
+                    "link_id": need_term,
+                    "taxonomy_term_id": term_id(OE_TAXONOMY, code),
+                    "link_type": "equivalent",
+                    "link_entity": "taxonomy_term",
+                    "value": None,
+                }
+            )
     return {
         "taxonomy": taxonomies,
         "taxonomy_term": terms,

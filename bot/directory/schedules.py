@@ -73,8 +73,12 @@ def is_holiday(day: date) -> bool:
 
 
 def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, float) and value != value  # NaN from pandas-like readers
+    return (
+        value is None
+        or (isinstance(value, str) and not value.strip())
+        or (
+            isinstance(value, float) and value != value  # NaN from pandas-like readers
+        )
     )
 
 
@@ -133,8 +137,13 @@ def flag_holiday_openings(schedules: Iterable[Schedule], attributes: Iterable[di
         if row.get("link_entity") == "schedule"
         and row.get("taxonomy_term_id") == OPEN_ON_HOLIDAYS_TERM_ID
     }
-    return [{**row, "x_open_on_holidays": row.get("id") in flagged or _flag(
-        row.get("x_open_on_holidays"))} for row in schedules]
+    return [
+        {
+            **row,
+            "x_open_on_holidays": row.get("id") in flagged or _flag(row.get("x_open_on_holidays")),
+        }
+        for row in schedules
+    ]
 
 
 def _byday(value: object) -> list[rrule.weekday]:
@@ -246,8 +255,7 @@ def _parse(schedules: Iterable[Schedule]) -> list[_Rule]:
             valid_to = valid_to or valid_from
         else:
             continue  # neither days nor hours: a note, not a schedule
-        rules.append(_Rule(kind, opens, closes, valid_from, valid_to,
-                           _open_on_holidays(row), row))
+        rules.append(_Rule(kind, opens, closes, valid_from, valid_to, _open_on_holidays(row), row))
     return rules
 
 
@@ -283,8 +291,7 @@ def is_open(schedules: Iterable[Schedule], at: datetime) -> bool:
     rules = _parse(schedules)
     # An opening lasts at most a day (plus a DST hour), so it started today or yesterday.
     return any(
-        start <= now < end
-        for start, end in _intervals(rules, today - timedelta(days=1), today)
+        start <= now < end for start, end in _intervals(rules, today - timedelta(days=1), today)
     )
 
 
@@ -342,9 +349,7 @@ def _format_days(codes: list[int], lang: str) -> str:
 
 
 def _ordinal(n: int, lang: str) -> str:
-    return t("schedule.ordinal.last", lang) if n < 0 else t(
-        f"schedule.ordinal.{min(n, 5)}", lang
-    )
+    return t("schedule.ordinal.last", lang) if n < 0 else t(f"schedule.ordinal.{min(n, 5)}", lang)
 
 
 def describe_hours(schedules: Iterable[Schedule], lang: str = "fr") -> str:
@@ -364,25 +369,35 @@ def describe_hours(schedules: Iterable[Schedule], lang: str = "fr") -> str:
         hours = (
             t("schedule.hours.all_day", lang)
             if whole_day
-            else t("schedule.hours.range", lang, opens=_format_time(opens, lang),
-                   closes=_format_time(closes, lang))
+            else t(
+                "schedule.hours.range",
+                lang,
+                opens=_format_time(opens, lang),
+                closes=_format_time(closes, lang),
+            )
         )
         days = _byday(rule.row.get("byday"))
         freq = str(rule.row.get("freq") or "WEEKLY").strip().upper()
         if freq == "MONTHLY":
             parts = [
-                t("schedule.days.nth_of_month", lang, nth=_ordinal(d.n, lang),
-                  day=t(f"schedule.day.{DAY_CODES[d.weekday].lower()}", lang))
-                if d.n else t(f"schedule.day.{DAY_CODES[d.weekday].lower()}", lang)
+                t(
+                    "schedule.days.nth_of_month",
+                    lang,
+                    nth=_ordinal(d.n, lang),
+                    day=t(f"schedule.day.{DAY_CODES[d.weekday].lower()}", lang),
+                )
+                if d.n
+                else t(f"schedule.day.{DAY_CODES[d.weekday].lower()}", lang)
                 for d in days
             ] or [t("schedule.days.monthly", lang)]
             monthly.append(t("schedule.line", lang, days=", ".join(parts), hours=hours))
             continue
         codes = {d.weekday for d in days} or set(range(7))
         weekly.setdefault((whole_day, hours), set()).update(codes)
-    if list(weekly) == [(True, t("schedule.hours.all_day", lang))] and len(
-        next(iter(weekly.values()))
-    ) == 7:
+    if (
+        list(weekly) == [(True, t("schedule.hours.all_day", lang))]
+        and len(next(iter(weekly.values()))) == 7
+    ):
         return t("schedule.hours.always", lang)
     lines = [
         (min(codes), t("schedule.line", lang, days=_format_days(sorted(codes), lang), hours=hours))

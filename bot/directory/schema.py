@@ -61,7 +61,8 @@ def _enum(name: str, values: tuple[str, ...], required: bool = False) -> Column:
 
 
 organization = Table(
-    "organization", metadata,
+    "organization",
+    metadata,
     _id(),
     _text("name", True),
     _text("alternate_name"),
@@ -78,7 +79,8 @@ organization = Table(
 )
 
 program = Table(
-    "program", metadata,
+    "program",
+    metadata,
     _id(),
     _ref("organization_id", "organization", True),
     _text("name", True),
@@ -87,7 +89,8 @@ program = Table(
 )
 
 service = Table(
-    "service", metadata,
+    "service",
+    metadata,
     _id(),
     _ref("organization_id", "organization", True),
     _ref("program_id"),
@@ -114,7 +117,8 @@ service = Table(
 )
 
 taxonomy = Table(
-    "taxonomy", metadata,
+    "taxonomy",
+    metadata,
     _id(),
     _text("name", True),
     _text("description", True),
@@ -123,7 +127,8 @@ taxonomy = Table(
 )
 
 taxonomy_term = Table(
-    "taxonomy_term", metadata,
+    "taxonomy_term",
+    metadata,
     _id(),
     Column("code", Text, nullable=True, index=True),
     _text("name", True),
@@ -136,7 +141,8 @@ taxonomy_term = Table(
 )
 
 attribute = Table(
-    "attribute", metadata,
+    "attribute",
+    metadata,
     _id(),
     Column("link_id", String, nullable=False),
     _ref("taxonomy_term_id", "taxonomy_term", True),
@@ -147,7 +153,8 @@ attribute = Table(
 )
 
 location = Table(
-    "location", metadata,
+    "location",
+    metadata,
     _id(),
     _enum("location_type", LOCATION_TYPES, True),
     _text("url"),
@@ -163,7 +170,8 @@ location = Table(
 )
 
 service_at_location = Table(
-    "service_at_location", metadata,
+    "service_at_location",
+    metadata,
     _id(),
     _ref("service_id", "service", True),
     _ref("location_id", "location", True),
@@ -171,7 +179,8 @@ service_at_location = Table(
 )
 
 contact = Table(
-    "contact", metadata,
+    "contact",
+    metadata,
     _id(),
     _ref("organization_id"),
     _ref("service_id"),
@@ -184,7 +193,8 @@ contact = Table(
 )
 
 phone = Table(
-    "phone", metadata,
+    "phone",
+    metadata,
     _id(),
     _ref("location_id"),
     _ref("service_id"),
@@ -198,7 +208,8 @@ phone = Table(
 )
 
 address = Table(
-    "address", metadata,
+    "address",
+    metadata,
     _id(),
     _ref("location_id"),
     _text("attention"),
@@ -213,7 +224,8 @@ address = Table(
 )
 
 schedule = Table(
-    "schedule", metadata,
+    "schedule",
+    metadata,
     _id(),
     _ref("service_id"),
     _ref("location_id"),
@@ -240,7 +252,8 @@ schedule = Table(
 )
 
 funding = Table(
-    "funding", metadata,
+    "funding",
+    metadata,
     _id(),
     _ref("organization_id"),
     _ref("service_id"),
@@ -248,7 +261,8 @@ funding = Table(
 )
 
 service_area = Table(
-    "service_area", metadata,
+    "service_area",
+    metadata,
     _id(),
     _ref("service_id"),
     _text("name"),
@@ -259,7 +273,8 @@ service_area = Table(
 )
 
 required_document = Table(
-    "required_document", metadata,
+    "required_document",
+    metadata,
     _id(),
     _ref("service_id"),
     _text("document"),
@@ -267,7 +282,8 @@ required_document = Table(
 )
 
 language = Table(
-    "language", metadata,
+    "language",
+    metadata,
     _id(),
     _ref("service_id"),
     _ref("location_id"),
@@ -278,7 +294,8 @@ language = Table(
 )
 
 accessibility = Table(
-    "accessibility", metadata,
+    "accessibility",
+    metadata,
     _id(),
     _ref("location_id"),
     _text("description"),
@@ -287,7 +304,8 @@ accessibility = Table(
 )
 
 cost_option = Table(
-    "cost_option", metadata,
+    "cost_option",
+    metadata,
     _id(),
     _ref("service_id", "service", True),
     _text("valid_from"),
@@ -299,7 +317,8 @@ cost_option = Table(
 )
 
 organization_identifier = Table(
-    "organization_identifier", metadata,
+    "organization_identifier",
+    metadata,
     _id(),
     _ref("organization_id", "organization", True),
     _text("identifier_scheme"),
@@ -308,7 +327,8 @@ organization_identifier = Table(
 )
 
 metadata_table = Table(
-    "metadata", metadata,
+    "metadata",
+    metadata,
     _id(),
     Column("resource_id", String, nullable=False, index=True),
     _text("resource_type", True),
@@ -321,7 +341,8 @@ metadata_table = Table(
 )
 
 meta_table_description = Table(
-    "meta_table_description", metadata,
+    "meta_table_description",
+    metadata,
     _id(),
     _text("name"),
     _text("language"),
@@ -329,7 +350,8 @@ meta_table_description = Table(
 )
 
 x_translation = Table(
-    "x_translation", metadata,
+    "x_translation",
+    metadata,
     _id(),
     Column("link_entity", String, nullable=False),
     Column("link_id", String, nullable=False),
@@ -350,9 +372,17 @@ TRANSLATABLE: dict[str, tuple[str, ...]] = {
     "organization": ("name", "alternate_name", "description"),
     "program": ("name", "alternate_name", "description"),
     "service": (
-        "name", "alternate_name", "description", "interpretation_services",
-        "application_process", "fees_description", "wait_time", "fees", "accreditations",
-        "eligibility_description", "alert",
+        "name",
+        "alternate_name",
+        "description",
+        "interpretation_services",
+        "application_process",
+        "fees_description",
+        "wait_time",
+        "fees",
+        "accreditations",
+        "eligibility_description",
+        "alert",
     ),
     "location": ("name", "alternate_name", "description", "transportation"),
     "service_at_location": ("description",),

@@ -18,12 +18,31 @@ from urllib.parse import urljoin
 
 Check = Callable[[Any], bool]
 
-ANNOTATIONS = frozenset({
-    "$schema", "$id", "$comment", "title", "description", "default", "examples", "definitions",
-    "format", "name", "constraints", "unique", "example", "core", "path",
-    "datapackage_metadata", "mediatype", "profile", "order", "datapackage_type",
-    "tabular_required",
-})
+ANNOTATIONS = frozenset(
+    {
+        "$schema",
+        "$id",
+        "$comment",
+        "title",
+        "description",
+        "default",
+        "examples",
+        "definitions",
+        "format",
+        "name",
+        "constraints",
+        "unique",
+        "example",
+        "core",
+        "path",
+        "datapackage_metadata",
+        "mediatype",
+        "profile",
+        "order",
+        "datapackage_type",
+        "tabular_required",
+    }
+)
 """Keys of the HSDS schemas that validate nothing in Draft 7 (`format` needs a checker)."""
 
 VALIDATING = frozenset({"type", "properties", "required", "items", "enum"})
@@ -73,8 +92,9 @@ class SchemaChecks:
             return is_kind  # most leaves: `{"type": "string", …}`
         allowed = frozenset(enum) if enum is not None else None
         required = tuple(schema.get("required") or ())
-        properties = {name: self._compile(sub, base)
-                      for name, sub in (schema.get("properties") or {}).items()}
+        properties = {
+            name: self._compile(sub, base) for name, sub in (schema.get("properties") or {}).items()
+        }
         items = schema.get("items")
         item = self._compile(items, base) if items is not None else None
 

@@ -128,6 +128,7 @@ def init_db(engine: Engine) -> None:
 
 # --- writing ------------------------------------------------------------------------------
 
+
 def _conflict_keys(table_name: str) -> list[str]:
     """The columns an upsert matches on: the id, except for translations, which are one per
     (record, field, language) whatever id a file gave them."""
@@ -162,7 +163,7 @@ def _upsert(conn: Connection, table_name: str, source: Any = None) -> Any:
 
 def _batches(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+        yield rows[start : start + size]
 
 
 def load_tables(engine: Engine, tables: Tables, *, progress: bool = False) -> dict[str, int]:
@@ -181,8 +182,11 @@ def load_tables(engine: Engine, tables: Tables, *, progress: bool = False) -> di
     total = sum(len(tables[name]) for name in order)
     counts: dict[str, int] = {}
     size = BATCH if engine.dialect.name == "sqlite" else COPY_BATCH
-    with tqdm(total=total, unit="rows", file=sys.stderr, disable=not progress,
-              desc="HSDS") as bar, bulk_work(), _transaction(engine, order) as conn:
+    with (
+        tqdm(total=total, unit="rows", file=sys.stderr, disable=not progress, desc="HSDS") as bar,
+        bulk_work(),
+        _transaction(engine, order) as conn,
+    ):
         for name in order:
             rows = tables[name]
             with _writer(conn, name, rows) as write:
@@ -241,8 +245,9 @@ def _check_foreign_keys(conn: Connection, tables: list[str]) -> None:
         problem = conn.exec_driver_sql(f'PRAGMA foreign_key_check("{name}")').first()
         if problem is not None:
             detail = f"FOREIGN KEY constraint failed: {problem[0]} row {problem[1]} → {problem[2]}"
-            raise IntegrityError(f"PRAGMA foreign_key_check({name})", None,
-                                 sqlite3.IntegrityError(detail))
+            raise IntegrityError(
+                f"PRAGMA foreign_key_check({name})", None, sqlite3.IntegrityError(detail)
+            )
 
 
 def _row_tuples(rows: list[dict[str, Any]], names: list[str]) -> list[tuple]:
@@ -257,8 +262,9 @@ def _row_tuples(rows: list[dict[str, Any]], names: list[str]) -> list[tuple]:
 
 
 @contextmanager
-def _writer(conn: Connection, table_name: str,
-            rows: list[dict[str, Any]]) -> Iterator[Callable[[list[dict[str, Any]]], None]]:
+def _writer(
+    conn: Connection, table_name: str, rows: list[dict[str, Any]]
+) -> Iterator[Callable[[list[dict[str, Any]]], None]]:
     """A function upserting the batches of `rows` (SQLite: executemany; PostgreSQL: COPY);
     every batch is written when the context ends.
 
@@ -273,30 +279,34 @@ def _writer(conn: Connection, table_name: str,
         return
     table = TABLES[table_name]
     names = [c.name for c in table.columns]
-    always = {c.name for c in table.columns if c.default is not None
-              or c.server_default is not None} | set(_conflict_keys(table_name))
+    always = {
+        c.name for c in table.columns if c.default is not None or c.server_default is not None
+    } | set(_conflict_keys(table_name))
     position = {name: i for i, name in enumerate(names)}
     upsert = _upsert(conn, table_name)
     statements: dict[tuple[str, ...], tuple[str, list[str]]] = {}
 
     def write_sqlite(rows: list[dict[str, Any]]) -> None:
         columns = list(zip(*_row_tuples(rows, names), strict=True))
-        kept = [i for i, (name, values) in enumerate(zip(names, columns, strict=True))
-                if name in always or values.count(None) != len(values)]
+        kept = [
+            i
+            for i, (name, values) in enumerate(zip(names, columns, strict=True))
+            if name in always or values.count(None) != len(values)
+        ]
         subset = tuple(names[i] for i in kept)
         if subset not in statements:
             compiled = upsert.compile(dialect=conn.dialect, column_keys=list(subset))
             statements[subset] = (str(compiled), list(compiled.positiontup))
         sql, order = statements[subset]
-        conn.exec_driver_sql(sql, list(zip(*(columns[position[n]] for n in order),
-                                           strict=True)))
+        conn.exec_driver_sql(sql, list(zip(*(columns[position[n]] for n in order), strict=True)))
 
     yield write_sqlite
 
 
 @contextmanager
-def _copy_writer(conn: Connection, table_name: str,
-                 rows: list[dict[str, Any]]) -> Iterator[Callable[[list[dict[str, Any]]], None]]:
+def _copy_writer(
+    conn: Connection, table_name: str, rows: list[dict[str, Any]]
+) -> Iterator[Callable[[list[dict[str, Any]]], None]]:
     """PostgreSQL: COPY each batch into a temporary staging table, then upsert from it in
     one statement. Row-by-row INSERTs cost a round trip each (minutes for 100k services).
     The staging table lives in the load's transaction (dropped at its end). Into an empty
@@ -311,12 +321,15 @@ def _copy_writer(conn: Connection, table_name: str,
     quote = conn.dialect.identifier_preparer.quote
     key_names = _conflict_keys(table_name)
     keys = _row_tuples(rows, key_names)
-    direct = (len(set(keys)) == len(keys)
-              and conn.execute(select(table.c.id).limit(1)).first() is None)
+    direct = (
+        len(set(keys)) == len(keys) and conn.execute(select(table.c.id).limit(1)).first() is None
+    )
     stage = table_clause(f"x_stage_{table_name}", *(column(n) for n in names))
     if not direct:
-        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {quote(stage.name)} "
-                             f"(LIKE {quote(table_name)} INCLUDING DEFAULTS) ON COMMIT DROP")
+        conn.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {quote(stage.name)} "
+            f"(LIKE {quote(table_name)} INCLUDING DEFAULTS) ON COMMIT DROP"
+        )
     target = quote(table_name if direct else stage.name)
     copy = f"COPY {target} ({', '.join(quote(n) for n in names)}) FROM STDIN WITH (FORMAT csv)"
     merge = _upsert(conn, table_name, stage)
@@ -364,10 +377,11 @@ def _copy_writer(conn: Connection, table_name: str,
 
 # --- reading ------------------------------------------------------------------------------
 
+
 def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
     items = list(values)
     for start in range(0, len(items), IN_CHUNK):
-        yield items[start:start + IN_CHUNK]
+        yield items[start : start + IN_CHUNK]
 
 
 def _rows(conn: Connection, table_name: str, column: str, values: Iterable[str]) -> list[dict]:
@@ -407,8 +421,13 @@ def counts(conn: Connection) -> dict[str, int]:
     }
 
 
-def _collect(conn: Connection, table: str, rows: list[dict], ancestors: frozenset[str],
-             out: dict[str, dict[str, dict]]) -> None:
+def _collect(
+    conn: Connection,
+    table: str,
+    rows: list[dict],
+    ancestors: frozenset[str],
+    out: dict[str, dict[str, dict]],
+) -> None:
     """Fetch, table by table, every row the nested object of `rows` will need."""
     if not rows:
         return
@@ -428,8 +447,14 @@ def _collect(conn: Connection, table: str, rows: list[dict], ancestors: frozense
         _collect(conn, link.table, found, inner, out)
 
 
-def read_nested(conn: Connection, table: str, record_id: str, lang: str | None = None, *,
-                with_translations: bool = False) -> dict[str, Any] | None:
+def read_nested(
+    conn: Connection,
+    table: str,
+    record_id: str,
+    lang: str | None = None,
+    *,
+    with_translations: bool = False,
+) -> dict[str, Any] | None:
     """One record of `table` as an HSDS "full" object, texts in `lang` when translated."""
     root = _rows(conn, table, "id", [record_id])
     if not root:
@@ -451,7 +476,8 @@ def get_service(conn: Connection, service_id: str, lang: str | None = None) -> d
     return read_nested(conn, "service", service_id, lang)
 
 
-def get_organization(conn: Connection, organization_id: str,
-                     lang: str | None = None) -> dict | None:
+def get_organization(
+    conn: Connection, organization_id: str, lang: str | None = None
+) -> dict | None:
     """An organization as HSDS `organization_full` JSON, with its services."""
     return read_nested(conn, "organization", organization_id, lang)

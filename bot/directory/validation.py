@@ -49,8 +49,11 @@ X_TRANSLATION_RESOURCE: dict[str, Any] = {
     "profile": "tabular-data-resource",
     "schema": {
         "fields": [
-            {"name": name, "type": "string",
-             "constraints": {"required": True, "unique": name == "id"}}
+            {
+                "name": name,
+                "type": "string",
+                "constraints": {"required": True, "unique": name == "id"},
+            }
             for name in ("id", "link_entity", "link_id", "field", "language", "value")
         ],
         "primaryKey": "id",
@@ -75,8 +78,9 @@ class Issue:
         """The issue in one line, in `lang`: where, then what."""
         where = [self.file] if self.file else []
         if self.table and self.record:
-            where.append(texts.t("directory.where.record", lang, table=self.table,
-                                 record=self.record))
+            where.append(
+                texts.t("directory.where.record", lang, table=self.table, record=self.record)
+            )
         elif self.table:
             where.append(texts.t("directory.where.table", lang, table=self.table))
         if self.row is not None:
@@ -86,8 +90,11 @@ class Issue:
         label = texts.t(f"directory.severity.{self.severity}", lang)
         params = {k: _short(v) for k, v in self.params.items()}
         what = texts.t(f"directory.issue.{self.code}", lang, **params)
-        return f"{label} — {', '.join(where)} : {what}" if lang == "fr" else \
-            f"{label} — {', '.join(where)}: {what}"
+        return (
+            f"{label} — {', '.join(where)} : {what}"
+            if lang == "fr"
+            else f"{label} — {', '.join(where)}: {what}"
+        )
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -101,6 +108,7 @@ def errors(issues: Iterable[Issue]) -> list[Issue]:
 
 
 # --- the tabular descriptor -------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FieldSpec:
@@ -139,8 +147,11 @@ def field_specs(table: str) -> dict[str, FieldSpec]:
         constraints = item.get("constraints") or {}
         enum = constraints.get("enum")
         specs[item["name"]] = FieldSpec(
-            item["name"], item.get("type", "string"), bool(constraints.get("required")),
-            bool(constraints.get("unique")), tuple(enum) if enum else None,
+            item["name"],
+            item.get("type", "string"),
+            bool(constraints.get("required")),
+            bool(constraints.get("unique")),
+            tuple(enum) if enum else None,
         )
     return specs
 
@@ -184,7 +195,9 @@ def _is_datetime(value: str) -> bool:
 
 
 _TEXT_CHECKS: dict[str, Callable[[str], bool]] = {
-    "date": _is_date, "time": _is_time, "datetime": _is_datetime,
+    "date": _is_date,
+    "time": _is_time,
+    "datetime": _is_datetime,
 }
 
 
@@ -222,9 +235,13 @@ class _Located:
         return Issue(code, file=file, table=table, record=record, row=row, **kw)
 
 
-def check_tables(tables: Tables, *, file: str | dict[str, str] = "",
-                 existing: ExistingIds | None = None,
-                 row_numbers: dict[str, Sequence[int | None]] | None = None) -> list[Issue]:
+def check_tables(
+    tables: Tables,
+    *,
+    file: str | dict[str, str] = "",
+    existing: ExistingIds | None = None,
+    row_numbers: dict[str, Sequence[int | None]] | None = None,
+) -> list[Issue]:
     """Every problem in flat tables: required, types, enums, duplicates, references.
 
     `file`: the file the tables come from, or a file per table. `existing` lets references
@@ -334,8 +351,9 @@ def _references_clean(columns: _Columns, column: str, ids: set[str] | tuple) -> 
     return all(not isinstance(value, str) for value in values - set(ids))
 
 
-def _polymorphic_clean(columns: _Columns, column: str, entity_column: str,
-                       ids: dict[str, set[str]]) -> bool:
+def _polymorphic_clean(
+    columns: _Columns, column: str, entity_column: str, ids: dict[str, set[str]]
+) -> bool:
     """The same, for a column whose target table is named by `entity_column`."""
     values, targets = columns[column], columns[entity_column]
     try:
@@ -363,8 +381,7 @@ def _translations_clean(columns: _Columns) -> bool:
             if name is not None and name not in TRANSLATABLE[entity]:
                 return False
         for language in set(languages):
-            if isinstance(language, str) and not (2 <= len(language) <= 8
-                                                  and language.isascii()):
+            if isinstance(language, str) and not (2 <= len(language) <= 8 and language.isascii()):
                 return False
         keys = set(zip(entities, columns["link_id"], names, languages, strict=True))
     except TypeError:
@@ -372,8 +389,9 @@ def _translations_clean(columns: _Columns) -> bool:
     return len(keys) == len(columns)
 
 
-def _check_rows(table: str, rows: list[dict[str, Any]], loc: _Located,
-                issues: list[Issue]) -> set[str]:
+def _check_rows(
+    table: str, rows: list[dict[str, Any]], loc: _Located, issues: list[Issue]
+) -> set[str]:
     specs = field_specs(table)
     seen: dict[str, int] = {}
     unique_seen: dict[str, dict[Any, str]] = {}
@@ -390,26 +408,40 @@ def _check_rows(table: str, rows: list[dict[str, Any]], loc: _Located,
                 params = {"value": value}
                 if spec.enum:
                     params["allowed"] = ", ".join(spec.enum)
-                issues.append(loc.issue(code, table, index, record, field=spec.name,
-                                        params=params))
+                issues.append(loc.issue(code, table, index, record, field=spec.name, params=params))
             if spec.unique and spec.name != "id":
                 first = unique_seen.setdefault(spec.name, {}).setdefault(value, record)
                 if first != record:
-                    issues.append(loc.issue("not_unique", table, index, record, field=spec.name,
-                                            severity=WARNING,
-                                            params={"value": value, "first": first}))
+                    issues.append(
+                        loc.issue(
+                            "not_unique",
+                            table,
+                            index,
+                            record,
+                            field=spec.name,
+                            severity=WARNING,
+                            params={"value": value, "first": first},
+                        )
+                    )
         if record:
             if record in seen:
-                issues.append(loc.issue("duplicate_id", table, index, record, field="id",
-                                        params={"value": record}))
+                issues.append(
+                    loc.issue(
+                        "duplicate_id", table, index, record, field="id", params={"value": record}
+                    )
+                )
             else:
                 seen[record] = index
     return set(seen)
 
 
-def _check_references(tables: Tables, ids: dict[str, set[str]], loc: _Located,
-                      existing: ExistingIds | None,
-                      columns: dict[str, _Columns]) -> list[Issue]:
+def _check_references(
+    tables: Tables,
+    ids: dict[str, set[str]],
+    loc: _Located,
+    existing: ExistingIds | None,
+    columns: dict[str, _Columns],
+) -> list[Issue]:
     """References that point nowhere: errors on required columns, warnings on optional ones."""
     wanted: dict[str, set[str]] = {}
     pending: list[tuple[str, int, str, str, str, str, bool]] = []
@@ -427,11 +459,11 @@ def _check_references(tables: Tables, ids: dict[str, set[str]], loc: _Located,
                 if not isinstance(value, str) or value in ids.get(target, ()):
                     continue
                 wanted.setdefault(target, set()).add(value)
-                pending.append((table, index, str(row.get("id")), column, target, value,
-                                required))
+                pending.append((table, index, str(row.get("id")), column, target, value, required))
         for column, entity_column in POLYMORPHIC.items():
-            if column not in specs or _polymorphic_clean(columns[table], column, entity_column,
-                                                         ids):
+            if column not in specs or _polymorphic_clean(
+                columns[table], column, entity_column, ids
+            ):
                 continue
             for index, row in enumerate(rows):
                 value, target = row.get(column), row.get(entity_column)
@@ -449,9 +481,17 @@ def _check_references(tables: Tables, ids: dict[str, set[str]], loc: _Located,
         if value in found.get(target, ()):
             continue
         code = "dangling" if required else "dangling_optional"
-        issues.append(loc.issue(code, table, index, record, field=column,
-                                severity=ERROR if required else WARNING,
-                                params={"value": value, "target": target}))
+        issues.append(
+            loc.issue(
+                code,
+                table,
+                index,
+                record,
+                field=column,
+                severity=ERROR if required else WARNING,
+                params={"value": value, "target": target},
+            )
+        )
     return issues
 
 
@@ -463,26 +503,61 @@ def _check_translations(rows: list[dict[str, Any]], loc: _Located) -> list[Issue
         entity, name = row.get("link_entity"), row.get("field")
         if entity not in TRANSLATABLE or entity not in TABLES:
             if entity is not None:
-                issues.append(loc.issue("translation_entity", "x_translation", index, record,
-                                        field="link_entity", params={"value": entity}))
+                issues.append(
+                    loc.issue(
+                        "translation_entity",
+                        "x_translation",
+                        index,
+                        record,
+                        field="link_entity",
+                        params={"value": entity},
+                    )
+                )
         elif name not in TRANSLATABLE[entity] and name is not None:
-            issues.append(loc.issue("translation_field", "x_translation", index, record,
-                                    field="field", params={"value": name, "table": entity,
-                                                           "allowed": ", ".join(
-                                                               TRANSLATABLE[entity])}))
+            issues.append(
+                loc.issue(
+                    "translation_field",
+                    "x_translation",
+                    index,
+                    record,
+                    field="field",
+                    params={
+                        "value": name,
+                        "table": entity,
+                        "allowed": ", ".join(TRANSLATABLE[entity]),
+                    },
+                )
+            )
         language = row.get("language")
         if isinstance(language, str) and not (2 <= len(language) <= 8 and language.isascii()):
-            issues.append(loc.issue("translation_language", "x_translation", index, record,
-                                    field="language", params={"value": language}))
+            issues.append(
+                loc.issue(
+                    "translation_language",
+                    "x_translation",
+                    index,
+                    record,
+                    field="language",
+                    params={"value": language},
+                )
+            )
         key = (entity, row.get("link_id"), name, language)
         first = seen.setdefault(key, record)
         if first != record:
-            issues.append(loc.issue("translation_twice", "x_translation", index, record,
-                                    field="field", params={"value": name, "first": first}))
+            issues.append(
+                loc.issue(
+                    "translation_twice",
+                    "x_translation",
+                    index,
+                    record,
+                    field="field",
+                    params={"value": name, "first": first},
+                )
+            )
     return issues
 
 
 # --- nested JSON against the JSON Schemas ------------------------------------------------
+
 
 @lru_cache(maxsize=1)
 def _schema_store() -> dict[str, dict[str, Any]]:
@@ -561,8 +636,10 @@ def schema_issues(obj: Any, table: str, file: str = "", item: int | None = None)
             code, name = "required", (missing[0] if missing else name)
         elif error.validator == "enum":
             code = "enum"
-            params = {"value": error.instance,
-                      "allowed": ", ".join(map(str, error.validator_value))}
+            params = {
+                "value": error.instance,
+                "allowed": ", ".join(map(str, error.validator_value)),
+            }
         elif error.validator == "type" and error.validator_value in ("number", "integer"):
             code, params = "type_number", {"value": error.instance}
         elif error.validator == "type" and error.validator_value == "string":
@@ -571,8 +648,7 @@ def schema_issues(obj: Any, table: str, file: str = "", item: int | None = None)
             code, params = f"type_{error.validator_value}", {"value": error.instance}
         else:
             code, params = "schema", {"detail": error.message}
-        issues.append(Issue(code, file=file, table=where, record=record, field=name,
-                            params=params))
+        issues.append(Issue(code, file=file, table=where, record=record, field=name, params=params))
     return issues
 
 
@@ -587,4 +663,3 @@ def relative(path: Path, base: Path | None = None) -> str:
         return str(path.resolve().relative_to((base or Path.cwd()).resolve()))
     except ValueError:
         return str(path)
-

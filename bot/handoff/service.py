@@ -66,7 +66,6 @@ def has_message(events: list[dict[str, Any]], message_id: int) -> bool:
     )
 
 
-
 def transcript_text(event: dict[str, Any]) -> str:
     """What a person or the bot said in one tracker event ("" for anything else); results
     read as the same text the REST channel gives (`bot.dialogue.results.render_text`)."""
@@ -77,6 +76,7 @@ def transcript_text(event: dict[str, Any]) -> str:
     if not text and results.is_results(custom):
         return results.render_text(custom)
     return text
+
 
 class Presence:
     """Which counsellors have a console open, and since when one has been gone."""

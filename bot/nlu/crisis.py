@@ -74,9 +74,7 @@ class CrisisRules:
         unknown = set(kinds) - set(KINDS)
         if unknown:
             raise ValueError(f"unknown crisis kinds in lexicon: {sorted(unknown)}")
-        self.patterns = {
-            kind: [re.compile(p) for p in kinds.get(kind, [])] for kind in KINDS
-        }
+        self.patterns = {kind: [re.compile(p) for p in kinds.get(kind, [])] for kind in KINDS}
         self.idioms = [re.compile(p) for p in idioms]
 
     def match(self, text: str) -> CrisisScan:
@@ -157,16 +155,16 @@ class CrisisGuard(MessageComponent):
         if scan.kinds:
             if "child" in scan.kinds:
                 return "child"  # its patterns need a child in the message: the most specific
-            top = str(intent.get("name") or "")[len(CRISIS_PREFIX):]
+            top = str(intent.get("name") or "")[len(CRISIS_PREFIX) :]
             return top if top in scan.kinds else scan.kinds[0]
         if scan.idiom:
             return None
         if is_crisis_intent(intent.get("name")):
-            return intent["name"][len(CRISIS_PREFIX):]
+            return intent["name"][len(CRISIS_PREFIX) :]
         crisis = [item for item in ranking if is_crisis_intent(item["name"])]
         if crisis and sum(float(item.get("confidence") or 0.0) for item in crisis) >= self._rescue:
             likeliest = max(crisis, key=lambda item: float(item.get("confidence") or 0.0))
-            return likeliest["name"][len(CRISIS_PREFIX):]
+            return likeliest["name"][len(CRISIS_PREFIX) :]
         return None
 
     def _force(

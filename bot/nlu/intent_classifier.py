@@ -69,7 +69,9 @@ class IntentModel:
         """One row per text: the probability of each of `self.classes`."""
         grams = self.vectorizer.transform([normalize(text) for text in texts])
         words = _softmax(grams @ _weights(self.words) + self.words.intercept_)
-        meaning = _softmax(sentence_vectors(texts) @ _weights(self.meaning) + self.meaning.intercept_)
+        meaning = _softmax(
+            sentence_vectors(texts) @ _weights(self.meaning) + self.meaning.intercept_
+        )
         return self.ngram_weight * words + (1.0 - self.ngram_weight) * meaning
 
 
@@ -136,7 +138,8 @@ class BilingualIntentClassifier(GraphComponent, IntentClassifier):
         if len(intents) < 2:
             logger.warning(
                 "BilingualIntentClassifier needs at least two intents to learn; it will not "
-                "classify (found %d).", len(intents)
+                "classify (found %d).",
+                len(intents),
             )
             return self._resource
         self._model = IntentModel(self._config).fit(
@@ -168,7 +171,9 @@ class BilingualIntentClassifier(GraphComponent, IntentClassifier):
             with model_storage.read_from(resource) as directory:
                 model = joblib.load(Path(directory) / MODEL_FILE)
         except (ValueError, FileNotFoundError):
-            logger.warning("BilingualIntentClassifier: no trained model found; it will not classify.")
+            logger.warning(
+                "BilingualIntentClassifier: no trained model found; it will not classify."
+            )
             model = None
         return cls(config, model_storage, resource, model)
 
@@ -182,9 +187,7 @@ class BilingualIntentClassifier(GraphComponent, IntentClassifier):
         keep = int(self._config["ranking_length"]) or len(self._model.classes)
         for message, row in zip(texted, rows, strict=True):
             order = np.argsort(-row)[:keep]
-            ranking = [
-                {"name": self._model.classes[i], "confidence": float(row[i])} for i in order
-            ]
+            ranking = [{"name": self._model.classes[i], "confidence": float(row[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

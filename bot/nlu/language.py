@@ -80,7 +80,9 @@ def lingua_detector() -> Any:
     from lingua import Language, LanguageDetectorBuilder
 
     languages = [getattr(Language, name) for name in LINGUA_NAMES.values()]
-    return LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+    return (
+        LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+    )
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,7 @@ class _Lexicon:
 @lru_cache(maxsize=1)
 def _lexicon() -> _Lexicon:
     data = load_lexicon("language")
-    names = {
-        word: code for code, words in data["names"].items() for word in word_set(words)
-    }
+    names = {word: code for code, words in data["names"].items() for word in word_set(words)}
     return _Lexicon(
         markers={code: word_set(words) for code, words in data["markers"].items()},
         neutral=word_set(data["neutral"]),
@@ -133,7 +133,9 @@ def requested_language(tokens: list[str]) -> str | None:
         return "en" if code == "fr" else "fr"
     if negated:
         return None
-    near_request = any(tok in lexicon.request_words for tok in tokens[max(0, index - 5) : index + 3])
+    near_request = any(
+        tok in lexicon.request_words for tok in tokens[max(0, index - 5) : index + 3]
+    )
     if near_request or len(tokens) <= 3:
         return code
     return None
@@ -227,9 +229,7 @@ def _lingua_scores(text: str) -> dict[str, float]:
     return {v.language.iso_code_639_1.name.lower(): v.value for v in values}
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class LanguageDetector(MessageComponent):
     """Sets the `language` property on every message and a `language` entity when sure."""
 

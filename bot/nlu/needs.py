@@ -41,7 +41,7 @@ def need_of_intent(name: str | None) -> str | None:
     """`need_food` → `food`; any other intent → None."""
     if not name or not name.startswith(NEED_PREFIX) or name in NOT_A_NEED:
         return None
-    return name[len(NEED_PREFIX):]
+    return name[len(NEED_PREFIX) :]
 
 
 class NeedLexicon:
@@ -103,9 +103,7 @@ def rank_needs(
     return [(need, start, end) for need, (start, end) in found.items()]
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class NeedsExtractor(MessageComponent):
     """Emits entities `need` (main) and `needs` (all, main first) and the property `needs`."""
 
@@ -142,7 +140,7 @@ class NeedsExtractor(MessageComponent):
         self.add_entities(message, new)
 
     def _trust_words_over_an_unsure_classifier(self, message: Message, text: str) -> None:
-        """"j'ai besoin de nourriture, j'habite à Laval" names its need plainly; when the classifier is
+        """ "j'ai besoin de nourriture, j'habite à Laval" names its need plainly; when the classifier is
         unsure (below `unsure_below`) and picked no crisis or conversation intent, the need the
         lexicon finds first becomes the intent, so the FallbackClassifier after this component
         does not turn a plain request into "I did not understand"."""
@@ -156,5 +154,7 @@ class NeedsExtractor(MessageComponent):
             return
         promoted = {"name": f"{NEED_PREFIX}{lexical[0][0]}", "confidence": self._unsure_below}
         message.set(INTENT, promoted, add_to_output=True)
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != promoted["name"]]
+        ranking = [
+            r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != promoted["name"]
+        ]
         message.set(INTENT_RANKING_KEY, [promoted, *ranking], add_to_output=True)

@@ -50,8 +50,8 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
         while j < len(chars) and chars[j] == chars[i]:
             j += 1
         keep = 1 if (j - i) >= 3 and chars[i].isalpha() else j - i
-        out.extend(chars[i:i + keep])
-        out_offsets.extend(offsets[i:i + keep])
+        out.extend(chars[i : i + keep])
+        out_offsets.extend(offsets[i : i + keep])
         i = j
     return "".join(out), out_offsets
 

@@ -88,9 +88,7 @@ def default_lexicon() -> ProfileLexicon:
     return ProfileLexicon(load_lexicon("profile"))
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class ProfileExtractor(MessageComponent):
     """Emits `age_group` and `population` entities from the profile lexicon."""
 
@@ -102,7 +100,10 @@ class ProfileExtractor(MessageComponent):
 
     def process_message(self, message: Message) -> None:
         found = self._lexicon.find(message.get(TEXT) or "")
-        self.add_entities(message, [
-            {"entity": entity, "value": value, "start": start, "end": end}
-            for entity, value, start, end in found
-        ])
+        self.add_entities(
+            message,
+            [
+                {"entity": entity, "value": value, "start": start, "end": end}
+                for entity, value, start, end in found
+            ],
+        )

@@ -35,7 +35,7 @@ def sentence_vectors(texts: list[str]) -> np.ndarray:
         return out
     encoder = _encoder()
     for start in range(0, len(kept), _BATCH):
-        batch = kept[start:start + _BATCH]
+        batch = kept[start : start + _BATCH]
         with _lock:  # the encoder keeps per-call buffers: one call at a time
             vectors = np.asarray(encoder.encode([text for _, text in batch]), dtype=np.float32)
         out[[i for i, _ in batch]] = vectors.reshape(len(batch), DIMENSIONS)

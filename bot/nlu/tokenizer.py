@@ -19,9 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.normalize import APOSTROPHES, fold_token
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class NormalizingTokenizer(WhitespaceTokenizer):
     """Whitespace tokens with accent-free, apostrophe-free, lowercase lemmas."""
 

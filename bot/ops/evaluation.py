@@ -87,8 +87,9 @@ def score(language: str, examples: list[tuple[str, str]], parses: list[dict]) ->
         accuracy=sum(g == p for g, p in zip(gold, predicted, strict=False)) / max(1, len(gold)),
         crisis_recall=sum(flagged[i] for i in crisis_gold) / max(1, len(crisis_gold)),
         crisis_kind_recall=sum(
-            parses[i].get("crisis") == gold[i][len("crisis_"):] for i in crisis_gold
-        ) / max(1, len(crisis_gold)),
+            parses[i].get("crisis") == gold[i][len("crisis_") :] for i in crisis_gold
+        )
+        / max(1, len(crisis_gold)),
         false_alarm_rate=sum(flagged[i] for i in other_gold) / max(1, len(other_gold)),
         language_accuracy=sum(p.get("language") == language for p in parses) / max(1, len(parses)),
         report=classification_report(gold, predicted, labels=labels, zero_division=0),
@@ -150,7 +151,10 @@ def needs_report(examples: list[Example], parses: list[dict]) -> dict[str, Any]:
     for i in hard:
         by_near.setdefault(str(examples[i].near), []).append(flagged[i])
     served = [
-        all(also.removeprefix("need_") in (parses[i].get("needs") or []) for also in examples[i].also)
+        all(
+            also.removeprefix("need_") in (parses[i].get("needs") or [])
+            for also in examples[i].also
+        )
         for i in multi
     ]
 

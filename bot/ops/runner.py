@@ -141,9 +141,7 @@ def write_endpoints(run_dir: Path, ports: Ports, tracker_db: Path) -> Path:
     root file keeps plain defaults for `rasa run` and each supervised run gets its own copy.
     """
     endpoints = yaml.safe_load(ENDPOINTS_FILE.read_text(encoding="utf-8")) or {}
-    endpoints.setdefault("action_endpoint", {})["url"] = (
-        f"http://127.0.0.1:{ports.actions}/webhook"
-    )
+    endpoints.setdefault("action_endpoint", {})["url"] = f"http://127.0.0.1:{ports.actions}/webhook"
     store = endpoints.get("tracker_store") or {}
     if store.get("dialect") == "sqlite":
         store["db"] = str(tracker_db)

@@ -82,9 +82,7 @@ def summarize(parse: dict) -> dict:
         "municipality": _municipality(entities),
         "intent": intent.get("name"),
         "confidence": round(float(intent.get("confidence") or 0.0), 4),
-        "entities": [
-            {k: e.get(k) for k in ("entity", "value", "start", "end")} for e in entities
-        ],
+        "entities": [{k: e.get(k) for k in ("entity", "value", "start", "end")} for e in entities],
     }
 
 
@@ -102,7 +100,9 @@ def _read(line: str) -> tuple[str | None, dict]:
     try:
         data = json.loads(line)
     except json.JSONDecodeError as error:
-        raise UnusableLine("nlu.understand.invalid_json", f"{error.msg}, col. {error.colno}") from None
+        raise UnusableLine(
+            "nlu.understand.invalid_json", f"{error.msg}, col. {error.colno}"
+        ) from None
     if isinstance(data, str):
         return data, {}
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
@@ -127,7 +127,11 @@ async def _records(agent: Any, lines: Iterable[str]) -> Any:
             parse = await agent.parse_message(text)
         except Exception as error:  # one bad message must not stop a batch
             logger.exception("parse failed on line %d", number)
-            message = both("nlu.understand.parse_failed", line=number, detail=f"{type(error).__name__}: {error}"[:200])
+            message = both(
+                "nlu.understand.parse_failed",
+                line=number,
+                detail=f"{type(error).__name__}: {error}"[:200],
+            )
             yield {"error": message, "line": number, **extra}
             continue
         yield {**extra, "text": text, **summarize(parse)}

@@ -517,9 +517,7 @@ class Gazetteer:
         answer = None if spans or not text else self.resolve(text, spans=spans)
         return MessagePlaces(tuple(spans), answer)
 
-    def resolve(
-        self, text: str | None, *, spans: list[PlaceSpan] | None = None
-    ) -> Place | None:
+    def resolve(self, text: str | None, *, spans: list[PlaceSpan] | None = None) -> Place | None:
         """The place a short answer designates ("DDO", "h2x 1y4", "chu dans Hochelaga");
         `spans` are the text's mentions when the caller already has them."""
         if not text or not text.strip():

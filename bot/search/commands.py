@@ -1,8 +1,8 @@
 """`relais search`: find services from the command line; build the encoder; refresh vectors.
 
-    relais search --need food --place Repentigny [--lang en] [--json] [--open-now] [--limit N] [--q TEXT]
-    relais search build-model [--model relais-static] [--if-missing]
-    relais search refresh-vectors
+relais search --need food --place Repentigny [--lang en] [--json] [--open-now] [--limit N] [--q TEXT]
+relais search build-model [--model relais-static] [--if-missing]
+relais search refresh-vectors
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import sys
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this area's subcommands to `relais`."""
     parser = subparsers.add_parser(
-        "search", help="chercher des services / search for services",
+        "search",
+        help="chercher des services / search for services",
         description="Services près d'un lieu pour un besoin / services near a place for a need.",
     )
     parser.add_argument("--need", help="food, housing, shelter, mental_health…")
@@ -67,16 +68,30 @@ def _search(args: argparse.Namespace) -> int:
     from bot.texts import t
 
     if args.need not in NEED_IDS:
-        print(t("search.error.unknown_need", args.lang, need=args.need or "",
-                allowed=", ".join(NEED_IDS)), file=sys.stderr)
+        print(
+            t(
+                "search.error.unknown_need",
+                args.lang,
+                need=args.need or "",
+                allowed=", ".join(NEED_IDS),
+            ),
+            file=sys.stderr,
+        )
         return 2
     if not args.place and (args.lat is None or args.lon is None):
         print(t("search.error.where", args.lang), file=sys.stderr)
         return 2
     try:
-        result = search(args.need, place=args.place, lat=args.lat, lon=args.lon,
-                        language=args.lang, open_now=args.open_now, limit=args.limit,
-                        text=args.text)
+        result = search(
+            args.need,
+            place=args.place,
+            lat=args.lat,
+            lon=args.lon,
+            language=args.lang,
+            open_now=args.open_now,
+            limit=args.limit,
+            text=args.text,
+        )
     except PlaceNotFound:
         print(t("search.cli.place_not_found", args.lang, place=args.place), file=sys.stderr)
         return 1
@@ -99,11 +114,19 @@ def _build_model(args: argparse.Namespace) -> int:
         return 2
     if args.if_missing and is_available(name):
         return 0
-    report = build_model(model_dir(name), PRESETS[name], progress=print,
-                         cache_dir=model_dir(name).parent)
+    report = build_model(
+        model_dir(name), PRESETS[name], progress=print, cache_dir=model_dir(name).parent
+    )
     language = get_settings().record_language
-    print(t("search.cli.model_built", language, model=name, seconds=report["seconds"],
-            path=model_dir(name)))
+    print(
+        t(
+            "search.cli.model_built",
+            language,
+            model=name,
+            seconds=report["seconds"],
+            path=model_dir(name),
+        )
+    )
     return 0
 
 

@@ -76,7 +76,9 @@ def load_model(name: str, path: Path | None = None) -> SentenceTransformer:
         return SentenceTransformer(modules=[UseModule()], device="cpu")
     location = path or model_dir(name)
     if not (location / "modules.json").exists():
-        raise FileNotFoundError(f"model {name!r} not built at {location}: run `relais search build-model`")
+        raise FileNotFoundError(
+            f"model {name!r} not built at {location}: run `relais search build-model`"
+        )
     return SentenceTransformer(str(location), device="cpu", local_files_only=True)
 
 
@@ -100,8 +102,11 @@ class Encoder:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
             vectors = self.model.encode(
-                list(texts), batch_size=batch_size, convert_to_numpy=True,
-                show_progress_bar=False, normalize_embeddings=True,
+                list(texts),
+                batch_size=batch_size,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+                normalize_embeddings=True,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
@@ -136,9 +141,14 @@ def _static_parts(model: SentenceTransformer) -> tuple[Any, np.ndarray] | None:
         return None
     module = modules[0]
     bag = getattr(module, "embedding", None)
-    if (getattr(bag, "mode", None) != "mean" or getattr(bag, "max_norm", 0) is not None
-            or getattr(bag, "padding_idx", 0) is not None or model.default_prompt_name
-            or getattr(bag.weight, "device", None) is None or bag.weight.device.type != "cpu"):
+    if (
+        getattr(bag, "mode", None) != "mean"
+        or getattr(bag, "max_norm", 0) is not None
+        or getattr(bag, "padding_idx", 0) is not None
+        or model.default_prompt_name
+        or getattr(bag.weight, "device", None) is None
+        or bag.weight.device.type != "cpu"
+    ):
         return None
     return module.tokenizer, bag.weight.detach().numpy()
 

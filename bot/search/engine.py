@@ -100,7 +100,7 @@ class ServiceHit:
 
     @property
     def reason_text(self) -> str:
-        """"3,2 km · ouvert maintenant" (the separator is language-neutral)."""
+        """ "3,2 km · ouvert maintenant" (the separator is language-neutral)."""
         return " · ".join(self.reasons)
 
     def as_dict(self) -> dict[str, Any]:
@@ -122,8 +122,12 @@ class Widening:
 
     def text(self, language: str) -> str:
         if self.stage == "radius":
-            return t("search.widened.radius", language,
-                     previous=_radius(self.previous_km or 0), km=_radius(self.radius_km or 0))
+            return t(
+                "search.widened.radius",
+                language,
+                previous=_radius(self.previous_km or 0),
+                km=_radius(self.radius_km or 0),
+            )
         if self.stage == "region":
             return t("search.widened.region", language, km=_radius(self.previous_km or 0))
         return t("search.widened.fallback", language)
@@ -135,8 +139,12 @@ class Widening:
 def fallback_dict(referral: Referral, language: str) -> dict[str, Any]:
     """The 211 fallback as the API and the chat payload carry it."""
     return {
-        "key": referral.key, "name": referral.name, "phone": referral.phone,
-        "url": referral.url, "served": referral.served, "message": referral.text(language),
+        "key": referral.key,
+        "name": referral.name,
+        "phone": referral.phone,
+        "url": referral.url,
+        "served": referral.served,
+        "message": referral.text(language),
         "hours": t("211.phone_line", language),
     }
 
@@ -155,7 +163,9 @@ class SearchResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "need": self.need, "language": self.language, "place": self.place,
+            "need": self.need,
+            "language": self.language,
+            "place": self.place,
             "hits": [hit.as_dict() for hit in self.hits],
             "widened": self.widened.as_dict(self.language) if self.widened else None,
             "fallback": fallback_dict(self.fallback, self.language) if self.fallback else None,
@@ -292,8 +302,9 @@ def _resolve_where(place: Any, lat: float | None, lon: float | None) -> _Where:
         if is_served(code):
             keys.add("region:cmm")
     description = resolved.as_dict() if hasattr(resolved, "as_dict") else None
-    return _Where(point[0], point[1], code, frozenset(keys), bool(code and is_served(code)),
-                  description)
+    return _Where(
+        point[0], point[1], code, frozenset(keys), bool(code and is_served(code)), description
+    )
 
 
 def _area_masks(index: SearchIndex, keys: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -341,8 +352,13 @@ class _Pool:
 
     @classmethod
     def empty(cls) -> _Pool:
-        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64),
-                   np.zeros(0, np.float64), np.zeros(0, bool))
+        return cls(
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.float64),
+            np.zeros(0, np.float64),
+            np.zeros(0, bool),
+        )
 
     def __len__(self) -> int:
         return len(self.service)
@@ -352,8 +368,13 @@ class _Pool:
         return int(np.count_nonzero(self.need_score == W_NEED))
 
     def take(self, rows: np.ndarray) -> _Pool:
-        return _Pool(self.service[rows], self.point[rows], self.distance[rows],
-                     self.need_score[rows], self.region_wide[rows])
+        return _Pool(
+            self.service[rows],
+            self.point[rows],
+            self.distance[rows],
+            self.need_score[rows],
+            self.region_wide[rows],
+        )
 
     def update(self, other: _Pool) -> _Pool:
         """`dict.update` by service: `other`'s rows replace ours in place, new ones follow."""
@@ -370,14 +391,27 @@ class _Pool:
         merged.need_score[rows] = other.need_score[found]
         merged.region_wide[rows] = other.region_wide[found]
         extra = other.take(np.flatnonzero(~found))
-        return _Pool(*(np.concatenate([a, b]) for a, b in (
-            (merged.service, extra.service), (merged.point, extra.point),
-            (merged.distance, extra.distance), (merged.need_score, extra.need_score),
-            (merged.region_wide, extra.region_wide))))
+        return _Pool(
+            *(
+                np.concatenate([a, b])
+                for a, b in (
+                    (merged.service, extra.service),
+                    (merged.point, extra.point),
+                    (merged.distance, extra.distance),
+                    (merged.need_score, extra.need_score),
+                    (merged.region_wide, extra.region_wide),
+                )
+            )
+        )
 
 
-def _best_per_service(service: np.ndarray, point: np.ndarray, distance: np.ndarray,
-                      need_score: np.ndarray, region_wide: bool) -> _Pool:
+def _best_per_service(
+    service: np.ndarray,
+    point: np.ndarray,
+    distance: np.ndarray,
+    need_score: np.ndarray,
+    region_wide: bool,
+) -> _Pool:
     """One row per service: highest need score, then nearest, then first met; rows ordered
     by where each service was first met."""
     if not len(service):
@@ -388,8 +422,13 @@ def _best_per_service(service: np.ndarray, point: np.ndarray, distance: np.ndarr
     best = order[starts]
     first_met = np.minimum.reduceat(order, starts)
     best = best[np.argsort(first_met, kind="stable")]
-    return _Pool(service[best].astype(np.int64), point[best].astype(np.int64), distance[best],
-                 need_score[best], np.full(len(best), region_wide))
+    return _Pool(
+        service[best].astype(np.int64),
+        point[best].astype(np.int64),
+        distance[best],
+        need_score[best],
+        np.full(len(best), region_wide),
+    )
 
 
 def _query_vector(model: str | None, text: str) -> np.ndarray:
@@ -424,12 +463,15 @@ def _text_scores(index: SearchIndex, text: str, services: np.ndarray) -> np.ndar
     return per_text[inverse].reshape(rows.shape).max(axis=1)
 
 
-def _gather(index: SearchIndex, need: str, where: _Where, radius: float,
-            allowed: np.ndarray) -> _Pool:
+def _gather(
+    index: SearchIndex, need: str, where: _Where, radius: float, allowed: np.ndarray
+) -> _Pool:
     """Best point per service, for the need and its related needs, within `radius`."""
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]] = []
-    for candidate_need, need_score in ((need, W_NEED),
-                                       *((r, W_RELATED) for r in RELATED.get(need, ()))):
+    for candidate_need, need_score in (
+        (need, W_NEED),
+        *((r, W_RELATED) for r in RELATED.get(need, ())),
+    ):
         points = index.candidates(candidate_need, where.lat, where.lon, radius)
         services = index.point_service[points]
         serves = allowed[index.service_area_group[services]]  # cheaper than a distance: first
@@ -444,9 +486,12 @@ def _gather(index: SearchIndex, need: str, where: _Where, radius: float,
     if not parts:
         return _Pool.empty()
     return _best_per_service(
-        np.concatenate([part[1] for part in parts]), np.concatenate([part[0] for part in parts]),
+        np.concatenate([part[1] for part in parts]),
+        np.concatenate([part[0] for part in parts]),
         np.concatenate([part[2] for part in parts]),
-        np.concatenate([np.full(len(part[0]), part[3]) for part in parts]), region_wide=False)
+        np.concatenate([np.full(len(part[0]), part[3]) for part in parts]),
+        region_wide=False,
+    )
 
 
 def _region_wide(index: SearchIndex, need: str, where: _Where) -> _Pool:
@@ -457,26 +502,35 @@ def _region_wide(index: SearchIndex, need: str, where: _Where) -> _Pool:
     unlocated = index.unlocated.get(need, np.zeros(0, dtype=np.int32))
     # Without a point: any service whose area names the place, or that has no area at all.
     chosen = unlocated[allowed[index.service_area_group[unlocated]]].astype(np.int64)
-    pool = _Pool(chosen, np.full(len(chosen), -1, np.int64), np.full(len(chosen), np.nan),
-                 np.full(len(chosen), W_NEED), np.ones(len(chosen), bool))
+    pool = _Pool(
+        chosen,
+        np.full(len(chosen), -1, np.int64),
+        np.full(len(chosen), np.nan),
+        np.full(len(chosen), W_NEED),
+        np.ones(len(chosen), bool),
+    )
     points = index.region_points.get(need, np.zeros(0, dtype=np.int32))
     services = index.point_service[points]
     keep = explicit[index.service_area_group[services]]
     if keep.any():
         points, services = points[keep], services[keep]
-        located = _best_per_service(services, points,
-                                    index.distances_km(points, where.lat, where.lon),
-                                    np.full(len(points), W_NEED), region_wide=True)
+        located = _best_per_service(
+            services,
+            points,
+            index.distances_km(points, where.lat, where.lon),
+            np.full(len(points), W_NEED),
+            region_wide=True,
+        )
         pool = pool.update(located)
     return pool
 
 
 def _scores(pool: _Pool, text_scores: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """(score, text score) per candidate."""
-    closeness = np.where(np.isnan(pool.distance), 0.5,
-                         1.0 / (1.0 + pool.distance / DISTANCE_SCALE_KM))
-    text = (np.zeros(len(pool)) if text_scores is None
-            else text_scores.astype(np.float64))
+    closeness = np.where(
+        np.isnan(pool.distance), 0.5, 1.0 / (1.0 + pool.distance / DISTANCE_SCALE_KM)
+    )
+    text = np.zeros(len(pool)) if text_scores is None else text_scores.astype(np.float64)
     return pool.need_score + W_DISTANCE * closeness + W_TEXT * np.maximum(text, 0.0), text
 
 
@@ -492,7 +546,9 @@ def _top(score: np.ndarray, distance: np.ndarray, count: int) -> np.ndarray:
     return rows[order[:count]]
 
 
-def _opening(index: SearchIndex, service: int, now: datetime) -> tuple[bool | None, datetime | None]:
+def _opening(
+    index: SearchIndex, service: int, now: datetime
+) -> tuple[bool | None, datetime | None]:
     """(open now, next opening) of a service, remembered while it stays true.
 
     Worked out per schedule group (services with the same hours share the answer). A group
@@ -543,24 +599,30 @@ def _shortlist(pool: _Pool, score: np.ndarray, text: np.ndarray, count: int) -> 
     for row in _top(score, pool.distance, count).tolist():
         distance = float(pool.distance[row])
         point = int(pool.point[row])
-        chosen.append(_Chosen(
-            service=int(pool.service[row]), point=None if point < 0 else point,
-            distance=None if math.isnan(distance) else distance,
-            need_score=float(pool.need_score[row]), text_score=float(text[row]),
-            score=float(score[row]), region_wide=bool(pool.region_wide[row])))
+        chosen.append(
+            _Chosen(
+                service=int(pool.service[row]),
+                point=None if point < 0 else point,
+                distance=None if math.isnan(distance) else distance,
+                need_score=float(pool.need_score[row]),
+                text_score=float(text[row]),
+                score=float(score[row]),
+                region_wide=bool(pool.region_wide[row]),
+            )
+        )
     return chosen
 
 
-def _schedule(candidates: list[_Chosen], index: SearchIndex, now: datetime,
-              open_now: bool) -> None:
+def _schedule(candidates: list[_Chosen], index: SearchIndex, now: datetime, open_now: bool) -> None:
     for c in candidates:
         c.open_now, c.next_opening = _opening(index, c.service, now)
         if open_now and c.open_now:
             c.score += W_OPEN
 
 
-def _reasons(c: _Chosen, service: ServiceInfo, need: str, language: str,
-             now: datetime, max_text: float) -> list[str]:
+def _reasons(
+    c: _Chosen, service: ServiceInfo, need: str, language: str, now: datetime, max_text: float
+) -> list[str]:
     reasons: list[str] = []
     if c.distance is not None:
         reasons.append(t("search.reason.distance", language, km=formats.km(c.distance, language)))
@@ -569,15 +631,21 @@ def _reasons(c: _Chosen, service: ServiceInfo, need: str, language: str,
     if c.open_now:
         reasons.append(t("search.reason.open_now", language))
     elif c.next_opening is not None:
-        reasons.append(t("search.reason.opens", language,
-                         when=formats.when(c.next_opening, now, language)))
+        reasons.append(
+            t("search.reason.opens", language, when=formats.when(c.next_opening, now, language))
+        )
     elif not service.schedules:
         reasons.append(t("search.reason.hours_unknown", language))
     if need not in service.needs:
         related = next((n for n in RELATED.get(need, ()) if n in service.needs), None)
         if related:
-            reasons.append(t("search.reason.related_need", language,
-                             need=need_label(related, language).lower()))
+            reasons.append(
+                t(
+                    "search.reason.related_need",
+                    language,
+                    need=need_label(related, language).lower(),
+                )
+            )
     if c.region_wide:
         reasons.append(t("search.reason.region_wide", language))
     if language == "en" and "en" in service.languages:
@@ -587,8 +655,9 @@ def _reasons(c: _Chosen, service: ServiceInfo, need: str, language: str,
     return reasons
 
 
-def _hit(index: SearchIndex, c: _Chosen, need: str, language: str, now: datetime,
-         max_text: float) -> ServiceHit:
+def _hit(
+    index: SearchIndex, c: _Chosen, need: str, language: str, now: datetime, max_text: float
+) -> ServiceHit:
     service = index.services[c.service]
     point = index.points[c.point] if c.point is not None else None
     return ServiceHit(
@@ -658,8 +727,9 @@ def search(
             pool = pool.update(region)
             widened = Widening("region", previous_km=RADII_KM[-1])
 
-    text_scores = (_text_scores(index, text, pool.service)
-                   if text and text.strip() and len(pool) else None)
+    text_scores = (
+        _text_scores(index, text, pool.service) if text and text.strip() and len(pool) else None
+    )
     score, text_score = _scores(pool, text_scores)
     # Opening hours only matter to the order when asked; otherwise only the shown hits need them.
     shortlist = _shortlist(pool, score, text_score, limit * 3 if open_now else limit)
@@ -676,5 +746,11 @@ def search(
             widened = Widening("fallback")
     # A copy: `where` is remembered for the next search of the same place.
     place_dict = dict(where.description) if where.description is not None else None
-    return SearchResult(need=need, language=language, place=place_dict, hits=hits,
-                        widened=widened, fallback=fallback)
+    return SearchResult(
+        need=need,
+        language=language,
+        place=place_dict,
+        hits=hits,
+        widened=widened,
+        fallback=fallback,
+    )

@@ -122,8 +122,10 @@ class SearchIndex:
         """Haversine distances from (lat, lon) in degrees to `points`."""
         la, lo = math.radians(lat), math.radians(lon)
         plat, plon = self.lat[points], self.lon[points]
-        a = (np.sin((plat - la) / 2) ** 2
-             + math.cos(la) * np.cos(plat) * np.sin((plon - lo) / 2) ** 2)
+        a = (
+            np.sin((plat - la) / 2) ** 2
+            + math.cos(la) * np.cos(plat) * np.sin((plon - lo) / 2) ** 2
+        )
         return 2 * EARTH_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
@@ -141,8 +143,18 @@ def cell_key(row, col):  # type: ignore[no-untyped-def]
     return row * _COL_SPAN + (col + _COL_SPAN // 2)
 
 
-_SCHEDULE_IDENTITY = frozenset({"id", "service_id", "location_id", "service_at_location_id",
-                                "description", "notes", "attending_type", "schedule_link"})
+_SCHEDULE_IDENTITY = frozenset(
+    {
+        "id",
+        "service_id",
+        "location_id",
+        "service_at_location_id",
+        "description",
+        "notes",
+        "attending_type",
+        "schedule_link",
+    }
+)
 """Schedule columns that name or describe a row without changing when it is open."""
 
 
@@ -162,11 +174,15 @@ def schedule_signature(schedules: tuple[dict, ...]) -> tuple:
     Equal signatures mean equal hours; rows listing the same columns in another order only
     miss a chance to share a group.
     """
-    return ("rows", tuple(
-        tuple((key, _frozen(value)) for key, value in row.items()
-              if key not in _SCHEDULE_IDENTITY)
-        for row in schedules
-    ))
+    return (
+        "rows",
+        tuple(
+            tuple(
+                (key, _frozen(value)) for key, value in row.items() if key not in _SCHEDULE_IDENTITY
+            )
+            for row in schedules
+        ),
+    )
 
 
 class _Signatures:
@@ -183,8 +199,11 @@ class _Signatures:
             known = self._shapes.get(shape)
             if known is None:
                 kept = tuple(key for key in shape if key not in _SCHEDULE_IDENTITY)
-                getter = itemgetter(*kept) if len(kept) > 1 else (
-                    lambda r, k=kept: tuple(r[key] for key in k))
+                getter = (
+                    itemgetter(*kept)
+                    if len(kept) > 1
+                    else (lambda r, k=kept: tuple(r[key] for key in k))
+                )
                 known = self._shapes[shape] = (kept, getter)
             values = known[1](row)
             rows.append((known[0], values, tuple(map(type, values))))
@@ -231,16 +250,27 @@ def read_index(conn: Connection, record_language: str = "fr") -> SearchIndex:
     other = "en" if record_language == "fr" else "fr"
 
     translations: dict[tuple[str, str, str], str] = {}
-    for row in _rows(conn, "x_translation", "link_entity", "link_id", "field", "value",
-                     where=lambda t: (t.c.language == other)
-                     & t.c.link_entity.in_(("service", "organization"))
-                     & t.c.field.in_(("name", "description"))):
+    for row in _rows(
+        conn,
+        "x_translation",
+        "link_entity",
+        "link_id",
+        "field",
+        "value",
+        where=lambda t: (
+            (t.c.language == other)
+            & t.c.link_entity.in_(("service", "organization"))
+            & t.c.field.in_(("name", "description"))
+        ),
+    ):
         translations[(row.link_entity, row.link_id, row.field)] = row.value
 
     def both(entity: str, record_id: str, field_name: str, value: str | None) -> dict[str, str]:
         value = value or ""
-        return {record_language: value,
-                other: translations.get((entity, record_id, field_name)) or value}
+        return {
+            record_language: value,
+            other: translations.get((entity, record_id, field_name)) or value,
+        }
 
     organizations = {
         row.id: both("organization", row.id, "name", row.name)
@@ -287,11 +317,23 @@ def read_index(conn: Connection, record_language: str = "fr") -> SearchIndex:
 
     location_points: dict[str, tuple[float, float]] = {}
     for row in _rows(conn, "location", "id", "latitude", "longitude", "location_type"):
-        if row.latitude is not None and row.longitude is not None and row.location_type != "virtual":
+        if (
+            row.latitude is not None
+            and row.longitude is not None
+            and row.location_type != "virtual"
+        ):
             location_points[row.id] = (float(row.latitude), float(row.longitude))
     addresses: dict[str, str] = {}
-    for row in _rows(conn, "address", "location_id", "address_1", "address_2", "city",
-                     "postal_code", "address_type"):
+    for row in _rows(
+        conn,
+        "address",
+        "location_id",
+        "address_1",
+        "address_2",
+        "city",
+        "postal_code",
+        "address_type",
+    ):
         if row.location_id and (row.location_id not in addresses or row.address_type == "physical"):
             addresses[row.location_id] = _address_line(row)
     service_locations: dict[str, list[str]] = defaultdict(list)
@@ -312,8 +354,9 @@ def read_index(conn: Connection, record_language: str = "fr") -> SearchIndex:
     group_ids: dict[frozenset[str], int] = {frozenset(): 0}
     services: list[ServiceInfo] = []
     points: list[Point] = []
-    for row in _rows(conn, "service", "id", "organization_id", "name", "description", "url",
-                     "status"):
+    for row in _rows(
+        conn, "service", "id", "organization_id", "name", "description", "url", "status"
+    ):
         if row.status not in ("active", None):
             continue
         extent = frozenset(areas.get(row.id, ()))
@@ -321,19 +364,22 @@ def read_index(conn: Connection, record_language: str = "fr") -> SearchIndex:
         if group == len(area_groups):
             area_groups.append(extent)
         index = len(services)
-        services.append(ServiceInfo(
-            id=row.id,
-            name=both("service", row.id, "name", row.name),
-            organization=organizations.get(row.organization_id) or {record_language: "", other: ""},
-            description=both("service", row.id, "description", row.description),
-            url=row.url,
-            phone=phones.get(row.id) or org_phones.get(row.organization_id),
-            languages=tuple(dict.fromkeys(languages.get(row.id, ()))),
-            needs=frozenset(service_needs.get(row.id, ())),
-            fictional=row.id in fictional or row.organization_id in fictional,
-            schedules=tuple(schedules.get(row.id, ())),
-            area_group=group,
-        ))
+        services.append(
+            ServiceInfo(
+                id=row.id,
+                name=both("service", row.id, "name", row.name),
+                organization=organizations.get(row.organization_id)
+                or {record_language: "", other: ""},
+                description=both("service", row.id, "description", row.description),
+                url=row.url,
+                phone=phones.get(row.id) or org_phones.get(row.organization_id),
+                languages=tuple(dict.fromkeys(languages.get(row.id, ()))),
+                needs=frozenset(service_needs.get(row.id, ())),
+                fictional=row.id in fictional or row.organization_id in fictional,
+                schedules=tuple(schedules.get(row.id, ())),
+                area_group=group,
+            )
+        )
         for location_id in service_locations.get(row.id, ()):
             if location_id in location_points:
                 lat, lon = location_points[location_id]
@@ -344,8 +390,9 @@ def read_index(conn: Connection, record_language: str = "fr") -> SearchIndex:
     return index
 
 
-def assemble(services: list[ServiceInfo], points: list[Point],
-             area_groups: list[frozenset[str]]) -> SearchIndex:
+def assemble(
+    services: list[ServiceInfo], points: list[Point], area_groups: list[frozenset[str]]
+) -> SearchIndex:
     """Arrays, the per-need grid and the schedule groups over already-read services and points."""
     lat = np.radians(np.array([p.lat for p in points], dtype=np.float64))
     lon = np.radians(np.array([p.lon for p in points], dtype=np.float64))
@@ -382,8 +429,9 @@ def assemble(services: list[ServiceInfo], points: list[Point],
     )
 
 
-def _grid(buckets: dict[tuple[str, int, int], list[int]]) -> tuple[
-        dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _grid(
+    buckets: dict[tuple[str, int, int], list[int]],
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Per need: points sorted by cell with their cell keys, and points in bucket order."""
     per_need: dict[str, list[tuple[int, int, list[int]]]] = defaultdict(list)
     for (need, r, c), members in buckets.items():
@@ -392,13 +440,16 @@ def _grid(buckets: dict[tuple[str, int, int], list[int]]) -> tuple[
     need_cells: dict[str, np.ndarray] = {}
     region_points: dict[str, np.ndarray] = {}
     for need, cells in per_need.items():
-        region_points[need] = np.array([i for _, _, members in cells for i in members],
-                                       dtype=np.int32)
+        region_points[need] = np.array(
+            [i for _, _, members in cells for i in members], dtype=np.int32
+        )
         cells = sorted(cells, key=lambda cell: (cell[0], cell[1]))
-        need_points[need] = np.array([i for _, _, members in cells for i in members],
-                                     dtype=np.int32)
-        need_cells[need] = np.array([cell_key(r, c) for r, c, members in cells
-                                     for _ in members], dtype=np.int64)
+        need_points[need] = np.array(
+            [i for _, _, members in cells for i in members], dtype=np.int32
+        )
+        need_cells[need] = np.array(
+            [cell_key(r, c) for r, c, members in cells for _ in members], dtype=np.int64
+        )
     return need_points, need_cells, region_points
 
 
@@ -424,8 +475,13 @@ def _schedule_groups(services: list[ServiceInfo]) -> tuple[list[tuple[dict, ...]
     return sets, per_service
 
 
-def build_index(engine: Engine, record_language: str = "fr", *, with_vectors: bool = True,
-                model: str | None = None) -> SearchIndex:
+def build_index(
+    engine: Engine,
+    record_language: str = "fr",
+    *,
+    with_vectors: bool = True,
+    model: str | None = None,
+) -> SearchIndex:
     """The index of the directory in `engine`, with the service vectors of the encoder."""
     with engine.connect() as conn:
         index = read_index(conn, record_language)
@@ -434,6 +490,10 @@ def build_index(engine: Engine, record_language: str = "fr", *, with_vectors: bo
         from bot.search.vectors import attach_vectors
 
         attach_vectors(index, engine, model=model)
-    log.info("search index: %d services, %d points in %.1f s", index.size, len(index.points),
-             index.built_seconds)
+    log.info(
+        "search index: %d services, %d points in %.1f s",
+        index.size,
+        len(index.points),
+        index.built_seconds,
+    )
     return index

@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 metadata = MetaData()
 
 text_embedding = Table(
-    "x_text_embedding", metadata,
+    "x_text_embedding",
+    metadata,
     Column("model", String(64), primary_key=True),
     Column("text_hash", String(40), primary_key=True),
     Column("dim", Integer, nullable=False),
@@ -37,7 +38,8 @@ text_embedding = Table(
 )
 
 service_embedding = Table(
-    "x_service_embedding", metadata,
+    "x_service_embedding",
+    metadata,
     Column("service_id", String(64), primary_key=True),
     Column("model", String(64), primary_key=True),
     Column("language", String(8), primary_key=True),
@@ -64,12 +66,15 @@ def service_texts(engine: Engine, record_language: str = "fr") -> dict[tuple[str
         translated: dict[tuple[str, str], str] = {}
         for row in conn.execute(
             select(translation.c.link_id, translation.c.field, translation.c.value).where(
-                (translation.c.link_entity == "service") & (translation.c.language == other)
-                & translation.c.field.in_(("name", "description")))
+                (translation.c.link_entity == "service")
+                & (translation.c.language == other)
+                & translation.c.field.in_(("name", "description"))
+            )
         ):
             translated[(row.link_id, row.field)] = row.value
-        for row in conn.execute(select(service.c.id, service.c.name, service.c.description,
-                                       service.c.status)):
+        for row in conn.execute(
+            select(service.c.id, service.c.name, service.c.description, service.c.status)
+        ):
             if row.status not in ("active", None):
                 continue
             texts[(row.id, record_language)] = service_text(row.name or "", row.description or "")
@@ -82,12 +87,20 @@ def service_texts(engine: Engine, record_language: str = "fr") -> dict[tuple[str
 
 def _known_hashes(engine: Engine, model: str) -> set[str]:
     with engine.connect() as conn:
-        return set(conn.execute(select(text_embedding.c.text_hash)
-                                .where(text_embedding.c.model == model)).scalars())
+        return set(
+            conn.execute(
+                select(text_embedding.c.text_hash).where(text_embedding.c.model == model)
+            ).scalars()
+        )
 
 
-def refresh(engine: Engine, model: str | None = None, *, encoder: Encoder | None = None,
-            record_language: str = "fr") -> dict[str, float]:
+def refresh(
+    engine: Engine,
+    model: str | None = None,
+    *,
+    encoder: Encoder | None = None,
+    record_language: str = "fr",
+) -> dict[str, float]:
     """Bring the stored vectors up to date with the directory; returns what it did."""
     started = time.perf_counter()
     encoder = encoder or get_encoder(model)
@@ -98,26 +111,44 @@ def refresh(engine: Engine, model: str | None = None, *, encoder: Encoder | None
     missing = sorted(set(by_hash) - _known_hashes(engine, encoder.name))
     with engine.begin() as conn:
         for start in range(0, len(missing), BATCH):
-            chunk = missing[start:start + BATCH]
+            chunk = missing[start : start + BATCH]
             vectors = encoder.encode([by_hash[h] for h in chunk])
-            conn.execute(text_embedding.insert(), [
-                {"model": encoder.name, "text_hash": h, "dim": int(vectors.shape[1]),
-                 "vector": vectors[i].astype(np.float32).tobytes()}
-                for i, h in enumerate(chunk)
-            ])
+            conn.execute(
+                text_embedding.insert(),
+                [
+                    {
+                        "model": encoder.name,
+                        "text_hash": h,
+                        "dim": int(vectors.shape[1]),
+                        "vector": vectors[i].astype(np.float32).tobytes(),
+                    }
+                    for i, h in enumerate(chunk)
+                ],
+            )
         conn.execute(delete(service_embedding).where(service_embedding.c.model == encoder.name))
-        rows = [{"service_id": sid, "model": encoder.name, "language": lang, "text_hash": h}
-                for (sid, lang), h in hashes.items()]
+        rows = [
+            {"service_id": sid, "model": encoder.name, "language": lang, "text_hash": h}
+            for (sid, lang), h in hashes.items()
+        ]
         for start in range(0, len(rows), 20_000):
-            conn.execute(service_embedding.insert(), rows[start:start + 20_000])
-    report = {"model": encoder.name, "services": len(texts) // 2, "texts": len(by_hash),
-              "encoded": len(missing), "seconds": round(time.perf_counter() - started, 2)}
+            conn.execute(service_embedding.insert(), rows[start : start + 20_000])
+    report = {
+        "model": encoder.name,
+        "services": len(texts) // 2,
+        "texts": len(by_hash),
+        "encoded": len(missing),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
     log.info("search vectors: %s", report)
     return report
 
 
-def attach_vectors(index: SearchIndex, engine: Engine | None, model: str | None = None,
-                   encoder: Encoder | None = None) -> None:
+def attach_vectors(
+    index: SearchIndex,
+    engine: Engine | None,
+    model: str | None = None,
+    encoder: Encoder | None = None,
+) -> None:
     """Give `index` its service vectors: stored ones, and any missing ones encoded now."""
     encoder = encoder or get_encoder(model)
     stored: dict[str, np.ndarray] = {}
@@ -125,13 +156,19 @@ def attach_vectors(index: SearchIndex, engine: Engine | None, model: str | None 
     if engine is not None:
         init_tables(engine)
         with engine.connect() as conn:
-            for row in conn.execute(select(service_embedding.c.service_id,
-                                           service_embedding.c.language,
-                                           service_embedding.c.text_hash)
-                                    .where(service_embedding.c.model == encoder.name)):
+            for row in conn.execute(
+                select(
+                    service_embedding.c.service_id,
+                    service_embedding.c.language,
+                    service_embedding.c.text_hash,
+                ).where(service_embedding.c.model == encoder.name)
+            ):
                 pairs[(row.service_id, row.language)] = row.text_hash
-            for row in conn.execute(select(text_embedding.c.text_hash, text_embedding.c.vector)
-                                    .where(text_embedding.c.model == encoder.name)):
+            for row in conn.execute(
+                select(text_embedding.c.text_hash, text_embedding.c.vector).where(
+                    text_embedding.c.model == encoder.name
+                )
+            ):
                 stored[row.text_hash] = np.frombuffer(row.vector, dtype=np.float32)
     hash_rows: dict[str, int] = {}
     rows = np.zeros((index.size, 2), dtype=np.int32)
@@ -146,8 +183,12 @@ def attach_vectors(index: SearchIndex, engine: Engine | None, model: str | None 
                     pending[key] = text
             rows[i, column] = hash_rows.setdefault(key, len(hash_rows))
     if pending:
-        log.info("search vectors: encoding %d texts not stored for %s (run `relais search "
-                 "refresh-vectors`)", len(pending), encoder.name)
+        log.info(
+            "search vectors: encoding %d texts not stored for %s (run `relais search "
+            "refresh-vectors`)",
+            len(pending),
+            encoder.name,
+        )
         keys = list(pending)
         stored.update(zip(keys, encoder.encode([pending[k] for k in keys]), strict=True))
     matrix = np.zeros((len(hash_rows), encoder.dim), dtype=np.float32)

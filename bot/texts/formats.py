@@ -25,12 +25,12 @@ def km(distance: float, language: str) -> str:
 
 
 def distance(value: float, language: str) -> str:
-    """"à 3,2 km" / "3.2 km away"."""
+    """ "à 3,2 km" / "3.2 km away"."""
     return t("format.distance", language, km=km(value, language))
 
 
 def clock(moment: datetime | time, language: str) -> str:
-    """"9 h", "9 h 30" (fr); "9 a.m.", "9:30 a.m." (en)."""
+    """ "9 h", "9 h 30" (fr); "9 a.m.", "9:30 a.m." (en)."""
     if language == "fr":
         return f"{moment.hour} h" + (f" {moment.minute:02d}" if moment.minute else "")
     hour = moment.hour % 12 or 12
@@ -43,7 +43,7 @@ def weekday(moment: datetime, language: str) -> str:
 
 
 def day_and_date(moment: datetime, language: str) -> str:
-    """"lundi 24 juin" / "Monday, June 24" (Montréal time)."""
+    """ "lundi 24 juin" / "Monday, June 24" (Montréal time)."""
     local = moment.astimezone(TZ)
     return t(
         "format.day_date",
@@ -55,7 +55,7 @@ def day_and_date(moment: datetime, language: str) -> str:
 
 
 def when(moment: datetime, now: datetime, language: str) -> str:
-    """"aujourd'hui à 9 h", "tomorrow at 1:30 p.m.", "lundi à 9 h", "lundi 24 juin à 9 h"."""
+    """ "aujourd'hui à 9 h", "tomorrow at 1:30 p.m.", "lundi à 9 h", "lundi 24 juin à 9 h"."""
     local, today = moment.astimezone(TZ), now.astimezone(TZ).date()
     time = clock(local, language)
     days = (local.date() - today).days
@@ -71,7 +71,7 @@ def when(moment: datetime, now: datetime, language: str) -> str:
 def opening(
     open_now: bool | None, next_opening: datetime | None, now: datetime, language: str
 ) -> str:
-    """"Ouvert maintenant", "Fermé en ce moment — ouvre demain à 9 h", "Heures non indiquées"."""
+    """ "Ouvert maintenant", "Fermé en ce moment — ouvre demain à 9 h", "Heures non indiquées"."""
     if open_now:
         return t("format.open_now", language)
     if next_opening is not None:

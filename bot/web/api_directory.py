@@ -98,12 +98,14 @@ async def get_taxonomy(request: web.Request) -> web.Response:
         }
         for need in needs.NEED_IDS
     ]
-    return web.json_response({
-        "taxonomy": needs.NEEDS_TAXONOMY,
-        "id": needs.taxonomy_id(needs.NEEDS_TAXONOMY),
-        "language": lang,
-        "terms": terms,
-    })
+    return web.json_response(
+        {
+            "taxonomy": needs.NEEDS_TAXONOMY,
+            "id": needs.taxonomy_id(needs.NEEDS_TAXONOMY),
+            "language": lang,
+            "terms": terms,
+        }
+    )
 
 
 async def health(request: web.Request) -> web.Response:
@@ -123,16 +125,19 @@ async def health(request: web.Request) -> web.Response:
             database = await conn.run_sync(check)
     except (SQLAlchemyError, OSError):
         log.exception("health check: database unreachable")
-        return web.json_response({"status": "unavailable", "database": {"reachable": False}},
-                                 status=503)
+        return web.json_response(
+            {"status": "unavailable", "database": {"reachable": False}}, status=503
+        )
     database["dialect"] = engine.dialect.name
     loaded = database["initialized"] and database["counts"].get("service", 0) > 0
     status = "ok" if loaded else "empty"  # no directory loaded yet (the tables may exist)
-    return web.json_response({
-        "status": status,
-        "record_language": request.app[keys.SETTINGS].record_language,
-        "database": database,
-    })
+    return web.json_response(
+        {
+            "status": status,
+            "record_language": request.app[keys.SETTINGS].record_language,
+            "database": database,
+        }
+    )
 
 
 async def openapi(_request: web.Request) -> web.Response:

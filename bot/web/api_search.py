@@ -41,7 +41,8 @@ class _SearchState:
                     settings = app[keys.SETTINGS]
                     loop = asyncio.get_running_loop()
                     self.index = await loop.run_in_executor(
-                        None, load_index, settings.database_url, settings.record_language)
+                        None, load_index, settings.database_url, settings.record_language
+                    )
         return self.index
 
 
@@ -111,13 +112,24 @@ async def services(request: web.Request) -> web.Response:
     open_now = _flag(request, "open_now")
     text = _text(request, "q", MAX_TEXT)
     index = await request.app[SEARCH_STATE].get(request.app)
-    run = functools.partial(search, need, place=place, lat=lat, lon=lon, language=language,
-                            open_now=open_now, limit=limit, text=text, index=index)
+    run = functools.partial(
+        search,
+        need,
+        place=place,
+        lat=lat,
+        lon=lon,
+        language=language,
+        open_now=open_now,
+        limit=limit,
+        text=text,
+        index=index,
+    )
     try:
         result = await asyncio.get_running_loop().run_in_executor(None, run)
     except PlaceNotFound:
-        raise json_error(400, "place_not_found", "search.error.place_not_found",
-                         place=(place or "")[:80]) from None
+        raise json_error(
+            400, "place_not_found", "search.error.place_not_found", place=(place or "")[:80]
+        ) from None
     return web.json_response(result.as_dict())
 
 

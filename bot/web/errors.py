@@ -1,6 +1,6 @@
 """JSON errors in both languages: the one shape every API error takes.
 
-    {"error": {"code": "not_found", "message": {"fr": "…", "en": "…"}}}
+{"error": {"code": "not_found", "message": {"fr": "…", "en": "…"}}}
 """
 
 from __future__ import annotations

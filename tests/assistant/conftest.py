@@ -129,8 +129,6 @@ def fake_search(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return calls
 
 
-
-
 def place_slot(code: str, name: str, *, in_territory: bool = True) -> dict[str, Any]:
     """The `place` slot as the NLU fills it (bot.dialogue.place.Where), for a municipality."""
     from bot.dialogue.place import Where

@@ -134,7 +134,11 @@ async def test_beyond_the_results(make_tracker, dispatcher, domain, fake_search)
 
 
 async def test_outside_territory_gets_the_right_211(make_tracker, dispatcher, domain, fake_search):
-    slots = {"language": "en", "need": "food", "place": place_slot("43027", "Sherbrooke", in_territory=False)}
+    slots = {
+        "language": "en",
+        "need": "food",
+        "place": place_slot("43027", "Sherbrooke", in_territory=False),
+    }
     await run(make_tracker("Sherbrooke", "provide_place", slots=slots), dispatcher, domain)
     assert fake_search == []
     assert responses(dispatcher) == ["utter_outside_territory", "utter_outside_territory_next"]

@@ -33,6 +33,7 @@ def crisis_turns() -> set[tuple[str, int]]:
                 turns.add((conversation["id"], index))
     return turns
 
+
 FLOOR = 0.80
 
 
@@ -49,8 +50,10 @@ def report(stack: Stack) -> Report:
     result = asyncio.run(play_all(stack))
     print(json.dumps(result.summary(), indent=2, ensure_ascii=False))
     for failure in result.failures:
-        print(f"  {failure.conversation} turn {failure.turn}: {failure.key} "
-              f"expected {failure.expected!r}, got {failure.got!r}")
+        print(
+            f"  {failure.conversation} turn {failure.turn}: {failure.key} "
+            f"expected {failure.expected!r}, got {failure.got!r}"
+        )
     return result
 
 

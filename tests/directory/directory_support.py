@@ -74,23 +74,40 @@ def bilingual_service() -> dict:
             ],
         },
         "phones": [{"id": "tel-1", "number": "514-555-0100", "type": "voice"}],
-        "schedules": [{
-            "id": "hor-1", "freq": "WEEKLY", "byday": "MO,WE", "opens_at": "09:00:00",
-            "closes_at": "12:00:00", "description": "Le matin",
-            "x_translations": [{"language": "en", "field": "description", "value": "Mornings"}],
-        }],
-        "service_at_locations": [{
-            "id": "sal-1",
-            "location": {
-                "id": "loc-1", "location_type": "physical", "name": "Sous-sol de l'église",
-                "latitude": 45.5, "longitude": -73.6,
-                "addresses": [{
-                    "id": "adr-1", "address_1": "123 rue Principale", "city": "Montréal",
-                    "state_province": "QC", "postal_code": "H2X 1Y4", "country": "CA",
-                    "address_type": "physical",
-                }],
-            },
-        }],
+        "schedules": [
+            {
+                "id": "hor-1",
+                "freq": "WEEKLY",
+                "byday": "MO,WE",
+                "opens_at": "09:00:00",
+                "closes_at": "12:00:00",
+                "description": "Le matin",
+                "x_translations": [{"language": "en", "field": "description", "value": "Mornings"}],
+            }
+        ],
+        "service_at_locations": [
+            {
+                "id": "sal-1",
+                "location": {
+                    "id": "loc-1",
+                    "location_type": "physical",
+                    "name": "Sous-sol de l'église",
+                    "latitude": 45.5,
+                    "longitude": -73.6,
+                    "addresses": [
+                        {
+                            "id": "adr-1",
+                            "address_1": "123 rue Principale",
+                            "city": "Montréal",
+                            "state_province": "QC",
+                            "postal_code": "H2X 1Y4",
+                            "country": "CA",
+                            "address_type": "physical",
+                        }
+                    ],
+                },
+            }
+        ],
     }
 
 

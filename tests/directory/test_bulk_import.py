@@ -102,10 +102,10 @@ def test_clean_tables_take_the_fast_paths(demo_tables, tmp_path):
             assert validation._clean_ids(name, columns[name]) == {r["id"] for r in rows}, name
         assert validation._translations_clean(columns["x_translation"])
         ids = {name: {row["id"] for row in rows} for name, rows in tables.items()}
-        assert validation._polymorphic_clean(columns["attribute"], "link_id", "link_entity",
-                                             ids)
-        assert validation._references_clean(columns["service"], "organization_id",
-                                            ids["organization"])
+        assert validation._polymorphic_clean(columns["attribute"], "link_id", "link_entity", ids)
+        assert validation._references_clean(
+            columns["service"], "organization_id", ids["organization"]
+        )
 
 
 def _write(path: Path, text_: str) -> None:
@@ -117,12 +117,10 @@ def test_csv_reader_maps_columns_by_name_and_locates_rows(tmp_path):
     folder.mkdir()
     # Columns out of order, an unknown one, a missing optional one, a blank line, a quoted
     # cell over two lines, a short record and one with a value too many.
-    _write(folder / "organizations.csv",
-           "description,id,colour,name\n"
-           'Aide,o1,red,"Un\nDeux"\n'
-           "\n"
-           "Autre,o2\n"
-           "Trois,o3,blue,Nom,extra\n")
+    _write(
+        folder / "organizations.csv",
+        'description,id,colour,name\nAide,o1,red,"Un\nDeux"\n\nAutre,o2\nTrois,o3,blue,Nom,extra\n',
+    )
     source = read_source(folder)
     rows = source.tables["organization"]
     assert [row["id"] for row in rows] == ["o1", "o2", "o3"]
@@ -137,8 +135,10 @@ def test_csv_reader_maps_columns_by_name_and_locates_rows(tmp_path):
 def test_csv_reader_numbers(tmp_path):
     folder = tmp_path / "pkg"
     folder.mkdir()
-    _write(folder / "locations.csv",
-           "id,location_type,latitude,longitude\nl1,physical,45.5,\nl2,physical,north,-73\n")
+    _write(
+        folder / "locations.csv",
+        "id,location_type,latitude,longitude\nl1,physical,45.5,\nl2,physical,north,-73\n",
+    )
     rows = read_source(folder).tables["location"]
     assert (rows[0]["latitude"], rows[0]["longitude"]) == (45.5, None)
     assert (rows[1]["latitude"], rows[1]["longitude"]) == ("north", -73.0)
@@ -169,8 +169,9 @@ def test_reimport_updates_only_what_changed(engine: Engine, demo_tables):
     after = dump_tables(engine)
     service = next(row for row in after["service"] if row["id"] == changed["id"])
     assert service["description"] is None and service["url"] == "https://exemple.org"
-    translation = next(r for r in after["x_translation"]
-                       if r["id"] == tables["x_translation"][0]["id"])
+    translation = next(
+        r for r in after["x_translation"] if r["id"] == tables["x_translation"][0]["id"]
+    )
     assert translation["value"] == "New wording"
     assert len(after["service"]) == len(before["service"])
     assert len(after["x_translation"]) == len(before["x_translation"])
@@ -181,11 +182,20 @@ def test_empty_texts_and_a_row_given_twice(engine: Engine):
     A record given twice in one load ends as its last copy on every database, whether its
     table was empty (PostgreSQL copies straight in) or not (it upserts)."""
     load_tables(engine, {"organization": [{"id": "o1", "name": "Premier", "description": ""}]})
-    twice = [{"id": "o2", "name": "Deux", "description": "A"},
-             {"id": "o2", "name": "Deux bis", "description": "B"}]
-    load_tables(engine, {"organization": twice, "program": [
-        {"id": "p1", "organization_id": "o1", "name": "P", "description": "D"},
-        {"id": "p1", "organization_id": "o1", "name": "P bis", "description": "D"}]})
+    twice = [
+        {"id": "o2", "name": "Deux", "description": "A"},
+        {"id": "o2", "name": "Deux bis", "description": "B"},
+    ]
+    load_tables(
+        engine,
+        {
+            "organization": twice,
+            "program": [
+                {"id": "p1", "organization_id": "o1", "name": "P", "description": "D"},
+                {"id": "p1", "organization_id": "o1", "name": "P bis", "description": "D"},
+            ],
+        },
+    )
     stored = dump_tables(engine)
     organizations = {row["id"]: row for row in stored["organization"]}
     assert organizations["o1"]["description"] == "" and organizations["o1"]["email"] is None
@@ -202,8 +212,7 @@ def test_database_errors_roll_back_and_foreign_keys_stay_on(engine: Engine, bad)
         service["organization_id"] = "missing"
     else:
         service["name"] = None
-    tables = {"organization": [{"id": "o2", "name": "C", "description": "D"}],
-              "service": [service]}
+    tables = {"organization": [{"id": "o2", "name": "C", "description": "D"}], "service": [service]}
     with pytest.raises(IntegrityError):  # a SQLAlchemy error: the CLI reports it in words
         load_tables(engine, tables)
     with engine.connect() as conn:

@@ -115,8 +115,7 @@ def test_real_places_keep_their_real_names_and_are_attributed(tables):
     clsc = next(sid for sid in real_services if services[sid]["name"] == "CLSC de Verdun")
     assert {"health", "mental_health"} <= needs[clsc]
     assert "2020" in services[clsc]["alert"]
-    attribution = [a["value"] for a in tables["attribute"]
-                   if a["link_id"] == clsc and a["value"]]
+    attribution = [a["value"] for a in tables["attribute"] if a["link_id"] == clsc and a["value"]]
     assert any("CC BY 4.0" in value and "Ville de Montréal" in value for value in attribution)
 
 
@@ -132,8 +131,7 @@ def test_no_fictional_organization_borrows_a_real_name(tables):
 
 
 def test_fictional_records_have_english_translations(tables):
-    english = {(r["link_id"], r["field"]) for r in tables["x_translation"]
-               if r["language"] == "en"}
+    english = {(r["link_id"], r["field"]) for r in tables["x_translation"] if r["language"] == "en"}
     for sid in list(demo.flagged_ids(tables, "service"))[:200]:
         for field in ("name", "description", "eligibility_description", "application_process"):
             assert (sid, field) in english
@@ -156,7 +154,8 @@ def test_service_areas_are_machine_readable(tables):
 
 def test_fictional_addresses_are_plausible(tables):
     fictional_locations = {
-        link["location_id"] for link in tables["service_at_location"]
+        link["location_id"]
+        for link in tables["service_at_location"]
         if link["service_id"] in demo.flagged_ids(tables, "service")
     }
     for address in tables["address"]:

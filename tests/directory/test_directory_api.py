@@ -37,21 +37,37 @@ async def test_organization(client) -> None:  # type: ignore[no-untyped-def]
     assert (await response.json())["services"][0]["name"] == "Community Counselling"
 
 
-@pytest.mark.parametrize("record_id", [
-    "nope", "é日本語", "' OR '1'='1", "1; DROP TABLE service; --", "a" * 200,
-])
+@pytest.mark.parametrize(
+    "record_id",
+    [
+        "nope",
+        "é日本語",
+        "' OR '1'='1",
+        "1; DROP TABLE service; --",
+        "a" * 200,
+    ],
+)
 async def test_unknown_ids_are_404(client, record_id: str) -> None:  # type: ignore[no-untyped-def]
     for kind in ("services", "organizations"):
         response = await client.get(f"/api/v1/{kind}/{record_id}")
         assert response.status == 404, record_id
         body = await response.json()
-        assert body["error"]["code"] == "not_found" and set(body["error"]["message"]) == {"fr", "en"}
+        assert body["error"]["code"] == "not_found" and set(body["error"]["message"]) == {
+            "fr",
+            "en",
+        }
 
 
-@pytest.mark.parametrize("path", [
-    "/api/v1/services/" + "a" * 201, "/api/v1/services/svc-banque-1?lang=de",
-    "/api/v1/services/%09tab", "/api/v1/services/%00", "/api/v1/taxonomy?lang=xx",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/services/" + "a" * 201,
+        "/api/v1/services/svc-banque-1?lang=de",
+        "/api/v1/services/%09tab",
+        "/api/v1/services/%00",
+        "/api/v1/taxonomy?lang=xx",
+    ],
+)
 async def test_bad_parameters_are_400(client, path: str) -> None:  # type: ignore[no-untyped-def]
     response = await client.get(path)
     assert response.status == 400, path

@@ -39,8 +39,9 @@ def test_validate_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture) -> N
     assert main(["directory", "validate", str(tmp_path / "absent.json")]) == 1
 
 
-def test_import_then_export(tmp_path: Path, service_file: Path, database: str,
-                            capsys: pytest.CaptureFixture) -> None:
+def test_import_then_export(
+    tmp_path: Path, service_file: Path, database: str, capsys: pytest.CaptureFixture
+) -> None:
     assert main(["directory", "import", str(service_file)]) == 0
     assert "Importation réussie" in capsys.readouterr().out
     assert Path(database.removeprefix("sqlite:///")).is_file()

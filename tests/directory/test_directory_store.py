@@ -55,12 +55,24 @@ def test_get_service_matches_the_official_full_example(engine: Engine) -> None:
     original = json.loads((EXAMPLES / "service_full.json").read_text(encoding="utf-8"))
     with engine.connect() as conn:
         read = get_service(conn, original["id"])
-    for key in ("phones", "schedules", "service_at_locations", "languages", "funding",
-                "cost_options", "required_documents", "contacts", "attributes", "metadata"):
+    for key in (
+        "phones",
+        "schedules",
+        "service_at_locations",
+        "languages",
+        "funding",
+        "cost_options",
+        "required_documents",
+        "contacts",
+        "attributes",
+        "metadata",
+    ):
         assert [item["id"] for item in read[key]] == [item["id"] for item in original[key]], key
     assert read["organization"]["locations"][0]["addresses"][0]["postal_code"] == "ABC 1234"
-    assert read["attributes"][0]["taxonomy_term"]["taxonomy_detail"]["id"] == \
-        original["attributes"][0]["taxonomy_term"]["taxonomy_detail"]["id"]
+    assert (
+        read["attributes"][0]["taxonomy_term"]["taxonomy_detail"]["id"]
+        == original["attributes"][0]["taxonomy_term"]["taxonomy_detail"]["id"]
+    )
     assert read["minimum_age"] == 12 and isinstance(read["minimum_age"], int)
 
 

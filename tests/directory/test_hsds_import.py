@@ -14,10 +14,18 @@ from bot.directory.store import counts, dump_tables, load_tables
 from tests.directory.directory_support import EXAMPLES, bilingual_service
 
 JSON_EXAMPLES = [
-    "service_full.json", "organization_full.json", "service_at_location_full.json",
-    "location.json", "organization_list.json", "service_list.json",
-    "service_at_location_list.json", "taxonomy.json", "taxonomy_list.json",
-    "taxonomy_term.json", "taxonomy_term_list.json", "tabular.json",
+    "service_full.json",
+    "organization_full.json",
+    "service_at_location_full.json",
+    "location.json",
+    "organization_list.json",
+    "service_list.json",
+    "service_at_location_list.json",
+    "taxonomy.json",
+    "taxonomy_list.json",
+    "taxonomy_term.json",
+    "taxonomy_term_list.json",
+    "tabular.json",
 ]
 
 
@@ -59,56 +67,82 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, tuple[str, str, str, str]]]:
         path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
         return path
 
-    cases["bad_json"] = (write("services.json", '[{"id": "x",}]'),
-                         ("bad_json", "services.json", "", ""))
+    cases["bad_json"] = (
+        write("services.json", '[{"id": "x",}]'),
+        ("bad_json", "services.json", "", ""),
+    )
     missing = bilingual_service()
     del missing["name"]
-    cases["missing_required"] = (write("services_missing.json", [missing]),
-                                 ("required", "services_missing.json", "svc-banque-1", "name"))
+    cases["missing_required"] = (
+        write("services_missing.json", [missing]),
+        ("required", "services_missing.json", "svc-banque-1", "name"),
+    )
     enum = bilingual_service()
     enum["status"] = "open"
-    cases["bad_enum"] = (write("services_enum.json", [enum]),
-                         ("enum", "services_enum.json", "svc-banque-1", "status"))
+    cases["bad_enum"] = (
+        write("services_enum.json", [enum]),
+        ("enum", "services_enum.json", "svc-banque-1", "status"),
+    )
     wrong_type = bilingual_service()
     wrong_type["service_at_locations"][0]["location"]["latitude"] = "north"
-    cases["schema_type"] = (write("services_type.json", [wrong_type]),
-                            ("type_number", "services_type.json", "loc-1", "latitude"))
+    cases["schema_type"] = (
+        write("services_type.json", [wrong_type]),
+        ("type_number", "services_type.json", "loc-1", "latitude"),
+    )
     dangling = bilingual_service()
     del dangling["organization"]
     dangling["organization_id"] = "org-nowhere"
-    cases["dangling_fk"] = (write("services_fk.json", [dangling]),
-                            ("dangling", "services_fk.json", "svc-banque-1", "organization_id"))
+    cases["dangling_fk"] = (
+        write("services_fk.json", [dangling]),
+        ("dangling", "services_fk.json", "svc-banque-1", "organization_id"),
+    )
     folder = tmp / "csv_duplicate"
     shutil.copytree(EXAMPLES / "csv", folder)
     (folder / "datapackage.json").unlink()
     services = (folder / "services.csv").read_text(encoding="utf-8").splitlines()
-    (folder / "services.csv").write_text("\n".join([*services, services[1]]) + "\n",
-                                         encoding="utf-8")
-    cases["duplicate_id"] = (folder, ("duplicate_id", "services.csv",
-                                      "ac148810-d857-441c-9679-408f346de14b", "id"))
+    (folder / "services.csv").write_text(
+        "\n".join([*services, services[1]]) + "\n", encoding="utf-8"
+    )
+    cases["duplicate_id"] = (
+        folder,
+        ("duplicate_id", "services.csv", "ac148810-d857-441c-9679-408f346de14b", "id"),
+    )
     bad_date = tmp / "csv_date"
     shutil.copytree(EXAMPLES / "csv", bad_date)
     (bad_date / "datapackage.json").unlink()  # a Git symlink as text: its target is not here
     text = (bad_date / "schedules.csv").read_text(encoding="utf-8")
-    (bad_date / "schedules.csv").write_text(text.replace(",2005-01-01,", ",2005-13-45,", 1),
-                                            encoding="utf-8")
-    cases["csv_bad_date"] = (bad_date, ("type_date", "schedules.csv",
-                                        "48102e86-bb50-41c4-8f1e-e269368c41d1", "valid_from"))
+    (bad_date / "schedules.csv").write_text(
+        text.replace(",2005-01-01,", ",2005-13-45,", 1), encoding="utf-8"
+    )
+    cases["csv_bad_date"] = (
+        bad_date,
+        ("type_date", "schedules.csv", "48102e86-bb50-41c4-8f1e-e269368c41d1", "valid_from"),
+    )
     return cases
 
 
-@pytest.mark.parametrize("case", ["bad_json", "missing_required", "bad_enum", "schema_type",
-                                  "dangling_fk", "duplicate_id", "csv_bad_date"])
-def test_bad_input_changes_nothing_and_says_where(engine: Engine, tmp_path: Path,
-                                                  service_file: Path, case: str) -> None:
+@pytest.mark.parametrize(
+    "case",
+    [
+        "bad_json",
+        "missing_required",
+        "bad_enum",
+        "schema_type",
+        "dangling_fk",
+        "duplicate_id",
+        "csv_bad_date",
+    ],
+)
+def test_bad_input_changes_nothing_and_says_where(
+    engine: Engine, tmp_path: Path, service_file: Path, case: str
+) -> None:
     assert import_path(service_file, engine).ok  # something already in the database
     before = dump_tables(engine)
     path, (code, file, record, field) = _bad_inputs(tmp_path)[case]
     result = import_path(path, engine)
     assert not result.ok and result.counts == {}
     assert dump_tables(engine) == before
-    located = [(i.code, i.file, i.record, i.field) for i in result.issues
-               if i.severity == "error"]
+    located = [(i.code, i.file, i.record, i.field) for i in result.issues if i.severity == "error"]
     assert (code, file, record, field) in located, located
     message = next(i for i in result.issues if i.code == code).message("fr")
     assert file in message and (record in message) and field in message
@@ -136,8 +170,9 @@ def test_csv_line_numbers_are_given(tmp_path: Path) -> None:
     assert "ligne 2" in issue.message("fr") and "line 2" in issue.message("en")
 
 
-def test_reference_to_a_record_already_in_the_database_is_fine(engine: Engine,
-                                                              tmp_path: Path) -> None:
+def test_reference_to_a_record_already_in_the_database_is_fine(
+    engine: Engine, tmp_path: Path
+) -> None:
     assert import_path(EXAMPLES / "organization_list.json", engine).ok
     service = bilingual_service()
     del service["organization"]

@@ -31,8 +31,9 @@ def test_csv_round_trip_is_lossless(engine: Engine, tmp_path: Path, service_file
     assert dump_tables(second_engine) == first
 
 
-def test_export_is_a_valid_datapackage_with_the_extension(tmp_path: Path,
-                                                          service_file: Path) -> None:
+def test_export_is_a_valid_datapackage_with_the_extension(
+    tmp_path: Path, service_file: Path
+) -> None:
     engine = _fresh(tmp_path, "a.db")
     assert import_path(service_file, engine).ok
     export_tables(dump_tables(engine), tmp_path / "out")

@@ -21,7 +21,14 @@ def test_every_hsds_table_matches_the_official_descriptor() -> None:
 def test_translatable_fields_are_text_columns() -> None:
     for table, fields in TRANSLATABLE.items():
         assert set(fields) <= set(columns(table)), table
-    assert columns("x_translation") == ("id", "link_entity", "link_id", "field", "language", "value")
+    assert columns("x_translation") == (
+        "id",
+        "link_entity",
+        "link_id",
+        "field",
+        "language",
+        "value",
+    )
 
 
 def test_required_references_are_foreign_keys_and_indexed() -> None:
@@ -68,5 +75,6 @@ def test_nested_output_is_valid_hsds_and_round_trips_through_flatten() -> None:
     nested = hsds.nest(flat, "service", "svc-banque-1", with_translations=True)
     assert schema_issues(nested, "service") == []
     again = hsds.flatten([nested], "service").tables
-    assert {k: sorted(map(repr, v)) for k, v in again.items()} == \
-        {k: sorted(map(repr, v)) for k, v in flat.items()}
+    assert {k: sorted(map(repr, v)) for k, v in again.items()} == {
+        k: sorted(map(repr, v)) for k, v in flat.items()
+    }

@@ -12,9 +12,26 @@ from bot.texts import LANGUAGES
 
 def test_need_ids_are_the_contract_order():
     assert N.NEED_IDS == (
-        "food", "housing", "shelter", "mental_health", "addiction", "gambling", "violence",
-        "seniors", "family", "youth", "employment", "education", "immigration", "legal",
-        "income", "material", "health", "disability", "transportation", "government",
+        "food",
+        "housing",
+        "shelter",
+        "mental_health",
+        "addiction",
+        "gambling",
+        "violence",
+        "seniors",
+        "family",
+        "youth",
+        "employment",
+        "education",
+        "immigration",
+        "legal",
+        "income",
+        "material",
+        "health",
+        "disability",
+        "transportation",
+        "government",
     )
 
 

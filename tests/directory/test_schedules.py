@@ -19,12 +19,27 @@ from bot.directory.schedules import (
 )
 
 MTL = ZoneInfo("America/Montreal")
-WEEKDAYS = [{"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR", "opens_at": "09:00",
-             "closes_at": "17:00"}]
-OVERNIGHT = [{"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR,SA,SU", "opens_at": "20:00",
-              "closes_at": "08:00", "x_open_on_holidays": True}]
-ALWAYS = [{"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR,SA,SU", "opens_at": "00:00",
-           "closes_at": "24:00", "x_open_on_holidays": "true"}]
+WEEKDAYS = [
+    {"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR", "opens_at": "09:00", "closes_at": "17:00"}
+]
+OVERNIGHT = [
+    {
+        "freq": "WEEKLY",
+        "byday": "MO,TU,WE,TH,FR,SA,SU",
+        "opens_at": "20:00",
+        "closes_at": "08:00",
+        "x_open_on_holidays": True,
+    }
+]
+ALWAYS = [
+    {
+        "freq": "WEEKLY",
+        "byday": "MO,TU,WE,TH,FR,SA,SU",
+        "opens_at": "00:00",
+        "closes_at": "24:00",
+        "x_open_on_holidays": "true",
+    }
+]
 
 
 def at(*args: int) -> datetime:
@@ -52,9 +67,19 @@ def test_any_time_zone_is_accepted_and_naive_is_refused():
         next_opening(WEEKDAYS, datetime(2026, 6, 23, 12, 0))
 
 
-@pytest.mark.parametrize("day", [date(2026, 6, 24), date(2026, 12, 25), date(2026, 4, 3),
-                                 date(2026, 7, 1), date(2026, 9, 7), date(2026, 10, 12),
-                                 date(2026, 5, 18), date(2026, 1, 1)])
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2026, 6, 24),
+        date(2026, 12, 25),
+        date(2026, 4, 3),
+        date(2026, 7, 1),
+        date(2026, 9, 7),
+        date(2026, 10, 12),
+        date(2026, 5, 18),
+        date(2026, 1, 1),
+    ],
+)
 def test_closed_on_quebec_statutory_holidays(day):
     assert is_holiday(day)
     assert day.weekday() < 5
@@ -86,13 +111,20 @@ def test_holiday_open_services():
 
 def test_holiday_flag_from_hsds_attributes():
     row = {"id": "s1", **{k: v for k, v in OVERNIGHT[0].items() if k != "x_open_on_holidays"}}
-    attribute = {"link_entity": "schedule", "link_id": "s1",
-                 "taxonomy_term_id": OPEN_ON_HOLIDAYS_TERM_ID}
+    attribute = {
+        "link_entity": "schedule",
+        "link_id": "s1",
+        "taxonomy_term_id": OPEN_ON_HOLIDAYS_TERM_ID,
+    }
     christmas_night = at(2026, 12, 25, 22, 0)
     assert not is_open([row], christmas_night)
     assert is_open(flag_holiday_openings([row], [attribute]), christmas_night)
-    nested = {**row, "attributes": [{"taxonomy_term": {
-        "code": N.FLAG_OPEN_ON_HOLIDAYS, "taxonomy": N.FLAGS_TAXONOMY}}]}
+    nested = {
+        **row,
+        "attributes": [
+            {"taxonomy_term": {"code": N.FLAG_OPEN_ON_HOLIDAYS, "taxonomy": N.FLAGS_TAXONOMY}}
+        ],
+    }
     assert is_open([nested], christmas_night)
 
 
@@ -120,8 +152,9 @@ def test_spring_forward_night_2026():
     assert is_open(OVERNIGHT, datetime(2026, 3, 8, 11, 59, tzinfo=timezone.utc))
     # An opening inside the missing hour happens at 03:30 EDT.
     gap = [{"byday": "SU", "opens_at": "02:30", "closes_at": "05:00"}]
-    assert next_opening(gap, at(2026, 3, 8, 0, 0)) == datetime(2026, 3, 8, 7, 30,
-                                                               tzinfo=timezone.utc)
+    assert next_opening(gap, at(2026, 3, 8, 0, 0)) == datetime(
+        2026, 3, 8, 7, 30, tzinfo=timezone.utc
+    )
 
 
 def test_fall_back_night_2026():
@@ -133,15 +166,25 @@ def test_fall_back_night_2026():
     assert not is_open(OVERNIGHT, datetime(2026, 11, 1, 13, 0, tzinfo=timezone.utc))
     # A day service the day after keeps its wall-clock hours in EST.
     assert next_opening(WEEKDAYS, at(2026, 10, 31, 12, 0)) == datetime(
-        2026, 11, 2, 14, 0, tzinfo=timezone.utc)
+        2026, 11, 2, 14, 0, tzinfo=timezone.utc
+    )
 
 
 def test_valid_from_and_valid_to():
     summer = [
-        {"byday": "MO,TU,WE,TH,FR", "opens_at": "09:00", "closes_at": "17:00",
-         "valid_to": "2026-06-19"},
-        {"byday": "MO,TU,WE,TH", "opens_at": "08:00", "closes_at": "12:00",
-         "valid_from": "2026-06-22", "valid_to": "2026-08-28"},
+        {
+            "byday": "MO,TU,WE,TH,FR",
+            "opens_at": "09:00",
+            "closes_at": "17:00",
+            "valid_to": "2026-06-19",
+        },
+        {
+            "byday": "MO,TU,WE,TH",
+            "opens_at": "08:00",
+            "closes_at": "12:00",
+            "valid_from": "2026-06-22",
+            "valid_to": "2026-08-28",
+        },
     ]
     assert is_open(summer, at(2026, 6, 19, 15, 0))
     assert not is_open(summer, at(2026, 6, 22, 15, 0))
@@ -157,8 +200,12 @@ def test_explicit_closures_and_one_off_openings():
     assert not is_open(rows, at(2026, 6, 23, 10, 0))
     assert is_open(rows, at(2026, 6, 22, 10, 0))
     assert next_opening(rows, at(2026, 6, 22, 18, 0)) == at(2026, 6, 25, 9, 0)  # 24: holiday
-    special = {"valid_from": "2026-12-25", "valid_to": "2026-12-25", "opens_at": "10:00",
-               "closes_at": "14:00"}
+    special = {
+        "valid_from": "2026-12-25",
+        "valid_to": "2026-12-25",
+        "opens_at": "10:00",
+        "closes_at": "14:00",
+    }
     assert is_open([*WEEKDAYS, special], at(2026, 12, 25, 11, 0))
     assert next_opening([*WEEKDAYS, special], at(2026, 12, 24, 18, 0)) == at(2026, 12, 25, 10, 0)
 
@@ -169,8 +216,16 @@ def test_monthly_and_fortnightly_rows():
     assert is_open(monthly, at(2026, 6, 9, 14, 0))
     last_friday = [{"freq": "MONTHLY", "byday": "-1FR", "opens_at": "10:00", "closes_at": "12:00"}]
     assert next_opening(last_friday, at(2026, 6, 1, 0, 0)) == at(2026, 6, 26, 10, 0)
-    fortnightly = [{"freq": "WEEKLY", "interval": 2, "byday": "WE", "dtstart": "2026-06-03",
-                    "opens_at": "18:00", "closes_at": "20:00"}]
+    fortnightly = [
+        {
+            "freq": "WEEKLY",
+            "interval": 2,
+            "byday": "WE",
+            "dtstart": "2026-06-03",
+            "opens_at": "18:00",
+            "closes_at": "20:00",
+        }
+    ]
     assert is_open(fortnightly, at(2026, 6, 17, 19, 0))
     assert not is_open(fortnightly, at(2026, 6, 10, 19, 0))
     assert next_opening(fortnightly, at(2026, 6, 4, 0, 0)) == at(2026, 6, 17, 18, 0)
@@ -197,8 +252,10 @@ def test_describe_hours():
 
 def test_bad_rows_are_reported():
     with pytest.raises(ValueError):
-        is_open([{"byday": "XX", "opens_at": "09:00", "closes_at": "17:00"}],
-                at(2026, 6, 23, 12, 0))
+        is_open(
+            [{"byday": "XX", "opens_at": "09:00", "closes_at": "17:00"}], at(2026, 6, 23, 12, 0)
+        )
     with pytest.raises(ValueError):
-        is_open([{"byday": "MO", "opens_at": "25:00", "closes_at": "17:00"}],
-                at(2026, 6, 23, 12, 0))
+        is_open(
+            [{"byday": "MO", "opens_at": "25:00", "closes_at": "17:00"}], at(2026, 6, 23, 12, 0)
+        )

@@ -14,9 +14,12 @@ from bot.directory.validation import json_validator, schema_check, schema_issues
 from tests.directory.directory_support import EXAMPLES, bilingual_service
 
 KINDS = {
-    "service_full.json": "service", "organization_full.json": "organization",
-    "service_at_location_full.json": "service_at_location", "location.json": "location",
-    "taxonomy_term.json": "taxonomy_term", "taxonomy.json": "taxonomy",
+    "service_full.json": "service",
+    "organization_full.json": "organization",
+    "service_at_location_full.json": "service_at_location",
+    "location.json": "location",
+    "taxonomy_term.json": "taxonomy_term",
+    "taxonomy.json": "taxonomy",
 }
 WRONG = (None, 1.5, True, "zz", [{"id": 3}], {"id": 3})
 
@@ -68,8 +71,9 @@ def test_a_rejected_object_is_still_located_by_jsonschema() -> None:
     assert (issue.code, issue.table, issue.field) == ("type_string", "phone", "number")
 
 
-@pytest.mark.parametrize(("kind", "document"), list(_examples()),
-                         ids=[kind for kind, _ in _examples()])
+@pytest.mark.parametrize(
+    ("kind", "document"), list(_examples()), ids=[kind for kind, _ in _examples()]
+)
 def test_what_the_fast_check_accepts_jsonschema_accepts(kind: str, document: Any) -> None:
     """Every value of the examples replaced by values of other types, or removed: whatever
     the compiled check calls valid, `jsonschema` finds valid too."""
@@ -87,14 +91,20 @@ def test_what_the_fast_check_accepts_jsonschema_accepts(kind: str, document: Any
 
 def test_unknown_keywords_and_refs_are_never_trusted() -> None:
     store = {
-        "file:///a.json": {"type": "object", "properties": {
-            "n": {"type": "number", "minimum": 0},
-            "b": {"$ref": "b.json"},
-            "c": {"$ref": "missing.json"},
-            "t": {"type": ["string", "null"]},
-        }},
-        "file:///b.json": {"type": "object", "required": ["id"], "properties": {
-            "id": {"type": "string"}, "kind": {"enum": ["x", "y"]}}},
+        "file:///a.json": {
+            "type": "object",
+            "properties": {
+                "n": {"type": "number", "minimum": 0},
+                "b": {"$ref": "b.json"},
+                "c": {"$ref": "missing.json"},
+                "t": {"type": ["string", "null"]},
+            },
+        },
+        "file:///b.json": {
+            "type": "object",
+            "required": ["id"],
+            "properties": {"id": {"type": "string"}, "kind": {"enum": ["x", "y"]}},
+        },
     }
     check = SchemaChecks(store).check("file:///a.json")
     assert check({}) and check({"b": {"id": "1", "kind": "x"}})

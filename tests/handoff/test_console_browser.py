@@ -15,11 +15,13 @@ from tests.handoff.handoff_support import PASSWORD
 
 pytestmark = [pytest.mark.integration]
 
+
 @pytest.mark.parametrize("width", [1280, 768])
 async def test_console_in_chromium(
     web_app: Any, aiohttp_client: Any, fake_rasa: FakeRasa, width: int
 ) -> None:
     import playwright.async_api as playwright_api
+
     client = await aiohttp_client(web_app)
     base = str(client.make_url("")).rstrip("/")
     store = web_app[SERVICE].store

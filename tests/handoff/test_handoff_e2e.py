@@ -27,6 +27,7 @@ EMAIL, PASSWORD = COUNSELLOR.email, COUNSELLOR.password
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
+
 class Person:
     """A person in the web widget: Rasa's socket.io channel, every bot message kept."""
 

@@ -35,8 +35,12 @@ def make_component(model_storage: LocalModelStorage) -> Callable[..., Any]:
     return make
 
 
-def _message(text: str, intent: str | None = None, confidence: float = 0.9,
-            ranking: list[tuple[str, float]] | None = None) -> Message:
+def _message(
+    text: str,
+    intent: str | None = None,
+    confidence: float = 0.9,
+    ranking: list[tuple[str, float]] | None = None,
+) -> Message:
     """A message as the classifier leaves it (intent and ranking optional)."""
     msg = Message({"text": text})
     if intent:

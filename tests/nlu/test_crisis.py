@@ -82,8 +82,12 @@ def test_an_idiom_does_not_hide_a_real_crisis():
 
 def test_guard_forces_a_missed_crisis(make_component, message, entity_values):
     guard = make_component(CrisisGuard)
-    msg = message("jveux pu vivre", "need_mental_health", 0.8,
-                  [("need_mental_health", 0.8), ("crisis_suicide", 0.1)])
+    msg = message(
+        "jveux pu vivre",
+        "need_mental_health",
+        0.8,
+        [("need_mental_health", 0.8), ("crisis_suicide", 0.1)],
+    )
     guard.process([msg])
     assert msg.get("intent")["name"] == "crisis_suicide"
     assert msg.get("intent")["confidence"] >= 0.99
@@ -94,8 +98,9 @@ def test_guard_forces_a_missed_crisis(make_component, message, entity_values):
 
 def test_guard_vetoes_a_crisis_prediction_on_an_idiom(make_component, message, entity_values):
     guard = make_component(CrisisGuard)
-    msg = message("je meurs de faim", "crisis_suicide", 0.6,
-                  [("crisis_suicide", 0.6), ("need_food", 0.3)])
+    msg = message(
+        "je meurs de faim", "crisis_suicide", 0.6, [("crisis_suicide", 0.6), ("need_food", 0.3)]
+    )
     guard.process([msg])
     assert msg.get("intent")["name"] == "need_food"
     assert msg.get("crisis") is None
@@ -111,16 +116,21 @@ def test_guard_keeps_the_model_crisis_without_pattern(make_component, message):
 
 def test_guard_rescues_a_crisis_ranked_second(make_component, message):
     guard = make_component(CrisisGuard, rescue_confidence=0.3)
-    msg = message("some vague text", "need_violence", 0.5,
-                  [("need_violence", 0.5), ("crisis_violence", 0.35)])
+    msg = message(
+        "some vague text", "need_violence", 0.5, [("need_violence", 0.5), ("crisis_violence", 0.35)]
+    )
     guard.process([msg])
     assert msg.get("intent")["name"] == "crisis_violence"
 
 
 def test_guard_leaves_ordinary_messages_alone(make_component, message):
     guard = make_component(CrisisGuard)
-    msg = message("je cherche une banque alimentaire", "need_food", 0.9,
-                  [("need_food", 0.9), ("crisis_medical", 0.05)])
+    msg = message(
+        "je cherche une banque alimentaire",
+        "need_food",
+        0.9,
+        [("need_food", 0.9), ("crisis_medical", 0.05)],
+    )
     guard.process([msg])
     assert msg.get("intent")["name"] == "need_food"
     assert msg.get("crisis") is None

@@ -11,18 +11,33 @@ from bot.nlu.intent_classifier import BilingualIntentClassifier
 from bot.nlu.sentence_vectors import DIMENSIONS, sentence_vectors
 
 EXAMPLES = {
-    "need_food": ["j'ai faim", "banque alimentaire", "i need food", "dépannage alimentaire",
-                  "nothing to eat", "food bank near me"],
-    "need_housing": ["mon proprio veut m'évincer", "je cherche un logement", "eviction notice",
-                     "i cant pay my rent", "loyer trop cher", "looking for an apartment"],
+    "need_food": [
+        "j'ai faim",
+        "banque alimentaire",
+        "i need food",
+        "dépannage alimentaire",
+        "nothing to eat",
+        "food bank near me",
+    ],
+    "need_housing": [
+        "mon proprio veut m'évincer",
+        "je cherche un logement",
+        "eviction notice",
+        "i cant pay my rent",
+        "loyer trop cher",
+        "looking for an apartment",
+    ],
     "greet": ["bonjour", "allo", "hi", "hello there", "salut", "good morning"],
 }
 
 
 def _training_data() -> TrainingData:
     return TrainingData(
-        [Message({"text": text, "intent": intent}) for intent, texts in EXAMPLES.items()
-         for text in texts]
+        [
+            Message({"text": text, "intent": intent})
+            for intent, texts in EXAMPLES.items()
+            for text in texts
+        ]
     )
 
 
@@ -37,9 +52,11 @@ def _trained(model_storage) -> BilingualIntentClassifier:
 
 def test_a_persisted_model_classifies_in_both_languages(model_storage):
     classifier = _trained(model_storage)
-    messages = [Message({"text": "y a tu une banque alimentaire"}),
-                Message({"text": "my landlord wants to evict me"}),
-                Message({"text": "salut toi"})]
+    messages = [
+        Message({"text": "y a tu une banque alimentaire"}),
+        Message({"text": "my landlord wants to evict me"}),
+        Message({"text": "salut toi"}),
+    ]
     classifier.process(messages)
     assert [m.get("intent")["name"] for m in messages] == ["need_food", "need_housing", "greet"]
 
@@ -87,9 +104,7 @@ def test_probabilities_match_scikit_learns(model_storage):
     texts = ["j'ai faim", "loyer trop cher", "hello"]
     from bot.nlu.normalize import normalize
 
-    expected = (
-        model.ngram_weight
-        * model.words.predict_proba(model.vectorizer.transform([normalize(t) for t in texts]))
-        + (1 - model.ngram_weight) * model.meaning.predict_proba(sentence_vectors(texts))
-    )
+    expected = model.ngram_weight * model.words.predict_proba(
+        model.vectorizer.transform([normalize(t) for t in texts])
+    ) + (1 - model.ngram_weight) * model.meaning.predict_proba(sentence_vectors(texts))
     assert abs(model.probabilities(texts) - expected).max() < 1e-9

@@ -76,8 +76,10 @@ def test_places_are_masked(make_component, message, entity_values):
 
 def test_component_sets_property_and_entity(make_component, message, entity_values):
     component = make_component(LanguageDetector)
-    french, vague, request = message("j'ai faim pis pu d'argent"), message("ok"), message(
-        "parlez-vous anglais?"
+    french, vague, request = (
+        message("j'ai faim pis pu d'argent"),
+        message("ok"),
+        message("parlez-vous anglais?"),
     )
     component.process([french, vague, request])
     assert french.get("language") == "fr" and entity_values(french, "language") == ["fr"]

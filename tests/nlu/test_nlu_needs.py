@@ -9,14 +9,21 @@ def test_need_of_intent():
 
 def test_main_need_first_then_lexicon_needs():
     text = "j'ai perdu ma job pis chu pu capable de payer mon loyer"
-    needs = rank_needs(text, {"name": "need_housing", "confidence": 0.7},
-                       [{"name": "need_housing", "confidence": 0.7}], default_lexicon())
+    needs = rank_needs(
+        text,
+        {"name": "need_housing", "confidence": 0.7},
+        [{"name": "need_housing", "confidence": 0.7}],
+        default_lexicon(),
+    )
     assert [n for n, _, _ in needs] == ["housing", "employment"]
 
 
 def test_second_need_from_the_ranking():
-    ranking = [{"name": "need_food", "confidence": 0.55}, {"name": "need_income", "confidence": 0.3},
-               {"name": "need_legal", "confidence": 0.05}]
+    ranking = [
+        {"name": "need_food", "confidence": 0.55},
+        {"name": "need_income", "confidence": 0.3},
+        {"name": "need_legal", "confidence": 0.05},
+    ]
     needs = rank_needs("texte sans mot clé", ranking[0], ranking, default_lexicon())
     assert [n for n, _, _ in needs] == ["food", "income"]
 
@@ -46,12 +53,14 @@ def test_a_plainly_named_need_survives_an_unsure_classifier() -> None:
 
     extractor = NeedsExtractor(NeedsExtractor.get_default_config())
     unsure = {"name": "need_family", "confidence": 0.29}
-    message = Message({"text": "j'ai besoin de nourriture", INTENT: unsure,
-                       INTENT_RANKING_KEY: [unsure]})
+    message = Message(
+        {"text": "j'ai besoin de nourriture", INTENT: unsure, INTENT_RANKING_KEY: [unsure]}
+    )
     extractor.process([message])
     assert message.get(INTENT)["name"] == "need_food"
     sure = {"name": "greet", "confidence": 0.3}
-    greeting = Message({"text": "bonjour, je cherche de la nourriture", INTENT: sure,
-                        INTENT_RANKING_KEY: [sure]})
+    greeting = Message(
+        {"text": "bonjour, je cherche de la nourriture", INTENT: sure, INTENT_RANKING_KEY: [sure]}
+    )
     extractor.process([greeting])
     assert greeting.get(INTENT)["name"] == "greet"  # conversation intents are left alone

@@ -8,8 +8,14 @@ from bot.ops import training
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A miniature project layout with the training module pointed at it."""
-    for name in ("config.yml", "nlu/a.yml", "domain/d.yml", "rules/r.yml", "stories/s.yml",
-                 "code.py"):
+    for name in (
+        "config.yml",
+        "nlu/a.yml",
+        "domain/d.yml",
+        "rules/r.yml",
+        "stories/s.yml",
+        "code.py",
+    ):
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"# {name}\n", encoding="utf-8")

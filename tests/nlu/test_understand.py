@@ -34,8 +34,14 @@ def run_lines(monkeypatch, lines):
 
 def test_one_record_per_line_in_order(monkeypatch):
     errors, records = run_lines(
-        monkeypatch, ['{"text": "Laval, j\'ai faim", "id": 7}', "not json", '"une chaîne"', "{}",
-                      '{"text": "boom"}']
+        monkeypatch,
+        [
+            '{"text": "Laval, j\'ai faim", "id": 7}',
+            "not json",
+            '"une chaîne"',
+            "{}",
+            '{"text": "boom"}',
+        ],
     )
     assert errors == 3
     assert len(records) == 5
@@ -56,8 +62,13 @@ def test_one_record_per_line_in_order(monkeypatch):
 
 def test_summary_of_a_crisis():
     record = understand.summarize(
-        {"intent": {"name": "crisis_suicide", "confidence": 0.99}, "entities": [],
-         "language": "en", "needs": [], "crisis": "suicide"}
+        {
+            "intent": {"name": "crisis_suicide", "confidence": 0.99},
+            "entities": [],
+            "language": "en",
+            "needs": [],
+            "crisis": "suicide",
+        }
     )
     assert record["crisis"] is True and record["crisis_kind"] == "suicide"
     assert record["need"] is None and record["municipality"] is None

@@ -19,24 +19,44 @@ def use_encoder():
     return get_encoder("use")
 
 
-def service(sid: str, needs: Iterable[str], *, name: str | None = None,
-            description: str = "", area: int = 0, schedules: tuple[dict, ...] = (),
-            fictional: bool = True, languages: tuple[str, ...] = ("fr",)) -> ServiceInfo:
+def service(
+    sid: str,
+    needs: Iterable[str],
+    *,
+    name: str | None = None,
+    description: str = "",
+    area: int = 0,
+    schedules: tuple[dict, ...] = (),
+    fictional: bool = True,
+    languages: tuple[str, ...] = ("fr",),
+) -> ServiceInfo:
     label = name or sid
     return ServiceInfo(
-        id=sid, name={"fr": label, "en": f"{label} (en)"},
+        id=sid,
+        name={"fr": label, "en": f"{label} (en)"},
         organization={"fr": f"Org {label}", "en": f"Org {label} (en)"},
-        description={"fr": description, "en": description}, url=None, phone="514-555-0100",
-        languages=languages, needs=frozenset(needs), fictional=fictional,
-        schedules=schedules, area_group=area,
+        description={"fr": description, "en": description},
+        url=None,
+        phone="514-555-0100",
+        languages=languages,
+        needs=frozenset(needs),
+        fictional=fictional,
+        schedules=schedules,
+        area_group=area,
     )
 
 
-def make_index(services: list[ServiceInfo], points: list[tuple[int, float, float]],
-               area_groups: list[frozenset[str]] | None = None) -> SearchIndex:
+def make_index(
+    services: list[ServiceInfo],
+    points: list[tuple[int, float, float]],
+    area_groups: list[frozenset[str]] | None = None,
+) -> SearchIndex:
     """An index over hand-placed services: `points` are (service index, lat, lon)."""
-    return assemble(services, [Point(s, lat, lon, f"{s} rue Test") for s, lat, lon in points],
-                    area_groups or [frozenset()])
+    return assemble(
+        services,
+        [Point(s, lat, lon, f"{s} rue Test") for s, lat, lon in points],
+        area_groups or [frozenset()],
+    )
 
 
 @pytest.fixture

@@ -64,7 +64,8 @@ def test_vectors_refresh_deduplicates_and_is_idempotent(demo_db, use_encoder):
     index = load_index(demo_db)
     attach_vectors(index, engine, encoder=use_encoder)
     assert index.vectors.shape == (first["texts"], 512)
-    result = search("family", place="Laval", index=index, now=NOON,
-                    text="je suis enceinte et seule")
+    result = search(
+        "family", place="Laval", index=index, now=NOON, text="je suis enceinte et seule"
+    )
     assert result.hits and "family" in result.hits[0].needs
     engine.dispose()

