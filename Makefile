@@ -35,10 +35,12 @@ run: install $(SEARCH_MODEL)
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check bot actions tests bench
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check bot actions tests bench
 
 bench: install
 	$(BIN)/python -m bench
