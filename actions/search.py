@@ -12,17 +12,30 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.dialogue import paging, results
+from bot.dialogue.asked import what_was_asked
 from bot.dialogue.place import PLACE_SLOT, Where
+from bot.directory.needs import need_label
 from bot.texts import formats, t
 
 from .base import RelaisAction
 
 
-def _results_buttons(need: str, page: int, language: str, more: bool) -> list[dict[str, str]]:
+def _results_buttons(
+    more: list[tuple[str, int]], offered: tuple[str, ...], language: str
+) -> list[dict[str, str]]:
+    """More of a need shown (its next page), the needs not shown yet, then the usual three."""
+    several = len(more) > 1 or bool(offered)
     buttons = []
-    if more:
-        payload = f"/need_{need}" + json.dumps({"page": page + 1})
-        buttons.append({"title": t("dialogue.button.more_options", language), "payload": payload})
+    for need, page in more:
+        title = (
+            t("dialogue.button.more_of_need", language, need=need_label(need, language))
+            if several
+            else t("dialogue.button.more_options", language)
+        )
+        buttons.append({"title": title, "payload": f"/need_{need}" + json.dumps({"page": page})})
+    for need in offered:
+        title = t("dialogue.button.see_need", language, need=need_label(need, language))
+        buttons.append({"title": title, "payload": f"/need_{need}"})
     buttons += [
         {"title": t("dialogue.button.other_need", language), "payload": "/need_unspecified"},
         {"title": t("dialogue.button.counsellor", language), "payload": "/ask_human"},
@@ -88,11 +101,41 @@ class ActionSearchServices(RelaisAction):
         need: str,
         where: Where,
     ) -> None:
-        from bot.search import search
-
         page = paging.page_to_show(
             self.latest_intent(tracker), self.latest_entities(tracker), tracker.events, need
         )
+        asked = what_was_asked(tracker.events, need, tracker.get_slot("needs"), page=page)
+        more: list[tuple[str, int]] = []
+        shown_any = False
+        for each in asked.shown:
+            found = await self._one_need(dispatcher, language, each, where, page, asked.words)
+            shown_any = shown_any or found is not None
+            if found:
+                more.append((each, page + 1))
+        if not shown_any:
+            if page > 1:
+                dispatcher.utter_message(response="utter_no_more_results")
+            else:
+                dispatcher.utter_message(response="utter_anything_else")
+            return
+        dispatcher.utter_message(
+            response="utter_results_menu",
+            buttons=_results_buttons(more, asked.offered, language),
+        )
+
+    async def _one_need(
+        self,
+        dispatcher: CollectingDispatcher,
+        language: str,
+        need: str,
+        where: Where,
+        page: int,
+        words: str | None,
+    ) -> bool | None:
+        """One need's page of results (intro + payload): None when nothing was shown, else
+        whether more pages follow."""
+        from bot.search import search
+
         per_page = paging.PER_PAGE
         result = await asyncio.to_thread(
             search,
@@ -102,20 +145,19 @@ class ActionSearchServices(RelaisAction):
             lon=where.lon,
             language=language,
             limit=per_page * page + 1,
+            text=words,
         )
         hits = paging.page_of(list(result.hits), page, per_page)
         if not hits:
-            if page > 1:
-                dispatcher.utter_message(response="utter_no_more_results")
-            else:
+            if page == 1:
                 fallback = result.fallback  # the engine always names the 211 that can help
                 dispatcher.utter_message(
                     response="utter_no_results",
+                    need_label=need_label(need, language).lower(),
                     fallback=fallback.text(language) if fallback else t("211.phone_line", language),
                     place_name=where.label,
                 )
-                dispatcher.utter_message(response="utter_anything_else")
-            return
+            return None
         now = datetime.now(formats.TZ)
         first = per_page * (page - 1) + 1
         more = len(result.hits) > per_page * page
@@ -131,11 +173,10 @@ class ActionSearchServices(RelaisAction):
             ],
             widened=result.widened.text(language) if page == 1 and result.widened else None,
         )
-        need_label = t(f"need.{need}.label", language).lower()
         dispatcher.utter_message(
-            response="utter_results_intro", need_label=need_label, place_name=where.label
+            response="utter_results_intro",
+            need_label=need_label(need, language).lower(),
+            place_name=where.label,
         )
         dispatcher.utter_message(json_message=payload)
-        dispatcher.utter_message(
-            response="utter_results_menu", buttons=_results_buttons(need, page, language, more)
-        )
+        return more

@@ -35,6 +35,7 @@ Everything is deterministic for a seed: ids are `uuid5`, randomness comes from o
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 import random
 import re
@@ -563,11 +564,19 @@ def _org_name(
         attempt += len(templates)
 
 
+def _variant(spec: dict[str, Any], key: str) -> dict[str, Any]:
+    """The need's usual service, or one of its specialised `variants` (about one service in
+    `len(variants) + 2`), chosen by a hash of the slot so the random draws stay the same."""
+    variants = spec.get("variants") or []
+    pick = int(hashlib.sha256(key.encode()).hexdigest(), 16) % (len(variants) + 2)
+    return {**spec, **variants[pick]} if pick < len(variants) else spec
+
+
 def _add_fictional(b: Builder, slot: Slot, serial: int) -> None:
     rng = b.rng
-    spec = b.fictional["needs"][slot.need]
     site = slot.site
     key = f"{slot.need}:{site.key}:{slot.index}:{serial}"
+    spec = _variant(b.fictional["needs"][slot.need], key)
     org_id = b.new_id("organization", key)
     service_id = b.new_id("service", key)
     location_id = b.new_id("location", key)
@@ -670,6 +679,8 @@ def _add_fictional(b: Builder, slot: Slot, serial: int) -> None:
         b.service_area(service_id, f"mrc:{site.mrc_code}", site.mrc)
     b.languages(service_id, _languages(slot.need, site, rng))
     b.attribute("service", service_id, b.need_terms[slot.need], "need")
+    for other in spec.get("also_needs") or ():
+        b.attribute("service", service_id, b.need_terms[other], "need")
     for entity, link in (("organization", org_id), ("service", service_id)):
         b.attribute(entity, link, b.flag_fictional, "flag")
 

@@ -176,3 +176,47 @@ async def test_no_results_gives_the_fallback(make_tracker, dispatcher, domain, m
     await run(make_tracker("Laval", "provide_place", slots=slots), dispatcher, domain)
     assert responses(dispatcher) == ["utter_no_results", "utter_anything_else"]
     assert "211" in dispatcher.messages[0]["fallback"]
+
+
+def _said(text: str, intent: str, needs: list[str] | None = None) -> dict:
+    """A user event as Rasa stores it."""
+    entities = [{"entity": "needs", "value": n} for n in needs or []]
+    return {"event": "user", "text": text,
+            "parse_data": {"intent": {"name": intent}, "entities": entities}}  # fmt: skip
+
+
+async def test_several_needs_in_one_message_are_all_served(
+    make_tracker, dispatcher, domain, fake_search
+):
+    stated = _said("I need a lawyer for my immigration appeal", "need_legal",
+                   ["legal", "immigration"])  # fmt: skip
+    slots = {"language": "en", "need": "legal", "needs": ["legal", "immigration"], "place": LAVAL}
+    tracker = make_tracker("Laval", "provide_place", slots=slots)
+    tracker.events[:0] = [stated]
+    await run(tracker, dispatcher, domain)
+    payloads = [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    assert [p["need"] for p in payloads] == ["legal", "immigration"]
+    assert [c["need"] for c in fake_search] == ["legal", "immigration"]
+    # the person's words rank the services of each need
+    assert all(c["text"] == "I need a lawyer for my immigration appeal" for c in fake_search)
+    titles = [b["title"] for b in dispatcher.messages[-1]["buttons"]]
+    assert titles[:2] == ["More options: Legal help", "More options: Immigration"]
+
+
+async def test_a_third_need_is_offered_as_a_button(make_tracker, dispatcher, domain, fake_search):
+    needs = ["housing", "food", "income"]
+    slots = {"need": "housing", "needs": needs, "place": LAVAL}
+    tracker = make_tracker("Laval", "provide_place", slots=slots)
+    tracker.events[:0] = [
+        _said("j'ai perdu ma job, le loyer, pu rien a manger", "need_housing", needs)
+    ]
+    await run(tracker, dispatcher, domain)
+    assert [c["need"] for c in fake_search] == ["housing", "food"]
+    payloads = [b["payload"] for b in dispatcher.messages[-1]["buttons"]]
+    assert "/need_income" in payloads
+
+
+async def test_a_need_from_a_button_has_no_words(make_tracker, dispatcher, domain, fake_search):
+    slots = {"need": "food", "needs": ["legal", "immigration"], "place": LAVAL}
+    await run(make_tracker("/need_food", "need_food", slots=slots), dispatcher, domain)
+    assert [c["need"] for c in fake_search] == ["food"] and fake_search[0]["text"] is None
