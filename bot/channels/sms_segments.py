@@ -10,12 +10,12 @@ always kept. ê â î ô û ë ï ç œ, typographic quotes, dashes, no-break sp
 replacing them (ê→e, ç→c, œ→oe, ’→') makes the whole text GSM-7, we replace them, because a
 French reader reads "etre" or "Hopital" without effort while UCS-2 would cost twice the
 messages. When the text has something that has no GSM-7 form (a name in Arabic script,
-an emoji), it is sent in UCS-2 *unchanged*, with every accent, since it pays UCS-2 anyway.
+an emoji, a Portuguese "ó" or a Vietnamese "ế": only French typography is replaced), it is sent
+in UCS-2 *unchanged*, with every accent, since it pays UCS-2 anyway.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -57,11 +57,9 @@ def encoding_of(text: str) -> Encoding:
 def _transliterate_char(char: str) -> str:
     if char in GSM7_BASIC or char in GSM7_EXTENSION:
         return char
-    if char in TRANSLITERATION:
-        return TRANSLITERATION[char]
-    # Other Latin letters with a diacritic (á, ñ is GSM already, ş…): keep the base letter.
-    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-    return base if base and is_gsm7(base) else char
+    # Only French typography is replaced on purpose: in Portuguese, Vietnamese or Spanish a
+    # letter's diacritic carries the meaning ("Só", "tiếng Pháp"), so those texts go in UCS-2.
+    return TRANSLITERATION.get(char, char)
 
 
 def to_gsm7(text: str) -> str | None:

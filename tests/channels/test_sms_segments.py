@@ -103,3 +103,17 @@ def test_paginate_ucs2_page_uses_ucs2_limits() -> None:
     pages = paginate(text, more_hint="(MORE)")
     assert all(p.encoding == "ucs2" and p.segments <= 3 for p in pages)
     assert all(length_units(p.text, "ucs2") <= 3 * 67 for p in pages)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Só falo francês e inglês. Ligue para o 211.",
+        "Tôi chỉ nói tiếng Pháp và tiếng Anh. Hãy gọi 211.",
+    ],
+)
+def test_other_languages_keep_their_letters(text: str) -> None:
+    """Only French typography is folded: elsewhere a diacritic carries the meaning."""
+    assert prepare(text) == text and encoding_of(text) == "ucs2"
+    spanish = "Solo hablo francés e inglés. Llame al 211."  # é is GSM-7: nothing to fold
+    assert prepare(spanish) == spanish and encoding_of(spanish) == "gsm7"
