@@ -46,6 +46,7 @@ side by side. Load it from `endpoints.yml` (other keys: those of `RedisLockStore
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 from collections import deque
@@ -363,10 +364,24 @@ class RelaisRedisLockStore(RedisLockStore):
         lock_lifetime: float = LOCK_LIFETIME,
         wait_time_in_seconds: float = 1,
     ) -> AsyncGenerator[TicketLock, None]:
-        """Hold the conversation's lock: take a ticket, wait for its turn, release it after."""
-        ticket, served, deadline = await self._run_async(
-            conversation_id, "issue", lifetime=lock_lifetime
+        """Hold the conversation's lock: take a ticket, wait for its turn, release it after.
+
+        Cancelled (a client gone) at any point, it still gives its ticket back: otherwise a
+        ticket issued just before the cancellation would hold the conversation a lifetime.
+        (redis-py 4.6 on Python 3.10 can lose a cancellation that lands in its connection check,
+        `async_timeout(0)`, or in a write, Python 3.10's `asyncio.wait_for`: that turn then
+        runs and releases as if never cancelled.)
+        """
+        issuing = asyncio.ensure_future(
+            self._run_async(conversation_id, "issue", lifetime=lock_lifetime)
         )
+        try:
+            ticket, served, deadline = await asyncio.shield(issuing)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                ticket, _served, _deadline = await issuing
+                await self._run_async(conversation_id, "release", ticket)
+            raise
         held = False
         try:
             if not served:
@@ -377,7 +392,7 @@ class RelaisRedisLockStore(RedisLockStore):
             held = True
             yield TicketLock(conversation_id, deque([Ticket(ticket, deadline / 1000)]))
         finally:
-            (released,) = await self._run_async(conversation_id, "release", ticket)
+            (released,) = await asyncio.shield(self._run_async(conversation_id, "release", ticket))
             if held:
                 self._report_release(conversation_id, ticket, released)
 
