@@ -36,11 +36,13 @@ run: install $(SEARCH_MODEL)
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check bot actions tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check bot actions tests bench
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m bench

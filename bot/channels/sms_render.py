@@ -43,7 +43,7 @@ def render_card(card: Mapping[str, Any], language: str) -> str:
     if isinstance(distance, (int, float)):
         head += " " + t("sms.card.distance", language, km=formats.km(float(distance), language))
     lines = ["- " + head]
-    words = card.get("text") if isinstance(card.get("text"), Mapping) else {}
+    words: Mapping[str, Any] = card["text"] if isinstance(card.get("text"), Mapping) else {}
     if words.get("status"):
         lines.append(str(words["status"]))
     if card.get("phone"):

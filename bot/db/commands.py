@@ -8,10 +8,10 @@ to date), 1 `current` finds the database not at the newest revision, 2 an error.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from bot.texts import t
+from bot.texts.terminal import say
 
 
 def _both(key: str) -> str:
@@ -32,10 +32,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action.set_defaults(handler=handler)
 
 
-def _say(lang: str, key: str, *, error: bool = False, **variables: Any) -> None:
-    print(t(key, lang, **variables), file=sys.stderr if error else sys.stdout)
-
-
 def _url(args: argparse.Namespace) -> str:
     from bot.settings import get_settings
 
@@ -47,10 +43,10 @@ def _failed(lang: str, url: str, exc: Exception) -> int:
     from bot.db.migrate import label
 
     if isinstance(exc, SchemaError):
-        _say(lang, exc.key, error=True, **exc.variables)
+        say(lang, exc.key, error=True, **exc.variables)
     else:
         detail = type(getattr(exc, "orig", None) or exc).__name__
-        _say(lang, "db.error.unreachable", error=True, database=label(url), detail=detail)
+        say(lang, "db.error.unreachable", error=True, database=label(url), detail=detail)
     return 2
 
 
@@ -65,7 +61,7 @@ def _upgrade(args: argparse.Namespace) -> int:
     except (SchemaError, SQLAlchemyError, OSError) as exc:
         return _failed(args.lang, url, exc)
     key, variables = describe(result)
-    _say(args.lang, key, **variables)
+    say(args.lang, key, **variables)
     return 0
 
 
@@ -79,7 +75,11 @@ def _current(args: argparse.Namespace) -> int:
         state = current(url)
     except (SchemaError, SQLAlchemyError, OSError) as exc:
         return _failed(args.lang, url, exc)
-    variables = {"database": state.database, "revision": state.revision, "head": state.head}
+    variables: dict[str, Any] = {
+        "database": state.database,
+        "revision": state.revision,
+        "head": state.head,
+    }
     if not state.known:
         key = "db.current.unknown"
     elif state.up_to_date:
@@ -88,5 +88,5 @@ def _current(args: argparse.Namespace) -> int:
         key = "db.current.behind"
     else:
         key = "db.current.legacy" if state.legacy else "db.current.empty"
-    _say(args.lang, key, **variables)
+    say(args.lang, key, **variables)
     return 0 if state.up_to_date else 1

@@ -51,7 +51,7 @@ def _states(event: Mapping[str, Any], need: str) -> bool:
 
 
 def what_was_asked(
-    events: Iterable[Mapping[str, Any]], need: str, needs: Any, *, page: int = 1
+    events: Iterable[Mapping[str, Any]] | None, need: str, needs: Any, *, page: int = 1
 ) -> Asked:
     """The needs to answer and the person's words, from the conversation's events.
 
@@ -59,7 +59,7 @@ def what_was_asked(
     others?" (they ask for one need); `needs` (the slot) counts only when it holds `need`,
     i.e. when they were stated together.
     """
-    users = [e for e in events if e.get("event") == "user"]
+    users = [e for e in events or () if e.get("event") == "user"]
     latest = users[-1] if users else {}
     latest_text = str(latest.get("text") or "")
     single = page > 1 or latest_text.startswith("/") or _intent(latest) == MORE_RESULTS_INTENT

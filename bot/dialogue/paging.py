@@ -24,7 +24,7 @@ def requested_page(entities: Iterable[Mapping[str, Any]]) -> int:
     for entity in entities:
         if entity.get("entity") == "page":
             try:
-                return max(int(float(entity.get("value"))), 1)
+                return max(int(float(str(entity.get("value")))), 1)
             except (TypeError, ValueError):
                 return 1
     return 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 from bot.texts import formats, t
 
@@ -82,7 +82,7 @@ def results_payload(
     }
 
 
-def is_results(custom: Any) -> bool:
+def is_results(custom: Any) -> TypeGuard[Mapping[str, Any]]:
     return isinstance(custom, Mapping) and custom.get("type") == RESULTS_TYPE
 
 

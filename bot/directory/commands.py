@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.texts import t
+from bot.texts.terminal import say
 
 
 def _both(key: str) -> str:
@@ -25,10 +26,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lang", choices=("fr", "en"), default="fr", help=_both("directory.cli.lang.help")
     )
-
-
-def _say(lang: str, key: str, *, error: bool = False, **variables: Any) -> None:
-    print(t(key, lang, **variables), file=sys.stderr if error else sys.stdout)
 
 
 def _print_issues(issues: Sequence[Any], lang: str) -> tuple[int, int]:
@@ -64,14 +61,14 @@ def _import(args: argparse.Namespace) -> int:
         progress = args.progress or sys.stderr.isatty()
         result = import_path(Path(args.path), engine, progress=progress)
     except SQLAlchemyError as exc:
-        _say(lang, "directory.cli.database_error", error=True, detail=type(exc).__name__)
+        say(lang, "directory.cli.database_error", error=True, detail=type(exc).__name__)
         return 2
     n_errors, n_warnings = _print_issues(result.issues, lang)
     if not result.ok:
-        _say(lang, "directory.cli.import_refused", error=True, errors=n_errors, warnings=n_warnings)
+        say(lang, "directory.cli.import_refused", error=True, errors=n_errors, warnings=n_warnings)
         return 1
     details = ", ".join(f"{table} {n}" for table, n in result.counts.items())
-    _say(
+    say(
         lang,
         "directory.cli.imported",
         total=sum(result.counts.values()),
@@ -88,7 +85,7 @@ def _refresh_search_vectors(engine: Any, lang: str) -> None:
     from bot.search.vectors import refresh
 
     report = refresh(engine)
-    _say(
+    say(
         lang,
         "directory.cli.vectors",
         encoded=report["encoded"],
@@ -110,14 +107,14 @@ def _export(args: argparse.Namespace) -> int:
     try:
         tables = dump_tables(create_engine_from_url())
     except SQLAlchemyError as exc:
-        _say(lang, "directory.cli.database_error", error=True, detail=type(exc).__name__)
+        say(lang, "directory.cli.database_error", error=True, detail=type(exc).__name__)
         return 2
     try:
         written = export_tables(tables, folder)
     except OSError as exc:
-        _say(lang, "directory.cli.write_error", error=True, folder=folder, detail=exc.strerror)
+        say(lang, "directory.cli.write_error", error=True, folder=folder, detail=exc.strerror)
         return 2
-    _say(
+    say(
         lang,
         "directory.cli.exported",
         total=sum(written.values()),
@@ -156,9 +153,9 @@ def _validate(args: argparse.Namespace) -> int:
         issues = validate(source, None)
     n_errors, n_warnings = _print_issues(issues, lang)
     if n_errors:
-        _say(lang, "directory.cli.invalid", error=True, errors=n_errors, warnings=n_warnings)
+        say(lang, "directory.cli.invalid", error=True, errors=n_errors, warnings=n_warnings)
         return 1
-    _say(lang, "directory.cli.valid", warnings=n_warnings)
+    say(lang, "directory.cli.valid", warnings=n_warnings)
     return 0
 
 
@@ -222,7 +219,8 @@ def _demo(args: argparse.Namespace) -> int:
         tables = demo.build_large_tables(args.services, seed=args.seed)
     else:
         tables = demo.build_demo_tables(seed=args.seed)
-    _say(lang, "demo.cli.built", seconds=time.perf_counter() - start, **demo.summary(tables))
+    counts: dict[str, Any] = dict(demo.summary(tables))
+    say(lang, "demo.cli.built", seconds=time.perf_counter() - start, **counts)
     if not args.services:  # benchmark tables share the generator, so the demo check covers them
         problems = errors(check_tables(tables))
         if problems:
@@ -233,10 +231,10 @@ def _demo(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         engine = create_engine_from_url(url)
         load_tables(engine, tables, progress=args.progress)
-        _say(lang, "demo.cli.loaded", url=_database_label(url), seconds=time.perf_counter() - start)
+        say(lang, "demo.cli.loaded", url=_database_label(url), seconds=time.perf_counter() - start)
         _refresh_search_vectors(engine, lang)
     for table, count in demo.counts(tables).items():
-        _say(lang, "demo.cli.table_count", table=table, count=count)
+        say(lang, "demo.cli.table_count", table=table, count=count)
     return 0
 
 

@@ -162,13 +162,17 @@ def _attach_fsas(sites: list[Site]) -> None:
     """The few FSAs nearest each site (H for Montréal and Laval, J elsewhere)."""
     from bot.places.data import fsa_points
 
-    points = [p for p in fsa_points().values() if p.lat is not None and not p.rural]
+    points = [
+        (p.fsa, p.lat, p.lon)
+        for p in fsa_points().values()
+        if p.lat is not None and p.lon is not None and not p.rural
+    ]
     for site in sites:
         letter = "H" if site.code_geo[:2] in ("66", "65") else "J"
         ranked = sorted(
-            (haversine_km(site.lat, site.lon, p.lat, p.lon), p.fsa, p.lat, p.lon)
-            for p in points
-            if p.fsa.startswith(letter)
+            (haversine_km(site.lat, site.lon, lat, lon), fsa, lat, lon)
+            for fsa, lat, lon in points
+            if fsa.startswith(letter)
         )
         site.fsas = [(fsa, lat, lon) for _, fsa, lat, lon in ranked[:4]]
 

@@ -183,10 +183,10 @@ def _walk(
         if name in known
     }
     if parent is not None:
-        parent_table, parent_id, link = parent
-        if link.via == "child" and row.get(link.column) is None:
-            row[link.column] = parent_id
-            entity_column = POLYMORPHIC.get(link.column)
+        parent_table, parent_id, parent_link = parent
+        if parent_link.via == "child" and row.get(parent_link.column) is None:
+            row[parent_link.column] = parent_id
+            entity_column = POLYMORPHIC.get(parent_link.column)
             if entity_column and row.get(entity_column) is None:
                 row[entity_column] = parent_table
     for key, value in obj.items():
@@ -232,7 +232,7 @@ def _infer_program_owners(rows: dict[str, dict[str, dict[str, Any]]]) -> None:
     """A program nested in a service (`service_list.json`) does not name its organization:
     it is the service's (the tabular format requires `program.organization_id`)."""
     for service in rows.get("service", {}).values():
-        program = rows.get("program", {}).get(service.get("program_id"))
+        program = rows.get("program", {}).get(str(service.get("program_id")))
         if program is not None and program.get("organization_id") is None:
             program["organization_id"] = service.get("organization_id")
 

@@ -206,7 +206,9 @@ def taxonomy_tables(record_language: str = "fr") -> dict[str, list[dict]]:
         for lang in other:
             for field in ("name", "description"):
                 translations.append(
-                    translation_row("taxonomy", row["id"], field, lang, t(f"{key}.{field}", lang))
+                    translation_row(
+                        "taxonomy", str(row["id"]), field, lang, t(f"{key}.{field}", lang)
+                    )
                 )
 
     def add_term(taxonomy: str, code: str, label_key: str, description_key: str) -> None:
@@ -224,11 +226,11 @@ def taxonomy_tables(record_language: str = "fr") -> dict[str, list[dict]]:
         terms.append(row)
         for lang in other:
             translations.append(
-                translation_row("taxonomy_term", row["id"], "name", lang, t(label_key, lang))
+                translation_row("taxonomy_term", str(row["id"]), "name", lang, t(label_key, lang))
             )
             translations.append(
                 translation_row(
-                    "taxonomy_term", row["id"], "description", lang, t(description_key, lang)
+                    "taxonomy_term", str(row["id"]), "description", lang, t(description_key, lang)
                 )
             )
 

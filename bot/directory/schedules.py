@@ -64,7 +64,7 @@ class NaiveDatetimeError(ValueError):
 
 @lru_cache(maxsize=64)
 def _holidays(year: int) -> holidays.HolidayBase:
-    return holidays.Canada(subdiv="QC", years=year)
+    return holidays.country_holidays("CA", subdiv="QC", years=year)
 
 
 def is_holiday(day: date) -> bool:
@@ -108,7 +108,7 @@ def _time(value: object) -> tuple[int, int] | None:
 
 
 def _int(value: object) -> int | None:
-    return None if _blank(value) else int(float(value))
+    return None if _blank(value) else int(float(str(value)))
 
 
 def _flag(value: object) -> bool:

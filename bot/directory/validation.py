@@ -466,13 +466,13 @@ def _check_references(
             ):
                 continue
             for index, row in enumerate(rows):
-                value, target = row.get(column), row.get(entity_column)
-                if not isinstance(value, str) or target not in TABLES:
+                value, entity = row.get(column), row.get(entity_column)
+                if not isinstance(value, str) or not isinstance(entity, str):
                     continue
-                if value in ids.get(target, ()):
+                if entity not in TABLES or value in ids.get(entity, ()):
                     continue
-                wanted.setdefault(target, set()).add(value)
-                pending.append((table, index, str(row.get("id")), column, target, value, False))
+                wanted.setdefault(entity, set()).add(value)
+                pending.append((table, index, str(row.get("id")), column, entity, value, False))
     found: dict[str, set[str]] = {}
     if existing is not None:
         found = {target: existing(target, values) for target, values in wanted.items()}

@@ -90,9 +90,9 @@ class CrisisRules:
         matches = []
         for kind in KINDS:
             for pattern in self.patterns[kind]:
-                found = pattern.search(cleaned)
-                if found:
-                    start, end = span(offsets, text, *found.span())
+                hit = pattern.search(cleaned)
+                if hit:
+                    start, end = span(offsets, text, *hit.span())
                     matches.append(CrisisMatch(kind, start, end, text[start:end]))
                     break
         return CrisisScan(tuple(matches), idiom)

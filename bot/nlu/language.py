@@ -175,11 +175,11 @@ def _written_language(
 ) -> tuple[str | None, bool, str]:
     lingua = _lingua_scores(masked)
     if _script_share(masked) > 0.5:
-        best = max(lingua, key=lingua.get) if lingua else None
-        return best, bool(best) and lingua[best] >= 0.5, "script"
+        best = max(lingua, key=lambda code: lingua[code]) if lingua else None
+        return best, best is not None and lingua[best] >= 0.5, "script"
 
     hits = {code: sum(tok in words for tok in content) for code, words in lexicon.markers.items()}
-    lead = max(hits, key=hits.get)
+    lead = max(hits, key=lambda code: hits[code])
     unique_lead = hits[lead] > 0 and all(
         hits[lead] > count for code, count in hits.items() if code != lead
     )
@@ -194,7 +194,7 @@ def _written_language(
         return _likelier_own_language(lingua), False, "lexicon"
     share = {code: count / len(content) for code, count in hits.items()}
     scores = {code: lingua.get(code, 0.0) + 0.6 * share.get(code, 0.0) for code in SUPPORTED}
-    ranked = sorted(scores, key=scores.get, reverse=True)
+    ranked = sorted(scores, key=lambda code: scores[code], reverse=True)
     best, second = ranked[0], ranked[1]
     if best not in OWN and not _clearly_other(best, hits, lingua, len(content)):
         # Answering a French or English speaker in Spanish is worse than the reverse: another

@@ -8,7 +8,8 @@ Two owners share this file; keep each part in its own section:
 from __future__ import annotations
 
 import argparse
-from typing import Any
+
+from bot.texts.terminal import say_both
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -68,14 +69,6 @@ def _both(key: str) -> str:
     return f"{t(key, 'fr')} / {t(key, 'en')}"
 
 
-def _say_both(key: str, **variables: Any) -> None:
-    """Terminal messages of `relais run`: French, then English."""
-    from bot.texts import t
-
-    print(t(key, "fr", **variables))
-    print(t(key, "en", **variables), flush=True)
-
-
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -84,22 +77,22 @@ def _run(args: argparse.Namespace) -> int:
     from bot.settings import get_settings
 
     settings = get_settings()
-    _say_both("dialogue.run.starting")
-    runner.ensure_directory(settings.database_url, _say_both)
+    say_both("dialogue.run.starting")
+    runner.ensure_directory(settings.database_url, say_both)
     responses.write()
-    _say_both("dialogue.run.training")
+    say_both("dialogue.run.training")
     try:
         model = Path(args.model) if args.model else runner.ensure_model()
     except FileNotFoundError:
-        _say_both("dialogue.run.no_model")
+        say_both("dialogue.run.no_model")
         return 1
     ports = runner.Ports(
         web=args.port or settings.web_port, rasa=args.rasa_port, actions=args.actions_port
     )
     children = runner.build_children(settings, model, ports, cors=args.cors)
-    supervisor = runner.Supervisor(children, _say_both)
+    supervisor = runner.Supervisor(children, say_both)
     web = f"http://{settings.web_host}:{ports.web}/"
-    return supervisor.run(on_ready=lambda: _say_both("dialogue.run.ready", web=web))
+    return supervisor.run(on_ready=lambda: say_both("dialogue.run.ready", web=web))
 
 
 def _chat(args: argparse.Namespace) -> int:

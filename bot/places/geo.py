@@ -60,8 +60,8 @@ class GeoIndex:
         self._shapely = shapely
         self.mrcs: list[Area] = mrc_areas()
         self.montreal: list[Area] = montreal_areas()
-        for area in (*self.mrcs, *self.montreal):
-            shapely.prepare(area.geometry)
+        for each in (*self.mrcs, *self.montreal):
+            shapely.prepare(each.geometry)
         self._mrc_tree = STRtree([a.geometry for a in self.mrcs])
         self._mtl_tree = STRtree([a.geometry for a in self.montreal])
         self.anchors: dict[str, list[Anchor]] = defaultdict(list)

@@ -513,7 +513,7 @@ _ADDRESS = re.compile(
     re.IGNORECASE,
 )
 
-RECOGNIZERS: tuple[Recognizer, ...] = (
+RECOGNIZERS: tuple[Recognizer, ...] = (  # type: ignore[assignment]  # Protocol of classes
     CoordinatesRecognizer(),
     EmailRecognizer(),
     RegexRecognizer(SIN, _SIN, _is_sin),

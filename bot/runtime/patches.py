@@ -206,7 +206,7 @@ def needs_guard(action: Any) -> bool:
 
 
 def _guarded_run_action(original: Callable[..., Any]) -> Callable[..., Any]:
-    async def _run_action(self, action, tracker, output_channel, nlg, prediction):  # type: ignore[no-untyped-def]
+    async def _run_action(self, action, tracker, output_channel, nlg, prediction):
         if needs_guard(action):
             action = GuardedAction(action, action_timeout())
         return await original(self, action, tracker, output_channel, nlg, prediction)
@@ -220,7 +220,7 @@ def _guarded_run_action(original: Callable[..., Any]) -> Callable[..., Any]:
 def _validated_result(_original: Callable[..., Any]) -> Callable[..., Any]:
     from bot.runtime.action_results import validate_action_result
 
-    def _validate_action_result(self, result):  # type: ignore[no-untyped-def]
+    def _validate_action_result(self, result):
         return validate_action_result(self, result)
 
     return _validate_action_result
@@ -232,7 +232,7 @@ def _validated_result(_original: Callable[..., Any]) -> Callable[..., Any]:
 def _rule_marking(original: Callable[..., Any]) -> Callable[..., Any]:
     from bot.runtime.policies import mark_rule_decision
 
-    def predict(self, tracker, domain, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def predict(self, tracker, domain, *args, **kwargs):
         prediction = original(self, tracker, domain, *args, **kwargs)
         mark_rule_decision(prediction, tracker, domain)
         return prediction
@@ -243,7 +243,7 @@ def _rule_marking(original: Callable[..., Any]) -> Callable[..., Any]:
 def _skipped_when_decided(original: Callable[..., Any]) -> Callable[..., Any]:
     from bot.runtime.policies import decided_by_rule
 
-    def predict(self, tracker, domain, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def predict(self, tracker, domain, *args, **kwargs):
         if decided_by_rule(tracker, self.priority):
             log.debug("%s skipped: a rule decided", type(self).__name__)
             return self._prediction(self._default_predictions(domain))

@@ -78,8 +78,11 @@ class StoredSession:
     @classmethod
     def of(cls, rows: list[StoredRow], start: float | None = None) -> StoredSession:
         """The session as the read query would select it from `rows` (in id order)."""
-        starts = [row.timestamp for row in rows if row.type_name == SessionStarted.type_name]
-        starts = [stamp for stamp in starts if stamp is not None]
+        starts = [
+            row.timestamp
+            for row in rows
+            if row.type_name == SessionStarted.type_name and row.timestamp is not None
+        ]
         if starts:
             start = max([*starts, *([start] if start is not None else [])])
         if start is None:
@@ -107,6 +110,7 @@ class RelaisTrackerStore(SQLTrackerStore):
         if kwargs.get("dialect") == "sqlite" and kwargs.get("db"):
             Path(kwargs["db"]).parent.mkdir(parents=True, exist_ok=True)  # var/ on a fresh clone
         super().__init__(*args, **kwargs)
+        self.engine: sa.engine.Engine
         if self.engine.dialect.name == "sqlite":
             url = self.engine.url
             self.engine.dispose()

@@ -141,7 +141,7 @@ def _static_parts(model: SentenceTransformer) -> tuple[Any, np.ndarray] | None:
         return None
     module = modules[0]
     bag = getattr(module, "embedding", None)
-    if (
+    if bag is None or (
         getattr(bag, "mode", None) != "mean"
         or getattr(bag, "max_norm", 0) is not None
         or getattr(bag, "padding_idx", 0) is not None

@@ -271,10 +271,10 @@ def _resolve_where(place: Any, lat: float | None, lon: float | None) -> _Where:
 
     resolved = place
     if isinstance(place, str) and MAMH_CODE.fullmatch(place.strip()):
-        code = place.strip()
-        if code not in municipalities():
+        given = place.strip()
+        if given not in municipalities():
             raise PlaceNotFound(place)
-        resolved = get_gazetteer().place(code, matched=code, confidence=1.0, kind="municipality")
+        resolved = get_gazetteer().place(given, matched=given, confidence=1.0, kind="municipality")
     elif isinstance(place, str):
         resolved = get_gazetteer().resolve(place)
         if resolved is None:
@@ -287,7 +287,7 @@ def _resolve_where(place: Any, lat: float | None, lon: float | None) -> _Where:
         point = (float(resolved.lat), float(resolved.lon))
     elif resolved is not None:
         municipality = municipalities().get(resolved.code_geo)
-        if municipality is None or municipality.lat is None:
+        if municipality is None or municipality.lat is None or municipality.lon is None:
             raise PlaceNotFound(getattr(resolved, "name", str(place)))
         point = (municipality.lat, municipality.lon)
     else:

@@ -138,7 +138,7 @@ def cell_of(lat: float, lon: float) -> tuple[int, int]:
     return math.floor(lat / CELL_DEG_LAT), math.floor(lon / CELL_DEG_LON)
 
 
-def cell_key(row, col):  # type: ignore[no-untyped-def]
+def cell_key(row, col):
     """The sortable key of a cell (ints or int64 arrays): ordered by row, then column."""
     return row * _COL_SPAN + (col + _COL_SPAN // 2)
 
@@ -385,9 +385,9 @@ def read_index(conn: Connection, record_language: str = "fr") -> SearchIndex:
                 lat, lon = location_points[location_id]
                 points.append(Point(index, lat, lon, addresses.get(location_id, "")))
 
-    index = assemble(services, points, area_groups)
-    index.built_seconds = time.perf_counter() - started
-    return index
+    built = assemble(services, points, area_groups)
+    built.built_seconds = time.perf_counter() - started
+    return built
 
 
 def assemble(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, delete, select
@@ -100,7 +101,7 @@ def refresh(
     *,
     encoder: Encoder | None = None,
     record_language: str = "fr",
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Bring the stored vectors up to date with the directory; returns what it did."""
     started = time.perf_counter()
     encoder = encoder or get_encoder(model)

@@ -143,7 +143,12 @@ async def resolve_place(request: web.Request) -> web.Response:
     if text is None and lat is None:
         raise bad_request("search.error.query_missing")
     gazetteer = await asyncio.get_running_loop().run_in_executor(None, get_gazetteer)
-    place = gazetteer.resolve(text) if text is not None else gazetteer.reverse(lat, lon)
+    if text is not None:
+        place = gazetteer.resolve(text)
+    elif lat is not None and lon is not None:
+        place = gazetteer.reverse(lat, lon)
+    else:
+        raise bad_request("search.error.query_missing")
     body: dict[str, Any] = {"query": text, "place": None, "referral": None}
     if place is not None:
         body["place"] = place.as_dict()

@@ -193,7 +193,8 @@ async def check_csrf(request: web.Request) -> None:
     session = await get_session(request)
     given = request.headers.get("X-CSRF-Token")
     if given is None and request.content_type == "application/x-www-form-urlencoded":
-        given = (await request.post()).get("csrf")
+        field = (await request.post()).get("csrf")
+        given = field if isinstance(field, str) else None
     if not auth.csrf_matches(session.get("csrf"), given):
         raise json_error(403, "csrf", "console.error.csrf")
 

@@ -33,7 +33,7 @@ def json_error(status: int, code: str, text_key: str, **variables: Any) -> web.H
         web.HTTPServiceUnavailable,
     ):
         if candidate.status_code == status:
-            exception_class = candidate
+            exception_class = candidate  # type: ignore[assignment]
             break
     return exception_class(
         text=web.json_response(error_body(code, text_key, **variables)).text,

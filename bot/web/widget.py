@@ -167,7 +167,7 @@ async def http_session(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-def security_headers(app: web.Application):  # type: ignore[no-untyped-def]
+def security_headers(app: web.Application):
     """The `on_response_prepare` hook: a CSP on every HTML page, and no referrer leaks."""
     rasa = origin_of(socket_url(app))
     policy = content_security_policy([rasa, websocket_origin(rasa)])

@@ -19,7 +19,7 @@ from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.nlu.training_data.message import Message
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -87,7 +87,7 @@ async def one_turn(text: str, intent: str, metadata: dict[str, Any] | None = Non
         domain,
     )
     dispatcher = CollectingDispatcher()
-    sdk_tracker = Tracker.from_dict(tracker.current_state())
+    sdk_tracker = Tracker.from_dict(tracker.current_state(EventVerbosity.ALL))
     await ActionSearchServices().run(dispatcher, sdk_tracker, domain.as_dict())
     return dispatcher.messages
 

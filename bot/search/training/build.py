@@ -217,7 +217,7 @@ def build_model(
         report["stages"]["distill"] = {"sentences": len(sentences), "final_loss": losses[-1]}
 
     if "pairs" in config.stages:
-        loss_fn = MultipleNegativesRankingLoss(student)
+        pair_loss = MultipleNegativesRankingLoss(student)
         optimizer = _optimizer(student, config.pair_lr)
         losses = []
         steps = 0
@@ -228,7 +228,7 @@ def build_model(
                     break
                 anchors, positives = zip(*batch, strict=True)
                 features = [student.preprocess(list(anchors)), student.preprocess(list(positives))]
-                loss = loss_fn(features, None)
+                loss = pair_loss(features, None)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()

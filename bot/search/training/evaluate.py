@@ -126,7 +126,7 @@ def evaluate(
             "top1": round(float(correct[mask].mean()), 3),
             "ms_per_query": round(ms, 2),
         }
-        if hits5 is not None:
+        if hits5 is not None and precision5 is not None:
             entry["recall5"] = round(float(hits5[mask].mean()), 3)
             entry["precision5"] = round(float(precision5[mask].mean()), 3)
         figures[language] = entry
