@@ -78,3 +78,14 @@ def demo_index(demo_db: str) -> Any:
     from bot.search.engine import load_index
 
     return load_index(demo_db)
+
+
+@pytest.fixture
+async def person(stack: Stack) -> Any:
+    """Someone in the web widget's channel (socket.io) of the shared stack."""
+    from tests.people import SocketPerson
+
+    someone = SocketPerson(stack.rasa_url)
+    await someone.connect()
+    yield someone
+    await someone.client.disconnect()

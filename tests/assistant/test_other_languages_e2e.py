@@ -69,14 +69,6 @@ async def test_rest_goes_on_in_english_too(stack: Stack) -> None:
         assert (await rasa.tracker(me))["slots"]["language"] == "en"
 
 
-@pytest.fixture
-async def person(stack: Stack) -> AsyncIterator[SocketPerson]:
-    someone = SocketPerson(stack.rasa_url)
-    await someone.connect()
-    yield someone
-    await someone.client.disconnect()
-
-
 @pytest.mark.parametrize("code", LANGUAGES)
 async def test_socketio_answers_in_their_language(person: SocketPerson, code: str) -> None:
     await person.say(WRITTEN[code])

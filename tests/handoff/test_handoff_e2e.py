@@ -29,14 +29,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture
-async def person(stack: Stack) -> AsyncIterator[Person]:
-    someone = Person(stack.rasa_url)
-    await someone.connect()
-    yield someone
-    await someone.client.disconnect()
-
-
-@pytest.fixture
 async def store(stack: Stack) -> AsyncIterator[HandoffStore]:
     engine = create_handoff_engine(stack.database_url)
     yield HandoffStore(engine)

@@ -29,31 +29,10 @@ from rasa.core.utils import number_of_sanic_workers
 from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 
 from bot.runtime.lock_store import RelaisRedisLockStore, apply_url
+from tests.services import redis_url, require_redis
 
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 FAST = {"wait_time_in_seconds": 0.05}
 """Waiters poll often in tests (Rasa polls every second); a release wakes them at once anyway."""
-
-
-def redis_url() -> str:
-    """The server to test against (`RELAIS_TEST_REDIS_URL`, or the local default)."""
-    return os.environ.get("RELAIS_TEST_REDIS_URL") or DEFAULT_REDIS_URL
-
-
-def require_redis() -> str:
-    """The URL if Redis answers; otherwise skip (or fail under CI) with the reason."""
-    url = redis_url()
-    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        reason = f"Redis unreachable at {url}: {exc!r}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    finally:
-        client.close()
-    return url
 
 
 @pytest.fixture
@@ -446,7 +425,7 @@ async def test_rasa_agents_of_two_servers_take_one_conversation_turn_by_turn(ser
 
 
 def test_an_unknown_key_in_endpoints_yml_is_refused():
-    config = EndpointConfig(url=DEFAULT_REDIS_URL, type="x", passwrd="secret")
+    config = EndpointConfig(url=redis_url(), type="x", passwrd="secret")
     with pytest.raises(ValueError, match=r"passwrd.*/.*passwrd"):
         RelaisRedisLockStore(endpoint_config=config)
 
@@ -516,7 +495,7 @@ def test_an_unsupported_url_is_refused():
 def test_it_refuses_another_rasa_version(monkeypatch):
     monkeypatch.setattr(rasa, "__version__", "3.7.0")
     with pytest.raises(RuntimeError) as refused:
-        RelaisRedisLockStore(url=DEFAULT_REDIS_URL)
+        RelaisRedisLockStore(url=redis_url())
     message = str(refused.value)
     assert "rasa 3.7.0" in message
     assert "est écrit pour Rasa 3.6" in message and "is written for Rasa 3.6" in message
@@ -527,4 +506,4 @@ def test_it_refuses_a_rasa_that_builds_stores_differently(monkeypatch):
 
     monkeypatch.setattr(rasa_lock_store, "_load_from_module_name_in_endpoint_config", changed)
     with pytest.raises(RuntimeError, match="_load_from_module_name_in_endpoint_config"):
-        RelaisRedisLockStore(url=DEFAULT_REDIS_URL)
+        RelaisRedisLockStore(url=redis_url())
