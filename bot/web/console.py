@@ -337,11 +337,15 @@ async def console_page(request: web.Request) -> web.StreamResponse:
     counsellor = request["counsellor"]
     me = {"id": counsellor["id"], "name": counsellor["name"],
           "staff": roles.has_role(counsellor, roles.STAFF)}  # fmt: skip
+    from bot.directory.needs import NEED_IDS
+    from bot.web.console_view import need_text
+
+    needs = [{"id": need, "label": need_text(need, language)} for need in NEED_IDS]
     return _render(
         request,
         "console/console.html",
         {"t": console_texts(language), "lang": language, "csrf": request["session"].csrf,
-         "me": me, "outcomes": OUTCOMES},
+         "me": me, "outcomes": OUTCOMES, "needs": needs},
     )  # fmt: skip
 
 

@@ -99,13 +99,22 @@ async def api_escalation(request: web.Request) -> web.StreamResponse:
         for c in await service.workspace.canned()
         if c["language"] == item["language"]
     ]  # fmt: skip
+    messages = await service.store.messages(item["id"])
+    sent = {
+        str(card["service_id"]): str(card.get("name") or card.get("organization") or "")
+        for m in messages
+        if isinstance(m.get("payload"), dict)
+        for card in m["payload"].get("cards") or []
+        if card.get("service_id")
+    }
     return web.json_response(
         {
             "escalation": public_escalation(item, language),
+            "sent": [{"service_id": k, "name": v} for k, v in sent.items()],
             "first_words": first_words(transcript),
             "earlier": earlier_contact(await service.workspace.earlier_today(item), language),
             "transcript": transcript,
-            "messages": [public_message(m) for m in await service.store.messages(item["id"])],
+            "messages": [public_message(m) for m in messages],
             "notes": [public_note(n) for n in await service.store.notes(item["id"])],
             "canned": canned,
         }
