@@ -12,6 +12,7 @@
   const CSRF = document.querySelector('meta[name="csrf-token"]').content;
   const LANG = document.documentElement.lang;
   const TITLE = document.title;
+  const ZONE = "America/Toronto";  // the 211's time, as the server writes it
   const $ = (sel, root = document) => root.querySelector(sel);
   const state = {
     items: [], selected: null, detail: null, tab: "queue", known: null, typingUntil: 0,
@@ -52,7 +53,7 @@
   const orNone = (value) => (value === null || value === undefined || value === "" ? none() : value);
 
   function clock(iso) {
-    return iso ? new Date(iso).toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit" }) : "";
+    return iso ? new Date(iso).toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit", timeZone: ZONE }) : "";
   }
 
   function duration(seconds) {
@@ -524,7 +525,7 @@
         el("p", {}, `${tr("callbacks.phone")} : `, el("a", { href: `tel:${item.phone}` }, item.phone),
           ` · ${orNone(item.contact_label)} · ${orNone(item.language_label)}`),
         el("p", { class: "meta" }, `${tr("callbacks.best_time")} : ${orNone(item.best_time)}`,
-          ` · ${tr("callbacks.received")} ${new Date(item.created_at).toLocaleString(LANG)}`),
+          ` · ${tr("callbacks.received")} ${new Date(item.created_at).toLocaleString(LANG, { timeZone: ZONE })}`),
         choice,
         el("button", { onclick: async () => {
           if (await api("POST", `callbacks/${item.id}/close`, { outcome: choice.value })) loadCallbacks();
