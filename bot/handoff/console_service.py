@@ -48,6 +48,16 @@ class ConsoleService(HandoffService):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.workspace = WorkspaceStore(self.store.engine, self.store.clock)
+        self._seen: frozenset[tuple[str, str]] | None = None
+
+    async def relay_once(self) -> None:
+        """The relay's pass, then: when a request arrived (the action server writes it to the
+        database) or changed state elsewhere, every open console gets the new queue at once."""
+        await super().relay_once()
+        state = frozenset((i["id"], i["status"]) for i in await self.store.open_escalations())
+        if self._seen is not None and state != self._seen:
+            await self.publish_queue()
+        self._seen = state
 
     async def send_card(
         self, escalation_id: str, counsellor_id: int, payload: dict[str, Any]

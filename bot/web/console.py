@@ -383,12 +383,15 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             payload = {**payload, "note": public_note(payload["note"])}
         await ws.send_json(payload)
 
+    signed_out = asyncio.Event()
+
     async def watch_session() -> None:
         """Close the socket once the session is gone (logout elsewhere, password changed,
-        account disabled): the page then finds itself signed out."""
+        account disabled): the page then finds itself signed out (code 4401)."""
         while not ws.closed:
             await asyncio.sleep(SESSION_CHECK)
             if not await request.app[SESSIONS].alive(session_id):
+                signed_out.set()
                 await ws.close(code=4401, message=b"signed out")
                 return
 
@@ -403,9 +406,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             elif msg.type == WSMsgType.ERROR:
                 break
     finally:
-        watcher.cancel()
+        if not signed_out.is_set():
+            watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await watcher
+            await watcher  # a sign-out finishes its close (4401) before the handler returns
         service.listeners.discard(listener)
         service.presence.disconnected(counsellor_id)
     return ws
