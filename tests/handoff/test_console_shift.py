@@ -48,6 +48,8 @@ async def sign_in(browser: Any, stack: Stack, email: str, password: str, lang: s
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     await context.grant_permissions(["notifications"], origin=stack.web_url)
     page = await context.new_page()
+    page.on("pageerror", lambda exc: print("PAGEERROR", email, exc))
+    page.on("console", lambda msg: print("CONSOLE", email, msg.text))
     await page.goto(f"{stack.web_url}/console/login?lang={lang}")
     await page.fill("#email", email)
     await page.fill("#password", password)
@@ -171,7 +173,7 @@ async def test_a_whole_shift(stack: Stack) -> None:
                     ],
                     crisis_item["id"][:6],
                 )
-                print("DEBUG logs", stack.logs(6000))
+                await julie.screenshot(path="/tmp/cw_fail.png", full_page=True)
                 raise
             await crisis.expect("Julie, personne intervenante du 211, se joint")
             await julie.keyboard.type(f"/bonjour{suffix}")
