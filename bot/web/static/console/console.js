@@ -269,7 +269,8 @@
       el("section", { class: "history", "aria-labelledby": "h-transcript" },
         el("h3", { id: "h-transcript" }, tr("conversation.transcript")), history,
         el("h3", {}, tr("conversation.live")),
-        el("ol", { id: "messages", class: "transcript live", "aria-live": "polite" }, messages.map(messageLine)),
+        el("ol", { id: "messages", class: "transcript live", "aria-live": "polite", tabindex: "0",
+          "aria-label": tr("conversation.live") }, messages.map(messageLine)),
         el("p", { id: "typing", class: "muted typing", hidden: true }, tr("typing.person"))),
       item.status === "waiting"
         ? el("button", { id: "claim", class: "primary", onclick: claim }, tr("action.claim")) : null,
