@@ -254,6 +254,9 @@
     const data = state.detail;
     const { escalation: item, transcript, messages, notes } = data;
     const mine = item.status === "active" && item.claimed_by === ME.id;
+    // a re-render (a queue update) keeps the focus and the drafts being typed
+    const focused = document.activeElement && document.activeElement.id;
+    const drafts = Object.fromEntries(["message", "note"].map((id) => [id, $(`#${id}`) ? $(`#${id}`).value : ""]));
     const history = transcript === null
       ? el("p", { class: "muted" }, tr("conversation.transcript_unavailable"))
       : el("ol", { class: "transcript" }, transcript.map((l) => line(l.who, l.text,
@@ -289,6 +292,8 @@
           el("button", { type: "submit" }, tr("action.note"))) : null),
       mine ? closeForm(data) : null,
     ]);
+    for (const [id, value] of Object.entries(drafts)) if ($(`#${id}`) && value) $(`#${id}`).value = value;
+    if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
     scrollMessages();
   }
 
