@@ -282,7 +282,7 @@
         el("button", { type: "button", id: "search-open", onclick: openSearch }, tr("search.heading")),
         el("button", { type: "button", id: "canned-open", onclick: openCannedPicker }, tr("canned.insert")),
         el("button", { type: "button", id: "transfer-open", onclick: openTransfer }, tr("transfer.heading"))) : null,
-      el("section", { id: "panel", class: "panel", hidden: true }),
+      samePanel(item.id),
       el("section", { class: "notes", "aria-labelledby": "h-notes" },
         el("h3", { id: "h-notes" }, tr("notes.private")),
         el("ul", { id: "notes" }, notes.map(noteLine)),
@@ -295,6 +295,13 @@
     for (const [id, value] of Object.entries(drafts)) if ($(`#${id}`) && value) $(`#${id}`).value = value;
     if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
     scrollMessages();
+  }
+
+  /** The open panel (search, transfer, canned) survives a re-render of the same conversation. */
+  function samePanel(id) {
+    const old = $("#panel");
+    if (old && !old.hidden && old.dataset.for === id) return old;
+    return el("section", { id: "panel", class: "panel", hidden: true, "data-for": id });
   }
 
   function messageForm(data) {
