@@ -1,7 +1,10 @@
 """The handoff to a counsellor, as the person lives it (logic in `bot.handoff`).
 
 `action_handoff` runs on "I want a human" and on the answers to its own questions:
-1. it asks consent to share the conversation (buttons yes/no; typed "oui"/"non" work too);
+1. it asks consent to share the conversation (buttons yes/no; typed "oui"/"non" work too),
+   except in a crisis: there the yes to the offer ("Voulez-vous parler à une personne
+   intervenante maintenant? Elle verra notre conversation…"), or asking for a human, is the
+   one consent, and the person is queued at once, first in line;
 2. on yes, within counsellor hours: the escalation is stored (language, need, municipality,
    channel, crisis, services already offered), the person hears their place in line and the
    expected wait, and the conversation is paused (`ConversationPaused()`) for the console;
@@ -59,6 +62,28 @@ def answered_our_question(tracker: Tracker) -> bool:
     return False
 
 
+def answered_the_offer(tracker: Tracker) -> bool:
+    """Whether the latest message answers `utter_offer_counsellor` (the bot's last action
+    before it, `action_listen` aside)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif kind == "action" and seen_user and event.get("name") != "action_listen":
+            return event.get("name") == "utter_offer_counsellor"
+    return False
+
+
+def one_consent_in_crisis(tracker: Tracker, intent: str | None) -> bool:
+    """A person in crisis said yes to a counsellor: no second question before the queue."""
+    if not tracker.get_slot("crisis"):
+        return False
+    return intent == "ask_human" or (intent == "affirm" and answered_the_offer(tracker))
+
+
 def offered_services(tracker: Tracker) -> list[dict[str, Any]]:
     """Services shown to the person (the results payloads of the bot's messages), newest last."""
     seen: dict[str, dict[str, Any]] = {}
@@ -75,6 +100,9 @@ def offered_services(tracker: Tracker) -> list[dict[str, Any]]:
                 for k in ("service_id", "name", "organization", "phone", "distance_km")
                 if card.get(k) is not None
             }
+            distance = (card.get("text") or {}).get("distance")
+            if distance:
+                seen[key]["distance"] = distance
     return list(seen.values())
 
 
@@ -82,6 +110,17 @@ def municipality_of(tracker: Tracker) -> str | None:
     """The code_geo of the place the person gave, if any."""
     where = Where.from_slot(tracker.get_slot(PLACE_SLOT))
     return where.code_geo if where else None
+
+
+def borough_of(tracker: Tracker) -> str | None:
+    where = Where.from_slot(tracker.get_slot(PLACE_SLOT))
+    return where.borough if where and where.borough != where.name else None
+
+
+def needs_of(tracker: Tracker) -> list[str]:
+    """Every need the person named, the main one first."""
+    named = [tracker.get_slot("need"), *(tracker.get_slot("needs") or [])]
+    return list(dict.fromkeys(str(n) for n in named if n))
 
 
 def latest_user_timestamp(tracker: Tracker) -> float:
@@ -127,7 +166,9 @@ class ActionHandoff(RelaisAction):
         if stage == CONSENT and intent == "deny":
             dispatcher.utter_message(text=t("handoff.person.declined", language))
             return [SlotSet(STAGE, None)]
-        if stage == CONSENT and intent == "affirm":
+        if (stage == CONSENT and intent == "affirm") or (
+            stage is None and one_consent_in_crisis(tracker, intent)
+        ):
             if CounsellorHours(settings).is_open(now(settings)):
                 return await self.queue(dispatcher, tracker, language, settings)
             return self.closed(dispatcher, tracker, language, settings)
@@ -164,6 +205,8 @@ class ActionHandoff(RelaisAction):
                 services=offered_services(tracker),
                 last_event_ts=latest_user_timestamp(tracker),
                 settings=settings,
+                needs=needs_of(tracker),
+                borough=borough_of(tracker),
             )
         except (SQLAlchemyError, OSError):
             # No queue to wait in: never leave the person paused with nobody coming.

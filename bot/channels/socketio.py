@@ -7,12 +7,21 @@ the output nor the server (a Redis client manager for several instances) can be 
 `RelaisSocketIOInput` keeps Rasa's protocol (`session_request` / `session_confirm`,
 `user_uttered` / `bot_uttered`, session rooms, the `socketio` channel name) and owns both.
 It is named in `credentials.yml`, so plain `rasa run` uses it too.
+
+Typing, both ways, while a counsellor holds the conversation (it never enters the tracker):
+the widget emits `user_typing` (a few times a minute at most) and the console's web app asks
+`GET /webhooks/socketio/typing?senders=…` who typed lately; the web app posts
+`POST /webhooks/socketio/typing` when the counsellor types, which emits `counsellor_typing`
+to the person's room. Both routes need Rasa's API token (`RELAIS_RASA_TOKEN`).
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
+import os
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -28,6 +37,17 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 10_000
 """Longer messages are cut: nobody types more into a chat box, and Rasa parses every char."""
+TYPING_FRESH = 6.0
+"""Seconds a `user_typing` counts as "typing now"."""
+MAX_TYPING_SENDERS = 200
+TYPING_EVENT = "counsellor_typing"
+
+
+def _token_ok(request: Request) -> bool:
+    """Whether the request carries Rasa's API token (the web app's; never the widget's)."""
+    expected = os.environ.get("RELAIS_RASA_TOKEN") or ""
+    given = str(request.args.get("token") or "")
+    return bool(expected) and hmac.compare_digest(expected, given)
 
 
 class RelaisSocketIOOutput(SocketIOOutput):
@@ -78,10 +98,41 @@ class RelaisSocketIOInput(SocketIOInput):
         sio = self.new_server()
         self.sio = sio
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        typed_at: dict[str, float] = {}
 
         @socketio_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @socketio_webhook.route("/typing", methods=["GET"])
+        async def who_is_typing(request: Request) -> HTTPResponse:
+            if not _token_ok(request):
+                return response.json({"error": "unauthorized"}, status=401)
+            asked = str(request.args.get("senders") or "").split(",")[:MAX_TYPING_SENDERS]
+            now = time.monotonic()
+            for sender, at in list(typed_at.items()):
+                if now - at > TYPING_FRESH:
+                    del typed_at[sender]
+            return response.json({"typing": [s for s in asked if s in typed_at]})
+
+        @socketio_webhook.route("/typing", methods=["POST"])
+        async def counsellor_typing(request: Request) -> HTTPResponse:
+            if not _token_ok(request):
+                return response.json({"error": "unauthorized"}, status=401)
+            body = request.json if isinstance(request.json, dict) else {}
+            sender = body.get("sender_id")
+            if not isinstance(sender, str) or not sender:
+                return response.json({"error": "bad_request"}, status=400)
+            payload = {"typing": bool(body.get("typing")), "name": str(body.get("name") or "")}
+            await sio.emit(TYPING_EVENT, payload, room=sender, namespace=self.namespace)
+            return response.json({"ok": True})
+
+        @sio.on("user_typing", namespace=self.namespace)
+        async def user_typing(sid: str, data: Any = None) -> None:
+            sender = data.get("session_id") if isinstance(data, dict) else None
+            valid = isinstance(sender, str) and 0 < len(sender) <= 128
+            if valid and (len(typed_at) < 10_000 or sender in typed_at):
+                typed_at[sender] = time.monotonic()
 
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:

@@ -1,17 +1,22 @@
-"""Counsellor credentials, the session key and CSRF tokens.
+"""Counsellor credentials, the secret key and CSRF tokens.
 
-Passwords are hashed with Argon2id (argon2-cffi defaults). The session cookie is encrypted
-with a key derived from `RELAIS_SECRET_KEY`; when unset, one is generated once and kept in
-`var/secret_key` (mode 600) so sessions survive a restart.
+Passwords are hashed with Argon2id (argon2-cffi defaults: about 50 ms of CPU and 64 MiB each).
+Logins check them on a small executor of their own (`PasswordChecker`), with a bounded line:
+a burst of logins waits there or is told to come back, and never takes the threads and cores
+the API and the console need. The secret (HMAC of the login throttle's keys) comes from
+`RELAIS_SECRET_KEY`; when unset, one is generated once and kept in `var/secret_key` (mode 600).
 """
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import hmac
 import os
 import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -44,6 +49,47 @@ def burn_time(password: str) -> None:
     verify_password(_DUMMY_HASH, password)
 
 
+T = TypeVar("T")
+ARGON2_THREADS = 2
+"""Password checks at the same time (one core each at most)."""
+ARGON2_QUEUE = 16
+"""Logins allowed to wait for a thread; more are answered "busy" at once."""
+
+
+class PasswordCheckerBusy(RuntimeError):
+    """Too many logins are waiting: the caller answers 503 and the person tries again."""
+
+
+class PasswordChecker:
+    """Runs Argon2 work on its own threads, `threads` at a time, at most `queue` waiting."""
+
+    def __init__(self, threads: int = ARGON2_THREADS, queue: int = ARGON2_QUEUE) -> None:
+        self.threads = threads
+        self.capacity = threads + queue
+        self.executor = ThreadPoolExecutor(threads, thread_name_prefix="argon2")
+        self.in_flight = 0
+
+    async def run(self, work: Callable[..., T], *args: object) -> T:
+        if self.in_flight >= self.capacity:
+            raise PasswordCheckerBusy()
+        self.in_flight += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self.executor, work, *args)
+        finally:
+            self.in_flight -= 1
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """The password check; an unknown account (`None`) takes as long and fails."""
+        if password_hash is None:
+            await self.run(burn_time, password)
+            return False
+        return await self.run(verify_password, password_hash, password)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
 def secret_key(configured: str, path: Path = SECRET_FILE) -> str:
     """The configured secret, or the persisted generated one."""
     if configured:
@@ -56,11 +102,6 @@ def secret_key(configured: str, path: Path = SECRET_FILE) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(generated)
     return generated
-
-
-def session_key(secret: str) -> bytes:
-    """32 raw bytes derived from any secret string (aiohttp-session makes the Fernet key)."""
-    return hashlib.sha256(f"relais-console:{secret}".encode()).digest()
 
 
 def new_csrf_token() -> str:

@@ -1,4 +1,8 @@
-"""`relais counsellor add|list|password`: counsellor accounts of the console."""
+"""`relais counsellor add|list|password|disable|enable`: counsellor accounts of the console.
+
+Roles (`--role`): counsellor (the default), staff, admin (`bot.handoff.roles`). A password
+change or `disable` ends every console session of the account at once.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import argparse
 import asyncio
 import getpass
 import sys
+
+from .store import ROLES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("email")
     add.add_argument("--name", required=True)
     add.add_argument("--language", choices=["fr", "en"], default="fr")
+    add.add_argument("--role", choices=list(ROLES), default="counsellor",
+                     help="rôle / role (counsellor, staff, admin)")  # fmt: skip
     add.add_argument("--password-stdin", action="store_true",
                      help="lire le mot de passe sur stdin / read the password from stdin")  # fmt: skip
     add.set_defaults(handler=_add)
@@ -30,6 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     listing = actions.add_parser("list", help="lister les comptes / list accounts")
     listing.set_defaults(handler=_list)
+
+    for name, active, words in (("disable", False, "désactiver / disable"),
+                                ("enable", True, "réactiver / enable")):  # fmt: skip
+        switch = actions.add_parser(name, help=f"{words} (sessions closed)")
+        switch.add_argument("email")
+        switch.set_defaults(handler=_switch, active=active)
 
 
 def _read_password(from_stdin: bool, language: str) -> str:
@@ -61,7 +75,7 @@ def _add(args: argparse.Namespace) -> int:
         store = await get_store()
         try:
             await store.add_counsellor(
-                args.email, args.name, hash_password(password), args.language
+                args.email, args.name, hash_password(password), args.language, args.role
             )
         except IntegrityError:
             print(t("handoff.cli.exists", args.language, email=args.email), file=sys.stderr)
@@ -107,9 +121,27 @@ def _list(args: argparse.Namespace) -> int:
         try:
             for row in await store.counsellors():
                 state = "" if row["active"] else " (inactive)"
-                print(f"{row['email']}\t{row['name']}\t{row['language']}{state}")
+                print(f"{row['email']}\t{row['name']}\t{row['language']}\t{row['role']}{state}")
         finally:
             await store.engine.dispose()
         return 0
 
     return asyncio.run(run())
+
+
+def _switch(args: argparse.Namespace) -> int:
+    from bot.texts import t
+
+    from .escalation import get_store
+
+    async def run() -> bool:
+        store = await get_store()
+        try:
+            return await store.set_active(args.email, args.active)
+        finally:
+            await store.engine.dispose()
+
+    changed = asyncio.run(run())
+    key = "handoff.cli.enabled" if args.active else "handoff.cli.disabled"
+    print(t(key if changed else "handoff.cli.unknown", "fr", email=args.email))
+    return 0 if changed else 1

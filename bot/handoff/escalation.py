@@ -63,6 +63,8 @@ async def enqueue(
     last_event_ts: float = 0.0,
     store: HandoffStore | None = None,
     settings: HandoffSettings | None = None,
+    needs: list[str] | None = None,
+    borough: str | None = None,
 ) -> Ticket:
     """Put the conversation in the queue (or find it there) and compute its place."""
     settings = settings or HandoffSettings.from_env()
@@ -77,6 +79,8 @@ async def enqueue(
         reason=reason,
         services=services or [],
         last_event_ts=last_event_ts,
+        needs=needs or ([need] if need else []),
+        borough=borough,
     )
     items = await store.open_escalations()
     place = queue.position(items, item["id"]) or 1

@@ -222,7 +222,12 @@ class HandoffService:
             "message_id": row["id"],
         }
         try:
-            await self.rasa.say(item["sender_id"], row["text"], metadata, item.get("channel"))
+            if row.get("payload"):  # a resource card: the payload every channel renders
+                event = {"event": "bot", "text": None, "metadata": metadata,
+                         "data": {"custom": row["payload"]}}  # fmt: skip
+                await self.rasa.append_events(item["sender_id"], [event], deliver=True)
+            else:
+                await self.rasa.say(item["sender_id"], row["text"], metadata, item.get("channel"))
         except RasaUnavailable:
             log.warning("message %s to %s stays pending", row["id"], item["sender_id"])
             return False

@@ -36,8 +36,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 metadata = MetaData()
 
 WAITING, ACTIVE, CLOSED = "waiting", "active", "closed"
-OUTCOMES: tuple[str, ...] = ("referred", "resolved", "callback", "no_answer")
-"""What a counsellor chooses when closing."""
+OUTCOMES: tuple[str, ...] = (
+    "referred",
+    "information_given",
+    "crisis_line_given",
+    "callback",
+    "no_answer",
+)
+"""What a counsellor chooses when closing (a 211's contact outcomes)."""
+ROLES: tuple[str, ...] = ("counsellor", "staff", "admin")
+"""Console roles, each allowed what the ones before it are (`bot.handoff.roles`)."""
 RETURNED = "returned_to_bot"
 """Outcome when the conversation goes back to the bot (hand back, counsellor gone)."""
 PERSON, COUNSELLOR, SYSTEM = "person", "counsellor", "system"
@@ -53,6 +61,7 @@ counsellor = Table(
     Column("language", String(2), nullable=False, default="fr"),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", Float, nullable=False),
+    Column("role", String(20), nullable=False, server_default="counsellor"),
 )
 
 escalation = Table(
@@ -77,6 +86,8 @@ escalation = Table(
     Column("last_person_at", Float),
     Column("last_event_ts", Float, nullable=False, default=0.0),
     Column("announced_position", Integer),
+    Column("needs", Text),  # every need named (JSON list of ids), `need` the main one
+    Column("borough", String(80)),
 )
 
 message = Table(
@@ -91,6 +102,7 @@ message = Table(
     Column("dedupe_key", String(80), nullable=False),
     Column("status", String(10), nullable=False, default=SENT),
     Column("delivered_at", Float),
+    Column("payload", Text),  # a custom payload sent instead of the text (JSON), or NULL
     UniqueConstraint("escalation_id", "dedupe_key", name="uq_handoff_message_dedupe"),
 )
 
@@ -128,6 +140,10 @@ def _row(row: Any) -> dict[str, Any]:
     data = dict(row._mapping)
     if "services" in data:
         data["services"] = json.loads(data["services"] or "[]")
+    if "needs" in data:
+        data["needs"] = json.loads(data["needs"] or "[]")
+    if data.get("payload"):
+        data["payload"] = json.loads(data["payload"])
     return data
 
 
@@ -181,8 +197,15 @@ class HandoffStore:
     # --- counsellors -------------------------------------------------------------------
 
     async def add_counsellor(
-        self, email: str, name: str, password_hash: str, language: str = "fr"
+        self,
+        email: str,
+        name: str,
+        password_hash: str,
+        language: str = "fr",
+        role: str = "counsellor",
     ) -> int:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 insert(counsellor).values(
@@ -192,18 +215,42 @@ class HandoffStore:
                     language=language,
                     active=True,
                     created_at=self.clock(),
+                    role=role,
                 )
             )
             return int(result.inserted_primary_key[0])
 
     async def set_password(self, email: str, password_hash: str) -> bool:
+        """A new password; every console session of the account ends with the old one."""
+        return await self._update_account(email, password_hash=password_hash)
+
+    async def set_active(self, email: str, active: bool) -> bool:
+        """Enable or disable an account; disabling ends its console sessions."""
+        return await self._update_account(email, active=active, end_sessions=not active)
+
+    async def set_role(self, email: str, role: str) -> bool:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
+        return await self._update_account(email, role=role, end_sessions=False)
+
+    async def _update_account(
+        self, email: str, *, end_sessions: bool = True, **values: Any
+    ) -> bool:
+        from .sessions import session  # the console's session table (same metadata)
+
         async with self.engine.begin() as conn:
-            result = await conn.execute(
-                update(counsellor)
-                .where(counsellor.c.email == email.strip().lower())
-                .values(password_hash=password_hash)
+            found = await conn.execute(
+                select(counsellor.c.id).where(counsellor.c.email == email.strip().lower())
             )
-            return result.rowcount == 1
+            counsellor_id = found.scalar()
+            if counsellor_id is None:
+                return False
+            await conn.execute(
+                update(counsellor).where(counsellor.c.id == counsellor_id).values(**values)
+            )
+            if end_sessions:
+                await conn.execute(session.delete().where(session.c.counsellor_id == counsellor_id))
+            return True
 
     async def counsellor_by_email(self, email: str) -> dict[str, Any] | None:
         return await self._one(select(counsellor).where(counsellor.c.email == email.lower()))
@@ -236,6 +283,8 @@ class HandoffStore:
         reason: str | None = None,
         services: Iterable[dict[str, Any]] = (),
         last_event_ts: float = 0.0,
+        needs: Iterable[str] = (),
+        borough: str | None = None,
     ) -> dict[str, Any]:
         """A new waiting escalation, or the sender's open one (never two at once)."""
         existing = await self.open_escalation_for(sender_id)
@@ -256,6 +305,8 @@ class HandoffStore:
             "created_at": now,
             "last_person_at": now,
             "last_event_ts": last_event_ts,
+            "needs": json.dumps(list(needs)),
+            "borough": borough,
         }
         async with self.engine.begin() as conn:
             await conn.execute(insert(escalation).values(**values))
@@ -371,9 +422,15 @@ class HandoffStore:
         return found.first() is not None
 
     async def queue_outgoing(
-        self, escalation_id: str, direction: str, text: str, author: str | None
+        self,
+        escalation_id: str,
+        direction: str,
+        text: str,
+        author: str | None,
+        payload: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """An outgoing message, `pending` until Rasa accepted it (the outbox)."""
+        """An outgoing message, `pending` until Rasa accepted it (the outbox); `payload` is a
+        custom payload sent instead of the text (which stays as its plain-text rendering)."""
         values = {
             "escalation_id": escalation_id,
             "direction": direction,
@@ -382,10 +439,11 @@ class HandoffStore:
             "created_at": self.clock(),
             "dedupe_key": f"out:{uuid.uuid4()}",
             "status": PENDING,
+            "payload": json.dumps(payload, ensure_ascii=False) if payload else None,
         }
         async with self.engine.begin() as conn:
             result = await conn.execute(insert(message).values(**values))
-        return {"id": int(result.inserted_primary_key[0]), **values}
+        return {"id": int(result.inserted_primary_key[0]), **values, "payload": payload}
 
     async def mark_sent(self, message_id: int) -> bool:
         async with self.engine.begin() as conn:
@@ -510,6 +568,7 @@ def _row_from_values(values: dict[str, Any]) -> dict[str, Any]:
     data = {column.name: None for column in escalation.columns}
     data.update(values)
     data["services"] = json.loads(values["services"])
+    data["needs"] = json.loads(values["needs"])
     return data
 
 
@@ -528,3 +587,7 @@ __all__ = [
     "init_tables",
     "metadata",
 ]
+
+# The console's own tables share this metadata (one schema, one migration history).
+from . import sessions as _sessions  # noqa: E402, F401
+from . import workspace as _workspace  # noqa: E402, F401

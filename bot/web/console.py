@@ -1,26 +1,35 @@
-"""The counsellor console: login, live queue (websocket), claim, chat, notes, close, hand back,
-callbacks. Pages under `/console/`, JSON under `/console/api/`, both behind the login.
+"""The counsellor console: login, sessions, pages and the live websocket. Pages under
+`/console/`, JSON under `/console/api/` (`bot.web.console_api`), both behind the login.
 
-Security: Argon2 password hashes (`bot.handoff.auth`), an encrypted session cookie
-(aiohttp-session, key from `RELAIS_SECRET_KEY` or `var/secret_key`), a CSRF token in the
-session checked on every POST (form field `csrf` or header `X-CSRF-Token`), a same-origin
-check on the websocket, and logout (which hands the counsellor's conversations back).
+Security:
+- Argon2 password hashes, checked on a small executor of their own (`auth.PasswordChecker`):
+  a burst of logins never takes the threads the API needs;
+- sessions kept on the server (`bot.handoff.sessions`): the `relais_console` cookie holds a
+  random token, the row its counsellor, CSRF token and language. Logout ends the session; a
+  password change or a disabled account (`relais counsellor password|disable`) ends all of
+  the account's, and an open websocket is closed within `SESSION_CHECK` seconds;
+- the login form's CSRF token is a double-submit cookie (`relais_console_login`); every
+  POST of a signed-in counsellor carries the session's (form field `csrf` or header
+  `X-CSRF-Token`); the websocket checks the origin;
+- after `MAX_FAILURES` failed logins for one account or from one address within 15 minutes,
+  429 for 15 minutes; an unknown account takes as long and counts the same as a wrong
+  password, so the answers tell nothing about which accounts exist.
 
 No page or API without login: a middleware checks every path under `/console` before its
-route (an unknown path too, so nothing tells an anonymous visitor what exists). Pages answer
-303 to `/console/login?next=…` (the page asked for; the console after a form POST); the JSON
-API and the websocket answer 401 with a bilingual JSON error. Only `/console/static/` (CSS and
-JS, no data), the login page and the `/console` → `/console/` redirect are public.
+route (an unknown path too). Pages answer 303 to `/console/login?next=…`; the JSON API and the
+websocket answer 401 with a bilingual JSON error. Only `/console/static/`, the login page and
+the `/console` → `/console/` redirect are public. Roles (`bot.handoff.roles`): `role_required`
+guards what only staff (canned responses, later `/console/stats`) or admins may do.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
+import hmac
+import math
 import re
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, timezone
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -29,23 +38,15 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 import jinja2
 from aiohttp import WSMsgType, web
-from aiohttp_session import get_session, new_session
-from aiohttp_session import setup as setup_sessions
-from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from bot import texts
-from bot.handoff import auth
+from bot.handoff import auth, roles, sessions
 from bot.handoff.config import HandoffSettings
+from bot.handoff.console_service import ConsoleService
 from bot.handoff.rasa_api import RasaApi
-from bot.handoff.service import HandoffService
-from bot.handoff.store import (
-    OUTCOMES,
-    RETURNED,
-    HandoffStore,
-    create_handoff_engine,
-    init_tables,
-)
+from bot.handoff.store import OUTCOMES, HandoffStore, create_handoff_engine, init_tables
 from bot.web import keys
+from bot.web.console_view import public_escalation, public_message, public_note
 from bot.web.errors import error_body, json_error
 
 HERE = Path(__file__).resolve().parent
@@ -61,12 +62,16 @@ API_ERRORS = {
     404: ("not_found", "api.error.route_not_found"),
     405: ("method_not_allowed", "api.error.method_not_allowed"),
 }
-SERVICE = web.AppKey("handoff_service", HandoffService)
+COOKIE = "relais_console"
+LOGIN_COOKIE = "relais_console_login"
+LANG_COOKIE = "relais_console_lang"
+SESSION_CHECK = 5.0
+"""Seconds between two checks that an open websocket's session still exists."""
+SERVICE = web.AppKey("handoff_service", ConsoleService)
+SESSIONS = web.AppKey("console_sessions", sessions.SessionStore)
+CHECKER = web.AppKey("password_checker", auth.PasswordChecker)
+SECRET = web.AppKey("console_secret", str)
 JINJA = web.AppKey("console_jinja", jinja2.Environment)
-SESSION_MAX_AGE = 12 * 3600
-MAX_TEXT = 2000
-CALLBACK_FIELDS = ("id", "phone", "contact", "language", "best_time", "need", "municipality",
-                   "crisis")  # fmt: skip
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -79,18 +84,24 @@ def _handoff_settings(app: web.Application) -> HandoffSettings:
 
 
 async def handoff_context(app: web.Application) -> AsyncIterator[None]:
-    """Tables, Rasa client, service and its relay task, for the app's lifetime."""
+    """Tables, Rasa client, service, sessions, the password checker and the relay tasks."""
     settings = app[keys.SETTINGS]
     engine = create_handoff_engine(settings.database_url)
     await init_tables(engine)
     rasa = RasaApi(settings.rasa_url, settings.rasa_token)
-    service = HandoffService(HandoffStore(engine), rasa, _handoff_settings(app))
+    service = ConsoleService(HandoffStore(engine), rasa, _handoff_settings(app))
     app[SERVICE] = service
+    app[SESSIONS] = sessions.SessionStore(engine)
+    app[CHECKER] = auth.PasswordChecker()
+    app[SECRET] = auth.secret_key(settings.secret_key)
+    await app[SESSIONS].purge_expired()
     stop = asyncio.Event()
-    task = asyncio.create_task(service.run_relay(stop))
+    tasks = [asyncio.create_task(service.run_relay(stop)),
+             asyncio.create_task(service.run_typing_relay(stop))]  # fmt: skip
     yield
     stop.set()
-    await task
+    await asyncio.gather(*tasks)
+    app[CHECKER].close()
     await rasa.close()
     await engine.dispose()
 
@@ -98,15 +109,18 @@ async def handoff_context(app: web.Application) -> AsyncIterator[None]:
 # --- authentication and CSRF -----------------------------------------------------------
 
 
-def _language(request: web.Request, session: Any) -> str:
-    return texts.normalize_language(session.get("lang") or request.headers.get("Accept-Language"))
+def _cookie_options(request: web.Request) -> dict[str, Any]:
+    secure = request.app[keys.SETTINGS].public_url.startswith("https://")
+    return {"path": PREFIX, "httponly": True, "samesite": "Strict", "secure": secure}
 
 
-async def _csrf(request: web.Request) -> str:
-    session = await get_session(request)
-    if not session.get("csrf"):
-        session["csrf"] = auth.new_csrf_token()
-    return session["csrf"]
+def page_language(request: web.Request) -> str:
+    """The console's language: the session's, else the language cookie, else the browser's."""
+    found = request.get("session")
+    if found is not None:
+        return found.language
+    chosen = request.cookies.get(LANG_COOKIE) or request.headers.get("Accept-Language")
+    return texts.normalize_language(chosen)
 
 
 def _is_api(request: web.Request) -> bool:
@@ -144,19 +158,17 @@ def refusal(request: web.Request) -> web.HTTPException:
 
 
 async def authorize(request: web.Request) -> dict[str, Any]:
-    """The signed-in, active counsellor (kept on the request), or the refusal raised; POSTs
-    also need the session's CSRF token."""
+    """The signed-in, active counsellor (kept on the request with the session), or the
+    refusal raised; POSTs also need the session's CSRF token."""
     if request.get("counsellor") is not None:
         return request["counsellor"]
-    session = await get_session(request)
-    counsellor_id = session.get("counsellor_id")
-    counsellor = None
-    if counsellor_id is not None:
-        counsellor = await request.app[SERVICE].store.counsellor_by_id(counsellor_id)
-    if counsellor is None or not counsellor["active"]:
+    found = await request.app[SESSIONS].find(request.cookies.get(COOKIE))
+    if found is None:
         raise refusal(request)
+    session, counsellor = found
+    request["session"] = session
     if request.method == "POST":
-        await check_csrf(request)
+        await check_csrf(request, session.csrf)
     request["counsellor"] = counsellor
     return counsellor
 
@@ -189,20 +201,38 @@ def login_required(handler: Handler) -> Handler:
     return wrapper
 
 
-async def check_csrf(request: web.Request) -> None:
-    session = await get_session(request)
+def role_required(role: str) -> Callable[[Handler], Handler]:
+    """The handler runs only for a signed-in counsellor with `role` or a higher one; others
+    get 403 (the bilingual JSON error). `/console/stats` will use `role_required("staff")`."""
+    if role not in roles.ROLES:
+        raise ValueError(f"unknown role {role!r}")
+
+    def decorate(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def wrapper(request: web.Request) -> web.StreamResponse:
+            counsellor = await authorize(request)
+            if not roles.has_role(counsellor, role):
+                raise json_error(403, "forbidden", "console.error.forbidden")
+            return await handler(request)
+
+        return login_required(wrapper)
+
+    return decorate
+
+
+async def check_csrf(request: web.Request, expected: str | None) -> None:
     given = request.headers.get("X-CSRF-Token")
     if given is None and request.content_type == "application/x-www-form-urlencoded":
         field = (await request.post()).get("csrf")
         given = field if isinstance(field, str) else None
-    if not auth.csrf_matches(session.get("csrf"), given):
+    if not auth.csrf_matches(expected, given):
         raise json_error(403, "csrf", "console.error.csrf")
 
 
 # --- pages -----------------------------------------------------------------------------
 
 
-def _console_texts(language: str) -> dict[str, str]:
+def console_texts(language: str) -> dict[str, str]:
     return {
         key.removeprefix("console."): texts.t(key, language)
         for key in texts.catalog()
@@ -210,294 +240,114 @@ def _console_texts(language: str) -> dict[str, str]:
     }
 
 
-async def login_page(request: web.Request) -> web.StreamResponse:
-    session = await get_session(request)
+def _render(request: web.Request, template: str, context: dict[str, Any], **kw: Any) -> Any:
+    return aiohttp_jinja2.render_template(template, request, context, app_key=JINJA, **kw)
+
+
+async def login_page(request: web.Request, *, status: int = 200, error: str | None = None,
+                     retry_minutes: int = 0) -> web.StreamResponse:  # fmt: skip
+    """The login form; `?lang=` switches its language (kept in a cookie)."""
+    language = page_language(request)
     if "lang" in request.query:
-        session["lang"] = texts.normalize_language(request.query["lang"])
-    language = _language(request, session)
+        language = texts.normalize_language(request.query["lang"])
     next_page = safe_next(request.query.get("next"))
+    csrf = request.cookies.get(LOGIN_COOKIE) or auth.new_csrf_token()
     other = "en" if language == "fr" else "fr"
-    return aiohttp_jinja2.render_template(
-        "console/login.html",
+    error = error or ("console.login.error" if request.query.get("error") else None)
+    response = _render(
         request,
-        {"t": _console_texts(language), "lang": language, "csrf": await _csrf(request),
-         "error": request.query.get("error"), "next": next_page,
+        "console/login.html",
+        {"t": console_texts(language), "lang": language, "csrf": csrf, "next": next_page,
+         "error": texts.t(error, language, minutes=retry_minutes) if error else None,
          "switch_url": login_url(next_page, lang=other)},
-        app_key=JINJA,
+        status=status,
     )  # fmt: skip
+    response.set_cookie(LOGIN_COOKIE, csrf, max_age=3600, **_cookie_options(request))
+    if "lang" in request.query:
+        response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400,
+                            **_cookie_options(request))  # fmt: skip
+    return response
+
+
+def client_address(request: web.Request) -> str:
+    """The address a login comes from (the app in front sets `request.remote`)."""
+    return request.remote or "unknown"
 
 
 async def login_submit(request: web.Request) -> web.StreamResponse:
-    await check_csrf(request)
     form = await request.post()
-    email = str(form.get("email") or "").strip().lower()
-    password = str(form.get("password") or "")
+    if not auth.csrf_matches(request.cookies.get(LOGIN_COOKIE), str(form.get("csrf") or "")):
+        raise json_error(403, "csrf", "console.error.csrf")
+    email = str(form.get("email") or "").strip().lower()[:254]
+    password = str(form.get("password") or "")[:1024]
     next_page = safe_next(str(form.get("next") or ""))
-    store = request.app[SERVICE].store
+    store, throttle = request.app[SERVICE].store, request.app[SESSIONS]
+    secret = request.app[SECRET]
+    account_key = sessions.throttle_key("account", email, secret)
+    address_key = sessions.throttle_key("address", client_address(request), secret)
+    wait = await throttle.locked(account_key, address_key)
+    if wait > 0:
+        answer = await login_page(request, status=429, error="console.login.locked",
+                                  retry_minutes=max(1, math.ceil(wait / 60)))  # fmt: skip
+        answer.headers["Retry-After"] = str(math.ceil(wait))
+        return answer
     counsellor = await store.counsellor_by_email(email) if email else None
-    if counsellor is None:
-        await asyncio.to_thread(auth.burn_time, password)
+    try:
+        valid = await request.app[CHECKER].verify(
+            counsellor["password_hash"] if counsellor else None, password
+        )
+    except auth.PasswordCheckerBusy:
+        answer = await login_page(request, status=503, error="console.login.busy")
+        answer.headers["Retry-After"] = "5"
+        return answer
+    if not valid or counsellor is None or not counsellor["active"]:
+        await throttle.failed(account_key, address_key)
         raise web.HTTPSeeOther(login_url(next_page, error="1"))
-    valid = await asyncio.to_thread(auth.verify_password, counsellor["password_hash"], password)
-    if not valid or not counsellor["active"]:
-        raise web.HTTPSeeOther(login_url(next_page, error="1"))
-    old = await get_session(request)
-    language = old.get("lang") or counsellor["language"]
-    session = await new_session(request)  # a fresh session id: no fixation
-    session["counsellor_id"] = counsellor["id"]
-    session["lang"] = language
-    session["csrf"] = auth.new_csrf_token()
-    raise web.HTTPSeeOther(next_page)
+    await throttle.succeeded(account_key)
+    language = request.cookies.get(LANG_COOKIE) or counsellor["language"]
+    token, _ = await throttle.open(counsellor["id"], texts.normalize_language(language))
+    answer = web.HTTPSeeOther(next_page)
+    answer.set_cookie(COOKIE, token, max_age=sessions.SESSION_MAX_AGE, **_cookie_options(request))
+    answer.del_cookie(LOGIN_COOKIE, path=PREFIX)
+    raise answer
 
 
 @login_required
 async def logout(request: web.Request) -> web.StreamResponse:
+    """Ends this session; the counsellor's conversations go back to the assistant."""
+    await request.app[SESSIONS].close(request["session"].id)
     await request.app[SERVICE].counsellor_left(request["counsellor"]["id"])
-    session = await get_session(request)
-    session.invalidate()
-    raise web.HTTPSeeOther(LOGIN)
+    answer = web.HTTPSeeOther(LOGIN)
+    answer.del_cookie(COOKIE, path=PREFIX)
+    raise answer
 
 
 @login_required
 async def set_language(request: web.Request) -> web.StreamResponse:
     form = await request.post()
-    session = await get_session(request)
-    session["lang"] = texts.normalize_language(str(form.get("lang") or ""))
-    raise web.HTTPSeeOther(HOME)
+    language = texts.normalize_language(str(form.get("lang") or ""))
+    await request.app[SESSIONS].set_language(request["session"].id, language)
+    answer = web.HTTPSeeOther(HOME)
+    answer.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, **_cookie_options(request))
+    raise answer
 
 
 @login_required
 async def console_page(request: web.Request) -> web.StreamResponse:
-    session = await get_session(request)
-    language = _language(request, session)
+    language = page_language(request)
     counsellor = request["counsellor"]
-    return aiohttp_jinja2.render_template(
-        "console/console.html",
+    me = {"id": counsellor["id"], "name": counsellor["name"],
+          "staff": roles.has_role(counsellor, roles.STAFF)}  # fmt: skip
+    from bot.directory.needs import NEED_IDS
+    from bot.web.console_view import need_text
+
+    needs = [{"id": need, "label": need_text(need, language)} for need in NEED_IDS]
+    return _render(
         request,
-        {
-            "t": _console_texts(language),
-            "lang": language,
-            "csrf": await _csrf(request),
-            "me": {"id": counsellor["id"], "name": counsellor["name"]},
-            "outcomes": OUTCOMES,
-        },
-        app_key=JINJA,
-    )
-
-
-# --- JSON API --------------------------------------------------------------------------
-
-
-def _iso(epoch: float | None) -> str | None:
-    if epoch is None:
-        return None
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat()
-
-
-def _labels(item: dict[str, Any], language: str) -> dict[str, Any]:
-    from bot.directory.needs import need_label
-    from bot.places.territory import served_names
-
-    need = item.get("need")
-    try:
-        need_text = need_label(need, language) if need else None
-    except (KeyError, ValueError):
-        need_text = need
-    crisis = item.get("crisis")
-    crisis_key = f"console.crisis.{crisis}"
-    return {
-        "need_label": need_text,
-        "municipality_name": served_names().get(item.get("municipality") or "")
-        or item.get("municipality"),
-        "crisis_label": texts.t(crisis_key, language) if crisis and texts.has(crisis_key)
-        else crisis,
-    }  # fmt: skip
-
-
-def public_escalation(item: dict[str, Any], language: str) -> dict[str, Any]:
-    """An escalation as the console shows it."""
-    now = time.time()
-    end = item.get("claimed_at") or item.get("closed_at") or now
-    return {
-        "id": item["id"],
-        "status": item["status"],
-        "language": item["language"],
-        "channel": item.get("channel"),
-        "need": item.get("need"),
-        "municipality": item.get("municipality"),
-        "crisis": item.get("crisis"),
-        "reason": item.get("reason"),
-        "services": item.get("services") or [],
-        "created_at": _iso(item["created_at"]),
-        "waited_seconds": int(max(0, end - item["created_at"])),
-        "claimed_by": item.get("claimed_by"),
-        "claimed_by_name": item.get("claimed_by_name"),
-        "person_left": bool(item.get("person_left_at")),
-        "outcome": item.get("outcome"),
-        **_labels(item, language),
-    }
-
-
-def public_message(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "direction": row["direction"],
-        "author": row.get("author"),
-        "text": row["text"],
-        "at": _iso(row["created_at"]),
-        "status": row.get("status"),
-    }
-
-
-async def _request_language(request: web.Request) -> str:
-    return _language(request, await get_session(request))
-
-
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise json_error(400, "bad_request", "console.error.bad_request") from None
-    if not isinstance(body, dict):
-        raise json_error(400, "bad_request", "console.error.bad_request")
-    return body
-
-
-def _text_field(body: dict[str, Any], name: str = "text") -> str:
-    value = str(body.get(name) or "").strip()
-    if not value or len(value) > MAX_TEXT:
-        raise json_error(400, "bad_request", "console.error.bad_text", max=MAX_TEXT)
-    return value
-
-
-@login_required
-async def api_queue(request: web.Request) -> web.StreamResponse:
-    language = await _request_language(request)
-    items = await request.app[SERVICE].queue_items()
-    return web.json_response({"items": [public_escalation(i, language) for i in items]})
-
-
-async def _escalation_or_404(request: web.Request) -> dict[str, Any]:
-    item = await request.app[SERVICE].store.escalation(request.match_info["id"])
-    if item is None:
-        raise json_error(404, "not_found", "console.error.not_found")
-    return item
-
-
-@login_required
-async def api_escalation(request: web.Request) -> web.StreamResponse:
-    service = request.app[SERVICE]
-    item = await _escalation_or_404(request)
-    language = await _request_language(request)
-    if item.get("claimed_by"):
-        item["claimed_by_name"] = await service.counsellor_name(item["claimed_by"])
-    notes = await service.store.notes(item["id"])
-    return web.json_response(
-        {
-            "escalation": public_escalation(item, language),
-            "transcript": await service.transcript(item),
-            "messages": [public_message(m) for m in await service.store.messages(item["id"])],
-            "notes": [
-                {
-                    "id": n["id"],
-                    "author": n["author"],
-                    "text": n["text"],
-                    "at": _iso(n["created_at"]),
-                }
-                for n in notes
-            ],
-        }
-    )
-
-
-@login_required
-async def api_claim(request: web.Request) -> web.StreamResponse:
-    item = await _escalation_or_404(request)
-    if not await request.app[SERVICE].claim(item["id"], request["counsellor"]["id"]):
-        raise json_error(409, "already_claimed", "console.error.already_claimed")
-    return web.json_response({"claimed": item["id"]})
-
-
-async def _as_holder(coro: Awaitable[Any]) -> Any:
-    try:
-        return await coro
-    except PermissionError:
-        raise json_error(409, "not_yours", "console.error.not_yours") from None
-
-
-@login_required
-async def api_message(request: web.Request) -> web.StreamResponse:
-    text = _text_field(await _json_body(request))
-    service = request.app[SERVICE]
-    row = await _as_holder(
-        service.send(request.match_info["id"], request["counsellor"]["id"], text)
-    )
-    return web.json_response({"message": public_message(row)}, status=201)
-
-
-@login_required
-async def api_note(request: web.Request) -> web.StreamResponse:
-    text = _text_field(await _json_body(request))
-    service = request.app[SERVICE]
-    row = await _as_holder(
-        service.add_note(request.match_info["id"], request["counsellor"]["id"], text)
-    )
-    return web.json_response({"note": {"id": row["id"], "text": row["text"]}}, status=201)
-
-
-@login_required
-async def api_close(request: web.Request) -> web.StreamResponse:
-    body = await _json_body(request)
-    outcome = str(body.get("outcome") or "")
-    if outcome not in OUTCOMES:
-        raise json_error(400, "bad_request", "console.error.bad_outcome")
-    return await _finish(request, outcome)
-
-
-@login_required
-async def api_handback(request: web.Request) -> web.StreamResponse:
-    return await _finish(request, RETURNED)
-
-
-async def _finish(request: web.Request, outcome: str) -> web.StreamResponse:
-    service = request.app[SERVICE]
-    counsellor_id = request["counsellor"]["id"]
-    if not await service.close(request.match_info["id"], counsellor_id, outcome):
-        raise json_error(409, "not_yours", "console.error.not_yours")
-    return web.json_response({"closed": request.match_info["id"], "outcome": outcome})
-
-
-@login_required
-async def api_callbacks(request: web.Request) -> web.StreamResponse:
-    language = await _request_language(request)
-    rows = await request.app[SERVICE].store.callbacks("open")
-    return web.json_response(
-        {
-            "items": [
-                {
-                    **{k: r[k] for k in CALLBACK_FIELDS},
-                    "created_at": _iso(r["created_at"]),
-                    **_labels(r, language),
-                }
-                for r in rows
-            ]
-        }
-    )
-
-
-@login_required
-async def api_close_callback(request: web.Request) -> web.StreamResponse:
-    body = await _json_body(request)
-    outcome = str(body.get("outcome") or "")
-    if outcome not in OUTCOMES:
-        raise json_error(400, "bad_request", "console.error.bad_outcome")
-    service = request.app[SERVICE]
-    if not await service.store.close_callback(
-        request.match_info["id"], outcome, request["counsellor"]["id"]
-    ):
-        raise json_error(409, "already_closed", "console.error.already_closed")
-    await service.publish({"type": "callbacks"})
-    return web.json_response({"closed": request.match_info["id"], "outcome": outcome})
+        "console/console.html",
+        {"t": console_texts(language), "lang": language, "csrf": request["session"].csrf,
+         "me": me, "outcomes": OUTCOMES, "needs": needs},
+    )  # fmt: skip
 
 
 # --- websocket -------------------------------------------------------------------------
@@ -505,7 +355,9 @@ async def api_close_callback(request: web.Request) -> web.StreamResponse:
 
 def _same_origin(request: web.Request) -> bool:
     origin = request.headers.get("Origin")
-    return origin is None or origin.split("://", 1)[-1] == request.host
+    if origin is None:
+        return True
+    return hmac.compare_digest(origin.split("://", 1)[-1], request.host)
 
 
 @login_required
@@ -513,29 +365,40 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     if not _same_origin(request):
         raise json_error(403, "bad_origin", "console.error.csrf")
     service = request.app[SERVICE]
-    language = await _request_language(request)
+    language = page_language(request)
     counsellor_id = request["counsellor"]["id"]
+    session_id = request["session"].id
     ws = web.WebSocketResponse(heartbeat=20)
     await ws.prepare(request)
 
     async def listener(payload: dict[str, Any]) -> None:
         if ws.closed:
             return
-        if payload.get("type") == "queue":
-            payload = {
-                **payload,
-                "items": [public_escalation(i, language) for i in payload["items"]],
-            }
-        elif payload.get("type") == "message":
+        kind = payload.get("type")
+        if kind == "queue":
+            payload = {**payload, "items": [public_escalation(i, language)
+                                            for i in payload["items"]]}  # fmt: skip
+        elif kind == "message":
             payload = {**payload, "message": public_message(payload["message"])}
-        elif payload.get("type") == "note":
-            note = payload["note"]
-            payload = {**payload, "note": {"id": note["id"], "author": note.get("author"),
-                                           "text": note["text"], "at": _iso(note["created_at"])}}  # fmt: skip
+        elif kind == "note":
+            payload = {**payload, "note": public_note(payload["note"])}
         await ws.send_json(payload)
+
+    signed_out = asyncio.Event()
+
+    async def watch_session() -> None:
+        """Close the socket once the session is gone (logout elsewhere, password changed,
+        account disabled): the page then finds itself signed out (code 4401)."""
+        while not ws.closed:
+            await asyncio.sleep(SESSION_CHECK)
+            if not await request.app[SESSIONS].alive(session_id):
+                signed_out.set()
+                await ws.close(code=4401, message=b"signed out")
+                return
 
     service.presence.connected(counsellor_id)
     service.listeners.add(listener)
+    watcher = asyncio.create_task(watch_session())
     try:
         await listener({"type": "queue", "items": await service.queue_items()})
         async for msg in ws:
@@ -544,6 +407,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             elif msg.type == WSMsgType.ERROR:
                 break
     finally:
+        if not signed_out.is_set():
+            watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher  # a sign-out finishes its close (4401) before the handler returns
         service.listeners.discard(listener)
         service.presence.disconnected(counsellor_id)
     return ws
@@ -557,18 +424,9 @@ async def to_console(request: web.Request) -> web.StreamResponse:
 
 
 def setup_routes(app: web.Application) -> None:
-    """Add the console (sessions, templates, routes, relay) to `app`."""
-    settings = app[keys.SETTINGS]
-    storage = EncryptedCookieStorage(
-        auth.session_key(auth.secret_key(settings.secret_key)),
-        cookie_name="relais_console",
-        path=PREFIX,
-        max_age=SESSION_MAX_AGE,
-        httponly=True,
-        samesite="Strict",
-        secure=settings.public_url.startswith("https://"),
-    )
-    setup_sessions(app, storage)  # its middleware first: require_login reads the session
+    """Add the console (templates, routes, relay) to `app`."""
+    from bot.web import console_api
+
     app.middlewares.append(require_login)
     aiohttp_jinja2.setup(
         app,
@@ -584,13 +442,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post(f"{PREFIX}/logout", logout)
     app.router.add_post(f"{PREFIX}/language", set_language)
     app.router.add_get(f"{PREFIX}/ws", websocket)
-    app.router.add_get(f"{PREFIX}/api/queue", api_queue)
-    app.router.add_get(f"{PREFIX}/api/escalations/{{id}}", api_escalation)
-    app.router.add_post(f"{PREFIX}/api/escalations/{{id}}/claim", api_claim)
-    app.router.add_post(f"{PREFIX}/api/escalations/{{id}}/messages", api_message)
-    app.router.add_post(f"{PREFIX}/api/escalations/{{id}}/notes", api_note)
-    app.router.add_post(f"{PREFIX}/api/escalations/{{id}}/close", api_close)
-    app.router.add_post(f"{PREFIX}/api/escalations/{{id}}/handback", api_handback)
-    app.router.add_get(f"{PREFIX}/api/callbacks", api_callbacks)
-    app.router.add_post(f"{PREFIX}/api/callbacks/{{id}}/close", api_close_callback)
+    console_api.setup_routes(app)
     app.router.add_static(f"{PREFIX}/static/", HERE / "static" / "console")

@@ -45,7 +45,7 @@ async def test_one_results_payload_between_intro_and_menu(
     assert titles == [
         "Autres options",
         "Un autre besoin",
-        "Parler à une intervenante",
+        "Parler à une personne intervenante",
         "C'est tout, merci",
     ]
     assert menu["buttons"][0]["payload"] == '/need_food{"page": 2}'

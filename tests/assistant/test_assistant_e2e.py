@@ -56,7 +56,7 @@ async def test_french_conversation_need_place_cards(stack: Stack) -> None:
         assert "Que voulez-vous faire" in texts(results)
         assert [b["title"] for b in results[-1]["buttons"]][-3:] == [
             "Un autre besoin",
-            "Parler à une intervenante",
+            "Parler à une personne intervenante",
             "C'est tout, merci",
         ]
         distances = [c["distance_km"] for c in shown if c["distance_km"] is not None]

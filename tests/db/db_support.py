@@ -7,9 +7,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy import MetaData, create_engine, inspect, select, text
+from sqlalchemy import MetaData, create_engine, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -42,15 +43,33 @@ def area_metadata(areas: tuple[str, ...] | None = None) -> list[MetaData]:
 
 
 def create_all_like_before(url: str, areas: tuple[str, ...] | None = None) -> None:
-    """Build the tables as the code before migrations did: each area's own `create_all`.
+    """Build the tables as the code before migrations did: each area's own `create_all` of
+    the 0001 schema, with no `alembic_version`.
 
-    Today the areas' models are still the 0001 schema. When a later revision changes one of
-    these tables, build this database with `upgrade(url, "0001")` and drop `alembic_version`
-    instead (the schema-equality test keeps the two ways equal).
+    The models have moved on since (revision 0002), so the history builds 0001 and forgets
+    it: the tables of the areas not asked for, and `alembic_version`, are dropped.
     """
+    from bot.db import upgrade
+
+    upgrade(url, "0001")
+    keep = {table for metadata in area_metadata(areas) for table in metadata.tables}
     engine = create_engine(url, future=True)
     try:
-        for metadata in area_metadata(areas):
+        with engine.begin() as conn:
+            present = MetaData()
+            present.reflect(conn)
+            drop = [t for name, t in present.tables.items() if name not in keep]
+            present.drop_all(conn, tables=drop)
+    finally:
+        engine.dispose()
+
+
+def create_all_of_the_models(url: str) -> None:
+    """Every table as the models describe it today (`create_all`), to compare with the
+    history's result."""
+    engine = create_engine(url, future=True)
+    try:
+        for metadata in area_metadata():
             metadata.create_all(engine)
     finally:
         engine.dispose()
@@ -77,26 +96,45 @@ def insert_hsds_sample(url: str) -> int:
 
 
 async def add_handoff_rows(url: str) -> str:
-    """A counsellor, an escalation claimed by her, a message and a note; the escalation id."""
-    from bot.handoff.store import HandoffStore
+    """A counsellor, an escalation claimed by her, a message and a note; the escalation id.
 
+    Written with the tables found in the database (reflected), as the code of its time
+    would have: the same rows fit a 0001 database and a newer one."""
     engine = async_engine(url)
     try:
-        store = HandoffStore(engine)
-        counsellor = await store.add_counsellor("lea@example.org", "Léa", "hash", "fr")
-        escalation = await store.create_escalation(
-            sender_id="web-1",
-            language="fr",
-            channel="web",
-            need="food",
-            services=[{"id": "svc-1", "name": "Banque alimentaire"}],
-        )
-        assert await store.claim(escalation["id"], counsellor)
-        await store.queue_outgoing(escalation["id"], "counsellor", "Bonjour!", "Léa")
-        await store.add_note(escalation["id"], counsellor, "Rappeler demain")
-        return str(escalation["id"])
+        async with engine.begin() as conn:
+            tables = await conn.run_sync(_reflect)
+            counsellor = await conn.execute(
+                tables["handoff_counsellor"].insert().values(
+                    email="lea@example.org", name="Léa", password_hash="hash", language="fr",
+                    active=True, created_at=1.0)
+            )  # fmt: skip
+            counsellor_id = counsellor.inserted_primary_key[0]
+            await conn.execute(
+                tables["handoff_escalation"].insert().values(
+                    id="esc-1", sender_id="web-1", language="fr", channel="web", need="food",
+                    services='[{"id": "svc-1", "name": "Banque alimentaire"}]', status="active",
+                    created_at=2.0, claimed_by=counsellor_id, claimed_at=3.0, last_event_ts=0.0)
+            )  # fmt: skip
+            await conn.execute(
+                tables["handoff_message"].insert().values(
+                    escalation_id="esc-1", direction="counsellor", author="Léa", text="Bonjour!",
+                    created_at=4.0, dedupe_key="out:1", status="pending")
+            )  # fmt: skip
+            await conn.execute(
+                tables["handoff_note"].insert().values(
+                    escalation_id="esc-1", counsellor_id=counsellor_id, text="Rappeler demain",
+                    created_at=5.0)
+            )  # fmt: skip
+        return "esc-1"
     finally:
         await engine.dispose()
+
+
+def _reflect(conn: Connection) -> dict[str, Any]:
+    found = MetaData()
+    found.reflect(conn)
+    return dict(found.tables)
 
 
 async def add_sms_rows(url: str) -> None:
@@ -136,20 +174,47 @@ def fill_old_database(url: str) -> None:
 
 
 def all_rows(url: str) -> dict[str, list[tuple]]:
-    """Every row of every project table present, sorted: to compare before and after."""
+    """Every row of every project table present, sorted, each row as its (column, value)
+    pairs: to compare before and after (`kept`)."""
     from bot.db.metadata import metadata
 
     engine = create_engine(url, future=True)
     try:
         with engine.connect() as conn:
-            present = set(inspect(conn).get_table_names())
+            found = MetaData()
+            found.reflect(conn)
             return {
-                name: sorted(tuple(map(repr, row)) for row in conn.execute(select(table)))
-                for name, table in metadata.tables.items()
-                if name in present
+                name: sorted(
+                    tuple(sorted((key, repr(value)) for key, value in row._mapping.items()))
+                    for row in conn.execute(select(table))
+                )
+                for name, table in found.tables.items()
+                if name in metadata.tables
             }
     finally:
         engine.dispose()
+
+
+def kept(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> bool:
+    """Whether every row of `before` is in `after` unchanged, and no row was added to those
+    tables (columns added since are left out of the comparison)."""
+    for name, rows in before.items():
+        columns = {key for key, _ in rows[0]} if rows else set()
+        projected = sorted(
+            tuple(pair for pair in row if pair[0] in columns) for row in after.get(name, [])
+        )
+        if projected != rows:
+            return False
+    return True
+
+
+def _ddl_line(line: str) -> str:
+    """One line of DDL, trimmed; a table rebuilt by a migration (batch mode: created under a
+    temporary name, then renamed) has its name quoted by SQLite, which changes nothing."""
+    line = line.strip().rstrip(",")
+    if line.startswith("CREATE TABLE "):
+        line = line.replace('"', "")
+    return line
 
 
 def _sqlite_schema(conn: Connection) -> set[tuple]:
@@ -164,7 +229,7 @@ def _sqlite_schema(conn: Connection) -> set[tuple]:
             kind,
             name,
             table,
-            frozenset(line.strip().rstrip(",") for line in (sql or "").splitlines()),
+            frozenset(_ddl_line(line) for line in (sql or "").splitlines()),
         )
         for kind, name, table, sql in rows
     }

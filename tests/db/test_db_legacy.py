@@ -19,6 +19,7 @@ from tests.db.db_support import (
     create_all_like_before,
     fill_old_database,
     insert_hsds_sample,
+    kept,
     project_tables,
     relais,
     schema_of,
@@ -42,14 +43,14 @@ def test_an_old_database_is_adopted_by_the_cli_and_keeps_every_row(
     assert done.stdout.strip() == t("db.upgrade.adopted", "en", database=database, after=head)
     state = current(db_url)
     assert state.revision == head and state.up_to_date and not state.legacy
-    assert all_rows(db_url) == before
+    assert kept(before, all_rows(db_url))
     upgrade(other_db_url)
     assert schema_of(db_url) == schema_of(other_db_url)  # adopted = made by the history
 
     again = relais("db", "upgrade", "--database-url", db_url, lang="fr")
     assert again.returncode == 0, again.stderr
     assert again.stdout.strip() == t("db.upgrade.unchanged", "fr", database=database, after=head)
-    assert all_rows(db_url) == before
+    assert kept(before, all_rows(db_url))
 
 
 def test_an_old_database_gets_the_tables_of_areas_that_never_ran_there(db_url: str) -> None:
@@ -69,7 +70,7 @@ def test_an_old_database_gets_the_tables_of_areas_that_never_ran_there(db_url: s
         assert set(inspect(conn).get_table_names()) == project_tables() | {"alembic_version"}
     engine.dispose()
     after = all_rows(db_url)
-    assert {name: rows for name, rows in after.items() if name in before} == before
+    assert kept(before, after)
     assert asyncio.run(_sms_works(db_url))
     assert asyncio.run(_escalation_language(db_url, escalation_id)) == "fr"
 

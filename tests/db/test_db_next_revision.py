@@ -1,5 +1,5 @@
-"""The path for the next schema change: a revision on top of 0001, applied to a database with
-data (the revision lives in tmp_path: the product ships no fake migration)."""
+"""The path for the next schema change: a revision on top of the newest, applied to a database
+with data (the revision lives in tmp_path: the product ships no fake migration)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from alembic.config import Config
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import SchemaError, alembic_config, current, describe, upgrade
-from tests.db.db_support import add_handoff_rows, all_rows, write_revision
+from bot.db import SchemaError, alembic_config, current, describe, head_revision, upgrade
+from tests.db.db_support import add_handoff_rows, all_rows, kept, write_revision
 
 ADD_COLUMN = """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9001"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -41,8 +41,8 @@ def downgrade():
 BREAK_A_REFERENCE = """
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9001"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -57,7 +57,7 @@ def downgrade():
 
 
 def _config(folder: Path, body: str) -> Config:
-    write_revision(folder, "0002_throwaway.py", body)
+    write_revision(folder, "9001_throwaway.py", body.replace("{head}", head_revision()))
     return alembic_config(extra_versions=[folder])
 
 
@@ -79,7 +79,7 @@ def _scalar(url: str, sql: str) -> object:
         engine.dispose()
 
 
-def test_a_second_revision_applies_on_top_of_0001_and_keeps_the_data(
+def test_a_next_revision_applies_on_top_of_the_newest_and_keeps_the_data(
     db_url: str, tmp_path: Path
 ) -> None:
     config = _config(tmp_path / "versions", ADD_COLUMN)
@@ -89,11 +89,11 @@ def test_a_second_revision_applies_on_top_of_0001_and_keeps_the_data(
 
     result = upgrade(db_url, config=config)
 
-    assert (result.before, result.after, result.applied) == ("0001", "0002", ("0002",))
+    assert (result.before, result.after, result.applied) == (head_revision(), "9001", ("9001",))
     assert describe(result)[0] == "db.upgrade.upgraded"
     columns = _escalation_columns(db_url)
     assert "origin" in columns and columns["need"].length == 80  # type: ignore[attr-defined]
-    assert all_rows(db_url) == before
+    assert kept(before, all_rows(db_url))
     assert (
         _scalar(db_url, f"SELECT origin FROM handoff_escalation WHERE id = '{escalation_id}'")
         == "web"
@@ -116,13 +116,13 @@ def test_a_second_revision_applies_on_top_of_0001_and_keeps_the_data(
 def test_code_older_than_the_database_refuses_it(db_url: str, tmp_path: Path) -> None:
     upgrade(db_url, config=_config(tmp_path / "versions", ADD_COLUMN))
 
-    state = current(db_url)  # the product's history only: it stops at 0001
+    state = current(db_url)  # the product's history only: it stops at its own head
 
-    assert state.revision == "0002" and not state.known and not state.up_to_date
+    assert state.revision == "9001" and not state.known and not state.up_to_date
     with pytest.raises(SchemaError) as refused:
         upgrade(db_url)
     assert refused.value.key == "db.error.unknown_revision"
-    assert "0002" in str(refused.value)
+    assert "9001" in str(refused.value)
 
 
 def test_a_revision_that_breaks_a_reference_leaves_the_database_as_it_was(
@@ -140,5 +140,5 @@ def test_a_revision_that_breaks_a_reference_leaves_the_database_as_it_was(
 
     if db_url.startswith("sqlite"):
         assert refused.value.key == "db.error.foreign_keys"  # type: ignore[union-attr]
-    assert current(db_url).revision == "0001"
-    assert all_rows(db_url) == before
+    assert current(db_url).revision == head_revision()
+    assert kept(before, all_rows(db_url))

@@ -16,7 +16,7 @@ from bot.db.metadata import metadata
 from bot.db.migrate import label
 from bot.settings import ROOT
 from bot.texts import t
-from tests.db.db_support import create_all_like_before, project_tables, schema_of
+from tests.db.db_support import create_all_of_the_models, project_tables, schema_of
 
 
 def _differences(url: str) -> list:
@@ -61,7 +61,7 @@ def test_the_history_builds_exactly_what_the_models_describe(
 ) -> None:
     """Columns, types, keys, indexes and the CHECK constraints autogenerate does not compare."""
     upgrade(db_url)
-    create_all_like_before(other_db_url)
+    create_all_of_the_models(other_db_url)
     assert schema_of(db_url) == schema_of(other_db_url)
 
 

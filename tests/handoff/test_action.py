@@ -167,3 +167,34 @@ async def test_callback_form_validates_and_stores(db: str, monkeypatch: pytest.M
     assert (row["phone"], row["contact"], row["language"], row["crisis"]) == (
         "+15148721111", "sms", "en", "violence")  # fmt: skip
     await store.engine.dispose()
+
+
+@pytest.mark.parametrize("intent", ["affirm", "ask_human"])
+async def test_in_a_crisis_one_yes_queues_at_once_first_in_line(
+    db: str, monkeypatch: pytest.MonkeyPatch, intent: str
+) -> None:
+    """A person in crisis who says yes to "talk to a counsellor now?" (or asks for one) is
+    queued at once, urgent: no second consent question."""
+    monkeypatch.setenv("RELAIS_HANDOFF_NOW", OPEN)
+    track = tracker(intent, after="utter_offer_counsellor",
+                    slots={"crisis": "suicide", "need": "mental_health", "place": LAVAL})  # fmt: skip
+    messages, events = await run(action.ActionHandoff(), track)
+    text = "\n".join(m.get("text") or m.get("response") or "" for m in messages)
+    assert "Êtes-vous d'accord" not in text and "priorité" in text
+    assert events == [SlotSet("handoff_stage", None), ConversationPaused()]
+    from bot.handoff.escalation import get_store
+
+    store = await get_store(db)
+    [row] = await store.open_escalations()
+    assert (row["crisis"], row["reason"], row["needs"]) == ("suicide", "crisis", ["mental_health"])
+    await store.engine.dispose()
+
+
+async def test_without_a_crisis_the_offer_still_asks_consent(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RELAIS_HANDOFF_NOW", OPEN)
+    track = tracker("affirm", after="utter_offer_counsellor")
+    messages, events = await run(action.ActionHandoff(), track)
+    assert "Êtes-vous d'accord" in messages[0]["text"]
+    assert events == [SlotSet("handoff_stage", "consent")]

@@ -329,9 +329,11 @@ async def test_callbacks_listed_and_closed(web_app: Any, aiohttp_client: Any) ->
     listed = await (await client.get(f"{PREFIX}/api/callbacks")).json()
     assert listed["items"][0]["phone"] == "+15148721111"
     url = f"{PREFIX}/api/callbacks/{row['id']}/close"
-    assert (await client.post(url, json={"outcome": "resolved"},
+    assert (await client.post(url, json={"outcome": "information_given"},
                               headers={"X-CSRF-Token": token})).ok  # fmt: skip
-    again = await client.post(url, json={"outcome": "resolved"}, headers={"X-CSRF-Token": token})
+    again = await client.post(
+        url, json={"outcome": "information_given"}, headers={"X-CSRF-Token": token}
+    )
     assert again.status == 409
     assert (await (await client.get(f"{PREFIX}/api/callbacks")).json())["items"] == []
 

@@ -64,7 +64,7 @@ async def test_person_to_counsellor_and_back(
         await entry.click()
         await page.click("#claim")
         await expect(page.locator("#message")).to_be_visible(timeout=10000)
-        await person.expect("Julie, intervenante du 211, se joint")
+        await person.expect("Julie, personne intervenante du 211, se joint")
 
         # person → console, live
         await person.say("J'ai reçu un avis d'expulsion, je ne sais pas quoi faire")

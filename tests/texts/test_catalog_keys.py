@@ -139,7 +139,7 @@ def test_widget_reads_only_keys_that_exist():
 
 def test_console_reads_only_keys_that_exist():
     used = _js_keys(
-        [ROOT / "bot/web/static/console/console.js"], r'T\["([a-z_0-9.]+)"\]', "console."
+        [ROOT / "bot/web/static/console/console.js"], r'\b(?:tr|fmt)\("([a-z_0-9.]+)"', "console."
     )
     assert used and sorted(used - set(catalog())) == []
 

@@ -9,8 +9,10 @@ export class Transport {
   /**
    * @param {{socketUrl: string, onMessage: (raw: object) => void}} options
    */
-  constructor({ socketUrl, onMessage }) {
+  constructor({ socketUrl, onMessage, onCounsellorTyping }) {
     this.socketUrl = socketUrl;
+    this.onCounsellorTyping = onCounsellorTyping || (() => {});
+    this.typedAt = 0;
     this.restUrl = `${socketUrl}/webhooks/rest/webhook`;
     this.onMessage = onMessage;
     this.sessionId = null;
@@ -44,6 +46,7 @@ export class Transport {
         this.confirmed = false;
       });
       socket.on("bot_uttered", (raw) => this.onMessage(raw));
+      socket.on("counsellor_typing", (data) => this.onCounsellorTyping(data || {}));
     });
   }
 
@@ -87,6 +90,14 @@ export class Transport {
     const answers = await response.json();
     for (const raw of Array.isArray(answers) ? answers : []) this.onMessage(raw);
     return true;
+  }
+
+  /** Tell a counsellor who holds the conversation that the person is typing (socket.io only,
+   * once every 3 s at most; the server keeps it out of the conversation). */
+  typing() {
+    if (this.mode !== "socketio" || Date.now() - this.typedAt < 3000) return;
+    this.typedAt = Date.now();
+    this.socket.emit("user_typing", { session_id: this.sessionId });
   }
 
   close() {

@@ -36,6 +36,7 @@ export class Widget {
     this.transport = new Transport({
       socketUrl: config.socketUrl || boot.socket_url,
       onMessage: (raw) => this.receive(raw),
+      onCounsellorTyping: (data) => this.counsellorTyping(data),
     });
     this.ready = this.transport.start(this.state.sessionId);
   }
@@ -113,7 +114,8 @@ export class Widget {
     this.input = el("textarea", { id: "r211-input", className: "r211-input", rows: "1", maxlength: "1000",
       onkeydown: (e) => {
         if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); this.submit(); }
-      } });
+      },
+      oninput: () => this.transport.typing() });
     this.inputLabel = el("label", { for: "r211-input", className: "r211-sr" });
     this.sendButton = el("button", { type: "submit", className: "r211-send" });
     const form = el("form", { className: "r211-composer", onsubmit: (e) => { e.preventDefault(); this.submit(); } }, [
@@ -377,6 +379,16 @@ export class Widget {
     if (!this.isOwner()) return; // another tab of this conversation records it
     this.add(fromRasa(raw));
     this.bumpTyping();
+  }
+
+  /** A counsellor is typing (or stopped): the dots and a spoken "… is typing". */
+  counsellorTyping({ typing, name }) {
+    clearTimeout(this.counsellorTypingTimer);
+    if (!typing) { this.typing.hidden = true; return; }
+    this.typing.hidden = false;
+    this.announce(fill(this.t("counsellor_typing"), { name: name || this.t("counsellor_default") }));
+    this.scrollDown();
+    this.counsellorTypingTimer = setTimeout(() => { this.typing.hidden = true; }, 8000);
   }
 
   showTyping() {
