@@ -130,8 +130,9 @@ class RelaisSocketIOInput(SocketIOInput):
         @sio.on("user_typing", namespace=self.namespace)
         async def user_typing(sid: str, data: Any = None) -> None:
             sender = data.get("session_id") if isinstance(data, dict) else None
-            valid = isinstance(sender, str) and 0 < len(sender) <= 128
-            if valid and (len(typed_at) < 10_000 or sender in typed_at):
+            if not isinstance(sender, str) or not 0 < len(sender) <= 128:
+                return
+            if len(typed_at) < 10_000 or sender in typed_at:
                 typed_at[sender] = time.monotonic()
 
         @sio.on("connect", namespace=self.namespace)

@@ -108,7 +108,7 @@ class SessionStore:
     async def open(self, counsellor_id: int, language: str) -> tuple[str, Session]:
         """A new session; returns the cookie's token (never stored) and the session."""
         token, now = new_token(), self.clock()
-        values = {
+        values: dict[str, Any] = {
             "id": token_id(token),
             "counsellor_id": counsellor_id,
             "csrf": secrets.token_urlsafe(32),

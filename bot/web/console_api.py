@@ -268,7 +268,7 @@ async def api_counsellors(request: web.Request) -> web.StreamResponse:
 async def api_transfer(request: web.Request) -> web.StreamResponse:
     body = await _json_body(request)
     try:
-        target = int(body.get("to"))
+        target = int(str(body.get("to")))
     except (TypeError, ValueError):
         raise json_error(400, "bad_request", "console.error.bad_request") from None
     service = request.app[SERVICE]

@@ -18,6 +18,8 @@ Create Date: 2026-12-03
 
 from __future__ import annotations
 
+from typing import Literal
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -27,7 +29,7 @@ branch_labels = None
 depends_on = None
 
 
-def _recreate() -> str:
+def _recreate() -> Literal["auto", "always", "never"]:
     return "always" if op.get_bind().dialect.name == "sqlite" else "auto"
 
 
