@@ -145,8 +145,10 @@ async def test_crisis_jumps_the_queue(stack: Stack, store: HandoffStore) -> None
     calm, urgent = f"calm-{uuid.uuid4().hex[:8]}", f"crisis-{uuid.uuid4().hex[:8]}"
     async with stack.client() as rasa:
         await ask_for_human(rasa, calm, "j'ai besoin d'aide pour payer mon loyer")
-        reply = await ask_for_human(rasa, urgent, "je veux mourir, je n'en peux plus")
-    assert any("911" in (m.get("text") or "") for m in reply)
+        crisis = await rasa.send(urgent, "je veux mourir, je n'en peux plus")
+        assert any("911" in (m.get("text") or "") for m in crisis)
+        await rasa.send(urgent, "/ask_human")  # one consent in a crisis: queued at once
+        assert (await rasa.tracker(urgent))["paused"]
     items = await queue.waiting_queue(store)
     ids = [i["sender_id"] for i in items if i["status"] == "waiting"]
     assert ids.index(urgent) < ids.index(calm)

@@ -232,7 +232,7 @@ def test_buttons_cards_counsellor_and_typing(page: Any, script: RestScript) -> N
     page.locator(f"{W} .r211-tool-main").click()
     who = page.locator(f"{W} .r211-from-counsellor .r211-who")
     who.wait_for()
-    assert who.inner_text() == "Julie, intervenant·e du 211"
+    assert who.inner_text() == t("widget.ui.counsellor_named", "fr", name="Julie")
     assert script.messages()[-1] == "/ask_human"
     assert bubbles(page, "user")[-1] == t("widget.ui.counsellor", "fr")
 
