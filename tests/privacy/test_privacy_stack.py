@@ -79,10 +79,18 @@ def leaks(folder: Path) -> dict[str, list[bytes]]:
 def add_callback(stack: Stack, sender_id: str) -> None:
     """A callback request, stored by the function the assistant's action calls."""
     code = (
-        "import asyncio\n"
+        "import asyncio, os\n"
         "from bot.handoff.escalation import request_callback\n"
-        f"asyncio.run(request_callback(sender_id={sender_id!r}, phone={canaries.PHONE_E164!r},"
-        " contact='phone', language='fr', best_time='après 17 h', need='housing'))\n"
+        "from bot.handoff.store import HandoffStore, create_handoff_engine\n"
+        "async def main():\n"
+        "    engine = create_handoff_engine(os.environ['RELAIS_DATABASE_URL'])\n"
+        "    try:\n"
+        f"        await request_callback(sender_id={sender_id!r}, phone={canaries.PHONE_E164!r},"
+        " contact='phone', language='fr', best_time='après 17 h', need='housing',"
+        " store=HandoffStore(engine))\n"
+        "    finally:\n"
+        "        await engine.dispose()\n"
+        "asyncio.run(main())\n"
     )
     env = {**os.environ, **stack.env, "RELAIS_DATABASE_URL": stack.database_url}
     done = subprocess.run(
