@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.handoff.commands",
     "bot.web.commands",
     "bot.db.commands",
+    "bot.privacy.commands",
 )
 
 DESCRIPTION = """Relais 211 — assistant d'information et de référence / information and referral assistant.

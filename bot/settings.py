@@ -7,9 +7,11 @@ and friends mean the same thing everywhere.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+from bot.privacy.policy import RetentionPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root (where pyproject.toml lives)."""
@@ -47,6 +49,8 @@ class Settings:
     action_server_url: str
     secret_key: str
     public_url: str
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    """How long personal data is kept (`RELAIS_RETENTION_*`, `bot.privacy.policy`)."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -62,6 +66,7 @@ class Settings:
             action_server_url=env.get("RELAIS_ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"),
             secret_key=env.get("RELAIS_SECRET_KEY", ""),
             public_url=env.get("RELAIS_PUBLIC_URL", f"http://127.0.0.1:{web_port}").rstrip("/"),
+            retention=RetentionPolicy.from_env(env),
         )
 
 

@@ -50,6 +50,22 @@ def stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackPool]:
         pool.stop_all()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_canary_in_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Law 25: at the end of the session, no log any test wrote (every stack's processes,
+    under the session's temporary folder) holds a privacy canary (tests/privacy/canaries.py:
+    an e-mail, a SIN, a phone number, a postal code, coordinates written by the tests)."""
+    yield
+    from tests.privacy.canaries import found_in
+
+    leaked = {
+        str(path): found_in(path.read_bytes())
+        for path in tmp_path_factory.getbasetemp().rglob("*.log*")
+        if path.is_file() and found_in(path.read_bytes())
+    }
+    assert not leaked, f"log lines hold personal data: {leaked}"
+
+
 @pytest.fixture(scope="session")
 def stack(stacks: StackPool) -> Stack:
     """The full stack (tests/stacks.py: FULL), shared by every end-to-end test."""

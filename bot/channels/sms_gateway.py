@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bot.privacy import sms as sms_erasure
 from bot.settings import Settings
 from bot.texts import normalize_language, t
 
@@ -28,7 +29,6 @@ from .sms_config import SmsConfig
 from .sms_keywords import Command, Keyword, change_language_payload, parse_keyword
 from .sms_privacy import (
     NumberCipher,
-    install_redaction,
     is_sender_id,
     normalize_number,
     sender_id_for,
@@ -96,8 +96,9 @@ class SmsGateway:
     async def open(cls, config: SmsConfig, **kwargs: Any) -> SmsGateway:
         """A gateway on `config.database_url` (tables created if missing)."""
         from bot.directory.store import create_async_engine_from_url
+        from bot.privacy.log_filter import install_everywhere
 
-        install_redaction()
+        install_everywhere()
         store = SmsStore(
             create_async_engine_from_url(config.database_url), NumberCipher(config.secret_key)
         )
@@ -164,7 +165,7 @@ class SmsGateway:
         if not await self.store.claim_message(item.message_sid, sender_id):
             log.info("SMS %s from %s is a redelivery: ignored", item.message_sid, sender_id)
             return
-        await self.store.remember(sender_id, item.number)
+        first = await self.store.remember(sender_id, item.number)
         if not item.body:  # a picture alone (MMS): nothing to understand
             log.info("SMS %s from %s has no text: ignored", item.message_sid, sender_id)
             return
@@ -180,11 +181,15 @@ class SmsGateway:
             handled, text = await self._keyword(sender_id, keyword, item.body)
             if handled:
                 return
+        elif await sms_erasure.answered(self, item):  # the reply to "erase? YES"
+            return
         elif not (await self.conversation(sender_id)).paused:
             contact = await self.store.contact(sender_id)
             choice = resolve_choice(item.body, contact.options if contact else [])
             text = choice or item.body
-        await self._converse(sender_id, text, {"channel": "sms", "message_sid": item.message_sid})
+        metadata = {"channel": "sms", "message_sid": item.message_sid}
+        notice = first or text == RESTART_PAYLOAD  # a new conversation: say what is kept
+        await self._converse(sender_id, text, metadata, notice=notice)
 
     async def _keyword(self, sender_id: str, keyword: Keyword, body: str) -> tuple[bool, str]:
         """(handled here, text for Rasa otherwise). The conversation (language, pause) is
@@ -209,6 +214,9 @@ class SmsGateway:
             await self.deliver(sender_id, t("sms.stop.confirm", language), language, force=True)
             log.info("SMS %s opted out", sender_id)
             return True, body
+        if keyword.command is Command.ERASE:
+            await sms_erasure.ask(self, sender_id, language)
+            return True, body
         if keyword.command is Command.HELP:
             await self.deliver(sender_id, t("sms.help", language), language, keep_options=True)
             return True, body
@@ -222,7 +230,9 @@ class SmsGateway:
         await self.deliver(sender_id, t("sms.start.confirm", language), language)
         log.info("SMS %s opted back in", sender_id)
 
-    async def _converse(self, sender_id: str, text: str, metadata: dict[str, Any]) -> None:
+    async def _converse(
+        self, sender_id: str, text: str, metadata: dict[str, Any], *, notice: bool = False
+    ) -> None:
         if self.runner is None:
             raise RuntimeError("the gateway has no Rasa runner (outbound-only gateway)")
         try:
@@ -232,18 +242,24 @@ class SmsGateway:
             language = (await self.conversation(sender_id)).language
             await self.deliver(sender_id, t("sms.error", language), language)
             return
-        await self.deliver_messages(sender_id, messages)
+        await self.deliver_messages(sender_id, messages, notice=notice)
 
     # --- outbound -------------------------------------------------------------------------
 
-    async def deliver_messages(self, sender_id: str, messages: Iterable[Mapping[str, Any]]) -> int:
-        """Bot messages (Rasa's dicts) rendered for SMS and sent; returns pages sent."""
+    async def deliver_messages(
+        self, sender_id: str, messages: Iterable[Mapping[str, Any]], *, notice: bool = False
+    ) -> int:
+        """Bot messages (Rasa's dicts) rendered for SMS and sent; returns pages sent. With
+        `notice`, the privacy notice comes first (the first message of a conversation)."""
         messages = list(messages)
         if not messages:
             return 0
         language = normalize_language((await self.conversation(sender_id)).language)
         turn = render_turn(messages, language)
-        return await self.deliver(sender_id, turn.text, language, options=turn.options)
+        text = turn.text
+        if notice:
+            text = f"{t('privacy.notice.sms', language)}\n\n{text}"
+        return await self.deliver(sender_id, text, language, options=turn.options)
 
     async def deliver(
         self,

@@ -23,6 +23,7 @@ class Command(enum.Enum):
     RESTART = "restart"
     LANGUAGE = "language"
     MORE = "more"
+    ERASE = "erase"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,11 @@ KEYWORDS: dict[str, Keyword] = {
     "plus": Keyword(Command.MORE, "fr"),
     "suite": Keyword(Command.MORE, "fr"),
     "more": Keyword(Command.MORE, "en"),
+    # Law 25: erase the conversation on request (asks for a confirmation: bot/privacy/sms.py)
+    "effacer": Keyword(Command.ERASE, "fr"),
+    "supprimer": Keyword(Command.ERASE, "fr"),
+    "delete": Keyword(Command.ERASE, "en"),
+    "erase": Keyword(Command.ERASE, "en"),
 }
 
 

@@ -7,7 +7,8 @@
   "more" page); it is stored encrypted with Fernet.
 - Both keys are derived (HKDF-SHA256, distinct `info`) from `RELAIS_SECRET_KEY`, so one
   secret to rotate and a leaked hash says nothing about the encryption key.
-- `RedactingFilter` replaces anything that looks like a phone number in log records.
+- Logs: the channel's processes redact every record with `bot.privacy.log_filter` (phone
+  numbers and every other identifier), the one redactor of the project.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import logging
-import re
 from functools import lru_cache
 
 import phonenumbers
@@ -26,7 +25,6 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 SENDER_PREFIX = "sms-"
 DEFAULT_REGION = "CA"
-REDACTED = "[tel]"
 
 
 class InvalidNumber(ValueError):
@@ -83,76 +81,3 @@ class NumberCipher:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except InvalidToken as exc:
             raise ValueError("cannot decrypt: wrong RELAIS_SECRET_KEY or damaged value") from exc
-
-
-_CANDIDATE = re.compile(r"(?:\+|(?<![\w-]))\(?\d[\d\s().-]{6,}\d(?![a-zA-Z0-9])")
-"""Digit runs long enough to be a phone number (checked with phonenumbers before redacting);
-not inside a word, so the hex of a `sender_id` or a MessageSid is left alone."""
-
-
-def redact(text: str, region: str = DEFAULT_REGION) -> str:
-    """`text` with every phone number replaced by `[tel]`.
-
-    Errs on the side of hiding: any run of 10+ digits (an E.164 number the parser would
-    reject, a number glued to other digits) is hidden too.
-    """
-
-    def replace(match: re.Match[str]) -> str:
-        candidate = match.group(0)
-        digits = re.sub(r"\D", "", candidate)
-        if len(digits) >= 10:
-            return REDACTED
-        try:
-            parsed = phonenumbers.parse(candidate, region)
-        except phonenumbers.NumberParseException:
-            return candidate
-        return REDACTED if phonenumbers.is_possible_number(parsed) else candidate
-
-    return _CANDIDATE.sub(replace, text)
-
-
-class RedactingFilter(logging.Filter):
-    """Rewrites a record's message so no phone number reaches a handler."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string is the caller's bug, not a reason to leak
-            message = str(record.msg)
-        redacted = redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        return True
-
-
-LOGGERS: tuple[str, ...] = (
-    "bot.channels",
-    "twilio",
-    "twilio.http_client",
-    "twilio.async_http_client",
-    "sanic.access",
-)
-"""Loggers that may see a raw webhook or provider request."""
-
-_FILTER = RedactingFilter()
-
-
-def install_redaction(*, root_handlers: bool = True) -> RedactingFilter:
-    """Attach the filter to the SMS loggers and to the root handlers (idempotent).
-
-    Filters on a logger do not apply to its children's records, so the filter goes on each
-    known logger and on the handlers of the root logger, which every record reaches.
-    """
-    names = [*LOGGERS]
-    names += [name for name in logging.root.manager.loggerDict if name.startswith("bot.channels")]
-    for name in names:
-        logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
-    if root_handlers:
-        for handler in logging.getLogger().handlers:
-            if _FILTER not in handler.filters:
-                handler.addFilter(_FILTER)
-    return _FILTER

@@ -129,10 +129,11 @@ class SmsStore:
 
     # --- contacts --------------------------------------------------------------------------
 
-    async def remember(self, sender_id: str, number: str) -> None:
-        """Make sure the phone has a row, with its number encrypted (kept if already there)."""
+    async def remember(self, sender_id: str, number: str) -> bool:
+        """Make sure the phone has a row, with its number encrypted (kept if already there);
+        True when the row is new (a first message: the privacy notice goes with the reply)."""
         if await self._exists(sender_id):
-            return
+            return False
         now = _now()
         try:
             async with self.engine.begin() as conn:
@@ -146,7 +147,8 @@ class SmsStore:
                     )
                 )
         except IntegrityError:  # another worker inserted it first
-            pass
+            return False
+        return True
 
     async def _exists(self, sender_id: str) -> bool:
         async with self.engine.connect() as conn:

@@ -25,9 +25,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
+from bot.privacy.log_filter import install_everywhere
+
 from .sms_config import SmsConfig
 from .sms_gateway import ConversationInfo, SmsGateway, send_sms
-from .sms_privacy import InvalidNumber, install_redaction
+from .sms_privacy import InvalidNumber
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +112,7 @@ class TwilioSmsInput(InputChannel):
         self.on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
         self._gateway: SmsGateway | None = None
         self._opening: asyncio.Lock | None = None
-        install_redaction()
+        install_everywhere()
         if not config.configured:
             log.warning(
                 "SMS channel not configured (missing %s): its webhook answers 503",

@@ -17,6 +17,7 @@ from sqlalchemy import MetaData
 from bot.channels import sms_store
 from bot.directory import schema as directory_schema
 from bot.handoff import store as handoff_store
+from bot.privacy import register as privacy_register
 from bot.search import vectors
 
 AREAS: dict[str, MetaData] = {
@@ -24,6 +25,7 @@ AREAS: dict[str, MetaData] = {
     "search": vectors.metadata,
     "handoff": handoff_store.metadata,
     "sms": sms_store.metadata,
+    "privacy": privacy_register.metadata,
 }
 """Each area's own `MetaData`, by area name."""
 

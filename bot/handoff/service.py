@@ -244,10 +244,12 @@ class HandoffService:
             tracker = await self.rasa.tracker(item["sender_id"])
         except RasaUnavailable:
             return None
-        lines = []
+        lines: list[dict[str, Any]] = []
         for event in tracker.get("events") or []:
             if float(event.get("timestamp") or 0) > item["created_at"] + 5:
                 break
+            if event.get("event") in ("restart", "session_started"):
+                lines = []  # Law 25: the current conversation only, not the phone's history
             text = transcript_text(event)
             if text:
                 who = "person" if event["event"] == "user" else "bot"

@@ -121,7 +121,7 @@ callback = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("sender_id", String(255), nullable=False),
-    Column("phone", String(20), nullable=False),
+    Column("phone", Text, nullable=False),  # encrypted (bot.privacy.identity)
     Column("contact", String(5), nullable=False),
     Column("language", String(2), nullable=False),
     Column("best_time", String(200)),
@@ -133,6 +133,7 @@ callback = Table(
     Column("closed_by", Integer, ForeignKey("handoff_counsellor.id")),
     Column("closed_at", Float),
     Column("outcome", String(20)),
+    Column("phone_key", String(80), index=True),  # keyed hash: finds a person's callbacks
 )
 
 
@@ -153,6 +154,7 @@ def _sqlite_setup(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA secure_delete=ON")  # deleted text overwritten (bot.privacy)
     cursor.close()
 
 
@@ -502,10 +504,13 @@ class HandoffStore:
         municipality: str | None = None,
         crisis: str | None = None,
     ) -> dict[str, Any]:
+        from bot.privacy.identity import phone_key, seal
+
         values = {
             "id": str(uuid.uuid4()),
             "sender_id": sender_id,
-            "phone": phone,
+            "phone": seal(phone),
+            "phone_key": phone_key(phone),
             "contact": contact,
             "language": language,
             "best_time": best_time,
@@ -517,13 +522,17 @@ class HandoffStore:
         }
         async with self.engine.begin() as conn:
             await conn.execute(insert(callback).values(**values))
-        return values
+        return {**values, "phone": phone}
 
     async def callbacks(self, status: str | None = "open") -> list[dict[str, Any]]:
+        """Callbacks with their number in clear (it is stored sealed: `bot.privacy`)."""
+        from bot.privacy.identity import unseal
+
         query = select(callback).order_by(callback.c.crisis.is_(None), callback.c.created_at)
         if status:
             query = query.where(callback.c.status == status)
-        return await self._all(query)
+        rows = await self._all(query)
+        return [{**row, "phone": unseal(row["phone"])} for row in rows]
 
     async def close_callback(self, callback_id: str, outcome: str, counsellor_id: int) -> bool:
         async with self.engine.begin() as conn:

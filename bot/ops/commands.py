@@ -92,6 +92,15 @@ def _run(args: argparse.Namespace) -> int:
     children = runner.build_children(settings, model, ports, cors=args.cors)
     supervisor = runner.Supervisor(children, say_both)
     web = f"http://{settings.web_host}:{ports.web}/"
+    # Law 25: the retention policy on every store, on a schedule (bot/privacy/schedule.py)
+    from bot.privacy import schedule
+    from bot.privacy.log_filter import install_everywhere
+
+    install_everywhere()
+    from dataclasses import replace
+
+    here = replace(settings, rasa_url=f"http://127.0.0.1:{ports.rasa}")
+    schedule.start(here, supervisor.log_dir, supervisor.stop_event)
     return supervisor.run(on_ready=lambda: say_both("dialogue.run.ready", web=web))
 
 

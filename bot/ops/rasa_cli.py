@@ -21,6 +21,9 @@ def argv_with_token(argv: list[str], token: str | None) -> list[str]:
 def main() -> None:
     from rasa.__main__ import main as rasa_main
 
+    from bot.privacy.log_filter import install_everywhere
+
+    install_everywhere()  # Rasa logs what people write (DEBUG, some INFO): redacted first
     sys.argv = ["rasa", *argv_with_token(sys.argv[1:], os.environ.get("RELAIS_RASA_TOKEN"))]
     rasa_main()
 

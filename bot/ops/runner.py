@@ -314,8 +314,10 @@ def serve_web() -> None:
     """The web application (a child of `relais run`)."""
     from aiohttp import web
 
+    from bot.privacy.log_filter import install_everywhere
     from bot.web.app import create_app
 
+    install_everywhere()  # Law 25: no message text, number or address in the web app's log
     settings = get_settings()
     web.run_app(create_app(settings), host=settings.web_host, port=settings.web_port, print=None)
 

@@ -57,3 +57,32 @@ def install(logger: logging.Logger | str | None = None) -> PrivacyFilter:
         if not any(isinstance(f, PrivacyFilter) for f in handler.filters):
             handler.addFilter(_FILTER)
     return _FILTER
+
+
+SANIC_LOGGERS: tuple[str, ...] = ("sanic.root", "sanic.error", "sanic.access", "sanic.server")
+"""Sanic's loggers have handlers of their own and do not propagate to the root logger."""
+
+_PREVIOUS_FACTORY: list[object] = []
+
+
+def _redacting_factory(*args: object, **kwargs: object) -> logging.LogRecord:
+    previous = _PREVIOUS_FACTORY[0]
+    record = previous(*args, **kwargs)  # type: ignore[operator]
+    _FILTER.filter(record)
+    return record
+
+
+def install_everywhere() -> None:
+    """Redact every record this process creates, whatever logger, handler or configuration
+    writes it: the record factory redacts each record as it is made (only records of an
+    enabled level are made, so a DEBUG record costs nothing at INFO), so a handler added
+    later (Sanic's, Rasa's `--log-file`, a `dictConfig`) and a logger that does not
+    propagate are covered too. The handlers of the root logger and of Sanic's loggers get
+    the filter as well. Each process calls it once at start (web app, action server, Rasa,
+    the `relais` CLI); calling it again is harmless."""
+    if not _PREVIOUS_FACTORY:
+        _PREVIOUS_FACTORY.append(logging.getLogRecordFactory())
+        logging.setLogRecordFactory(_redacting_factory)
+    install()
+    for name in SANIC_LOGGERS:
+        install(name)

@@ -531,6 +531,15 @@ _MIGHT_HOLD_IDENTIFIER = re.compile(rf"[0-9]|{_AT.pattern}", re.IGNORECASE)
 any of them (most messages) skips the recognizers."""
 
 
+_PSEUDONYMOUS_ID = re.compile(
+    r"(?<![0-9A-Za-z])(?:sms-[0-9a-f]{64}|SM[0-9a-f]{32}|[0-9a-f]{32}|"
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![0-9A-Za-z])"
+)
+"""Ids the logs need and that identify no one by themselves: an SMS conversation (`sms-` and
+the keyed hash of the number), a provider MessageSid, a widget session, a UUID. Their hex
+may hold a digit run shaped like a phone number; a finding inside one is not a finding."""
+
+
 def find(text: str, recognizers: Sequence[Recognizer] = RECOGNIZERS) -> list[Finding]:
     """The identifiers in `text`, sorted and non-overlapping.
 
@@ -540,8 +549,14 @@ def find(text: str, recognizers: Sequence[Recognizer] = RECOGNIZERS) -> list[Fin
     if recognizers is RECOGNIZERS and not _MIGHT_HOLD_IDENTIFIER.search(text):
         return []
     rank = {recognizer.kind: index for index, recognizer in enumerate(recognizers)}
+    ids = [(m.start(), m.end()) for m in _PSEUDONYMOUS_ID.finditer(text)]
     found = sorted(
-        (f for recognizer in recognizers for f in recognizer.find(text) if f.end > f.start),
+        (
+            f
+            for recognizer in recognizers
+            for f in recognizer.find(text)
+            if f.end > f.start and not any(start <= f.start and f.end <= end for start, end in ids)
+        ),
         key=lambda f: (f.start, -f.end),
     )
     merged: list[Finding] = []

@@ -46,6 +46,7 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA busy_timeout=5000",
+    "PRAGMA secure_delete=ON",  # a deleted conversation is overwritten, not left readable
 )
 
 
@@ -104,9 +105,11 @@ class RelaisTrackerStore(SQLTrackerStore):
         cache_conversations: int = DEFAULT_CACHE_CONVERSATIONS,
         **kwargs: Any,
     ) -> None:
+        from bot.privacy.log_filter import install_everywhere
         from bot.runtime import patches
 
         patches.install()  # Rasa creates its tracker store at start: `rasa run` = `relais run`
+        install_everywhere()  # and plain `rasa run` logs redacted, as `relais run` does
         if kwargs.get("dialect") == "sqlite" and kwargs.get("db"):
             Path(kwargs["db"]).parent.mkdir(parents=True, exist_ok=True)  # var/ on a fresh clone
         super().__init__(*args, **kwargs)
@@ -144,6 +147,11 @@ class RelaisTrackerStore(SQLTrackerStore):
         stored = StoredSession.of(rows)
         self._remember(sender_id, stored)
         return stored
+
+    def evict(self, sender_id: str) -> None:
+        """Drop the conversation's copy in memory (after its rows were deleted: `bot.privacy`),
+        so nothing serves it again from memory."""
+        self._sessions.pop(sender_id, None)
 
     # -- TrackerStore ---------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ AREAS: tuple[str, ...] = (
     "bot.web.api_search",
     "bot.web.widget",
     "bot.web.console",
+    "bot.privacy.web",
 )
 """Modules with a `setup_routes(app)`; later areas (console, widget) add themselves here."""
 

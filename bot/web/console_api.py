@@ -18,6 +18,7 @@ from aiohttp import web
 from bot.handoff import roles
 from bot.handoff.store import OUTCOMES, RETURNED
 from bot.handoff.workspace import CannedError, clean_ids
+from bot.privacy.web import record_transcript_access
 from bot.web.console import (
     PREFIX,
     SERVICE,
@@ -92,6 +93,7 @@ async def api_escalation(request: web.Request) -> web.StreamResponse:
     if item.get("claimed_by"):
         item["claimed_by_name"] = await service.counsellor_name(item["claimed_by"])
     transcript = await service.transcript(item)
+    await record_transcript_access(request, item["id"])  # the privacy register: who, when
     name = request["counsellor"]["name"]
     canned = [
         {"id": c["id"], "shortcut": c["shortcut"],

@@ -134,6 +134,7 @@ async def boot(request: web.Request) -> web.StreamResponse:
         "texts": {language: ui_texts(language) for language in languages},
         "socket_url": socket_url(request.app),
         "exit_url": EXIT_URL,
+        "history_minutes": request.app[keys.SETTINGS].retention.widget_idle_minutes,
     }
     response = web.json_response(body, headers={"Cache-Control": "public, max-age=300"})
     return _cors(response)

@@ -10,11 +10,11 @@ from bot.channels.sms_privacy import (
     InvalidNumber,
     MissingSecret,
     NumberCipher,
-    RedactingFilter,
     normalize_number,
-    redact,
     sender_id_for,
 )
+from bot.privacy.log_filter import PrivacyFilter
+from bot.privacy.redact import redact
 
 FORMATS = ["+15145550123", "514-555-0123", "(514) 555-0123", "1 514 555 0123", "5145550123"]
 
@@ -55,7 +55,7 @@ def test_cipher_round_trip_and_key_separation() -> None:
 
 @pytest.mark.parametrize("raw", [*FORMATS, "+33 6 12 34 56 78", "15145550123"])
 def test_redact_hides_numbers(raw: str) -> None:
-    assert redact(f"from {raw} at noon") == "from [tel] at noon"
+    assert redact(f"from {raw} at noon") == "from <PHONE> at noon"
 
 
 def test_redact_keeps_ordinary_text_and_ids() -> None:
@@ -68,9 +68,9 @@ def test_redact_keeps_ordinary_text_and_ids() -> None:
 
 def test_filter_redacts_messages_and_arguments(caplog: pytest.LogCaptureFixture) -> None:
     logger = logging.getLogger("bot.channels.test_privacy")
-    logger.addFilter(RedactingFilter())
+    logger.addFilter(PrivacyFilter())
     with caplog.at_level(logging.INFO, logger="bot.channels.test_privacy"):
         logger.info("SMS from %s: %r", "+15145550123", {"To": "514-555-0123"})
         logger.info("raw +1 (514) 555-0123")
     assert "555" not in caplog.text
-    assert caplog.text.count("[tel]") == 3
+    assert caplog.text.count("<PHONE>") == 3

@@ -21,7 +21,8 @@ export class Widget {
     this.texts = boot.texts || {};
     this.exitUrl = config.exitUrl || boot.exit_url || "https://www.google.ca";
     this.serverUrl = config.serverUrl;
-    this.store = new Store();
+    const minutes = Number(boot.history_minutes);
+    this.store = new Store(undefined, minutes > 0 ? minutes * 60 * 1000 : undefined);
     this.tabId = newSessionId();
     const saved = this.store.load();
     this.state = saved || {
@@ -76,7 +77,26 @@ export class Widget {
     this.claim();
     if (this.state.messages.length) this.syncFromServer(true);
     else if (this.state.open) this.greet();
+    this.expiryTimer = setInterval(() => this.expireIfIdle(), 60 * 1000);
     return this;
+  }
+
+  /** Left alone longer than the history keeps: forgotten here, a new conversation next. */
+  expireIfIdle() {
+    if (!this.store.storage) return;
+    const saved = this.store.load();
+    if (saved || !this.state.messages.length) return;
+    this.forgetHere(false);
+  }
+
+  /** Nothing of the conversation left in this browser; a new session id from now on. */
+  forgetHere(open) {
+    this.store.clear();
+    this.state = { sessionId: newSessionId(), language: this.state.language, messages: [], open };
+    this.transport.switchSession(this.state.sessionId);
+    this.hideTyping();
+    this.renderAll();
+    this.setOpen(open, false);
   }
 
   buildPanel() {
@@ -97,13 +117,22 @@ export class Widget {
         onclick: () => this.quickExit(),
       })),
       $("exitHint", el("span", { id: "r211-exit-hint", className: "r211-exit-hint" })),
+      $("eraseButton", el("button", {
+        type: "button", className: "r211-erase", onclick: () => this.erase(),
+      })),
+    ]);
+    // Law 25: the first thing said in every conversation is what is kept, how long, and how
+    // to erase it, with a link to the full notice.
+    this.privacyLink = el("a", { className: "r211-privacy-link", target: "_blank", rel: "noopener" });
+    this.privacyNotice = el("p", { className: "r211-privacy" }, [
+      el("span", { className: "r211-privacy-text" }), " ", this.privacyLink,
     ]);
     this.list = el("ol", { className: "r211-messages" });
     this.typing = el("div", { className: "r211-typing", hidden: true, "aria-hidden": "true" }, [
       el("span"), el("span"), el("span"),
     ]);
     this.log = el("div", { className: "r211-log", role: "log", "aria-live": "polite", tabindex: "0" }, [
-      this.list, this.typing,
+      this.privacyNotice, this.list, this.typing,
     ]);
     this.status = el("div", { className: "r211-sr r211-status", role: "status" });
     this.tools = el("div", { className: "r211-tools", role: "group" }, [
@@ -151,6 +180,10 @@ export class Widget {
     this.input.setAttribute("placeholder", this.t("input_placeholder"));
     this.sendButton.textContent = this.t("send");
     this.foot.textContent = `${this.t("emergency")} ${this.t("privacy")}`;
+    this.eraseButton.textContent = this.t("erase");
+    this.privacyNotice.firstChild.textContent = this.t("privacy_notice");
+    this.privacyLink.textContent = this.t("privacy_link");
+    this.privacyLink.href = `${this.serverUrl}${lang === "en" ? "/privacy" : "/confidentialite"}`;
   }
 
   // ---- rendering ------------------------------------------------------------------------
@@ -337,8 +370,37 @@ export class Widget {
     this.greet();
   }
 
-  /** Leave at once for a neutral site, leaving no conversation behind in this browser. */
+  /** "Erase my conversation": erased on the server (every store), then in this browser. */
+  async erase() {
+    const sessionId = this.state.sessionId;
+    let done = false;
+    try {
+      const response = await fetch(`${this.serverUrl}/widget/api/conversations/${sessionId}/forget`, { method: "POST" });
+      done = response.ok;
+    } catch {
+      done = false;
+    }
+    if (!done) {
+      this.add([{ from: "notice", text: this.t("erase_failed") }]);
+      return;
+    }
+    this.forgetHere(true);
+    this.add([{ from: "notice", text: this.t("erased") }]);
+    this.announce(this.t("erased"));
+    this.eraseButton.focus();
+  }
+
+  /** Leave at once for a neutral site, leaving no conversation behind in this browser, and
+   * ending it on the server (a handoff withdrawn, the conversation restarted). */
   quickExit() {
+    const url = `${this.serverUrl}/widget/api/conversations/${this.state.sessionId}/end`;
+    try {
+      if (!(navigator.sendBeacon && navigator.sendBeacon(url))) {
+        fetch(url, { method: "POST", keepalive: true }).catch(() => {});
+      }
+    } catch {
+      // leaving matters more than telling the server
+    }
     this.store.clear();
     this.state.messages = [];
     this.list.replaceChildren();

@@ -1,0 +1,42 @@
+"""The retention policy applied on a schedule by `relais run`: a daemon thread that purges
+every store once at start, then every `purge_every_hours` (and rotates the logs)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def purge_once(settings: Settings, log_dir: Path) -> None:
+    from .service import Privacy
+
+    office = Privacy(settings, log_dir=log_dir)
+    try:
+        report = office.purge()
+        log.info("Retention policy applied: %s", report.counts)
+    except Exception:  # never stop the assistant for a failed purge; the next one retries
+        log.exception("Retention purge failed")
+    finally:
+        office.close()
+
+
+def start(settings: Settings, log_dir: Path, stop: threading.Event) -> threading.Thread:
+    """Purge now (once the children answer: `first_delay`), then every period, until `stop`."""
+    period = max(60.0, settings.retention.purge_every_hours * 3600)
+
+    def loop() -> None:
+        if stop.wait(30):
+            return
+        while True:
+            purge_once(settings, log_dir)
+            if stop.wait(period):
+                return
+
+    thread = threading.Thread(target=loop, name="relais-retention", daemon=True)
+    thread.start()
+    return thread
