@@ -192,9 +192,12 @@ async def init_tables(engine: AsyncEngine) -> None:
 class HandoffStore:
     """Reads and writes of escalations, messages, notes, callbacks and counsellors."""
 
-    def __init__(self, engine: AsyncEngine, clock: Any = time.time) -> None:
+    def __init__(
+        self, engine: AsyncEngine, clock: Any = time.time, secret: str | None = None
+    ) -> None:
         self.engine = engine
         self.clock = clock
+        self.secret = secret  # seals callback numbers; None: the server's own secret
 
     # --- counsellors -------------------------------------------------------------------
 
@@ -509,8 +512,8 @@ class HandoffStore:
         values = {
             "id": str(uuid.uuid4()),
             "sender_id": sender_id,
-            "phone": seal(phone),
-            "phone_key": phone_key(phone),
+            "phone": seal(phone, self.secret),
+            "phone_key": phone_key(phone, self.secret),
             "contact": contact,
             "language": language,
             "best_time": best_time,
@@ -532,7 +535,7 @@ class HandoffStore:
         if status:
             query = query.where(callback.c.status == status)
         rows = await self._all(query)
-        return [{**row, "phone": unseal(row["phone"])} for row in rows]
+        return [{**row, "phone": unseal(row["phone"], self.secret)} for row in rows]
 
     async def close_callback(self, callback_id: str, outcome: str, counsellor_id: int) -> bool:
         async with self.engine.begin() as conn:

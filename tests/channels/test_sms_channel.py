@@ -44,7 +44,10 @@ async def test_signed_webhook_answers_empty_twiml_and_replies_by_api(sms_server:
     sent = sms_server.provider.sent
     assert len(sent) == 1
     assert (sent[0].to, sent[0].sender) == (PHONE, FROM_NUMBER)
-    assert sent[0].body == "Bonjour! De quoi avez-vous besoin?\n\n1. Alimentation\n2. Logement"
+    notice = t("privacy.notice.sms", "fr")  # a new conversation first says what is kept
+    assert sent[0].body == (
+        f"{notice}\n\nBonjour! De quoi avez-vous besoin?\n\n1. Alimentation\n2. Logement"
+    )
     (who, text, metadata) = sms_server.bot.received[0]
     assert who == sender() and text == "Bonjour"
     assert metadata["channel"] == "sms" and PHONE not in str(metadata)
@@ -202,7 +205,8 @@ async def test_burst_is_answered_in_order_per_phone_while_others_proceed(
     assert [text for who, text, _ in bot.received if who == sender()] == [
         f"echo {i}" for i in range(6)
     ]
-    assert provider.to(PHONE) == [str(i) for i in range(6)]
+    notice = t("privacy.notice.sms", "fr")  # with the first reply only
+    assert provider.to(PHONE) == [f"{notice}\n\n0"] + [str(i) for i in range(1, 6)]
 
 
 async def test_paused_conversation_gets_the_persons_words(sms_server: SmsServer) -> None:

@@ -14,6 +14,7 @@ import pytest
 from bot.channels.sms_segments import encoding_of, segment_count
 from bot.ops.sms_sandbox import Phone
 from bot.ops.stack import Stack
+from bot.texts import t
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -118,7 +119,8 @@ async def test_burst_is_answered_in_order(phone: Phone, session: aiohttp.ClientS
         assert asyncio.get_running_loop().time() < deadline, "burst not answered"
         await asyncio.sleep(0.05)
     replies = phone.sandbox.to(phone.number)
-    assert replies[0].startswith("Bonjour")
+    notice = t("privacy.notice.sms", "fr")  # the first reply says what is kept
+    assert replies[0].startswith(f"{notice}\n\nBonjour")
     assert "English" in replies[1] and "continuons" in replies[2] and "English" in replies[3]
 
 

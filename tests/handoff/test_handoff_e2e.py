@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 @pytest.fixture
 async def store(stack: Stack) -> AsyncIterator[HandoffStore]:
     engine = create_handoff_engine(stack.database_url)
-    yield HandoffStore(engine)
+    yield HandoffStore(engine, secret=stack.options.secret_key)  # the stack's seal
     await engine.dispose()
 
 
