@@ -47,34 +47,30 @@ ASKED_BY = ("action_handoff", "action_deactivate_loop")
 """Actions after which a yes/no answers our own question."""
 
 
+def action_answered(tracker: Tracker) -> str | None:
+    """The bot's last action before the latest message (`action_listen` aside): what the
+    latest message answers; None when the person spoke twice in a row or first."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif kind == "action" and seen_user and event.get("name") != "action_listen":
+            return str(event.get("name"))
+    return None
+
+
 def answered_our_question(tracker: Tracker) -> bool:
     """Whether the message before this one was answered by `action_handoff` (a yes/no to
     our question, not to someone else's)."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        kind = event.get("event")
-        if kind == "user":
-            if seen_user:
-                return False
-            seen_user = True
-        elif kind == "action" and seen_user and event.get("name") != "action_listen":
-            return event.get("name") in ASKED_BY
-    return False
+    return action_answered(tracker) in ASKED_BY
 
 
 def answered_the_offer(tracker: Tracker) -> bool:
-    """Whether the latest message answers `utter_offer_counsellor` (the bot's last action
-    before it, `action_listen` aside)."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        kind = event.get("event")
-        if kind == "user":
-            if seen_user:
-                return False
-            seen_user = True
-        elif kind == "action" and seen_user and event.get("name") != "action_listen":
-            return event.get("name") == "utter_offer_counsellor"
-    return False
+    """Whether the latest message answers `utter_offer_counsellor`."""
+    return action_answered(tracker) == "utter_offer_counsellor"
 
 
 def one_consent_in_crisis(tracker: Tracker, intent: str | None) -> bool:
