@@ -250,16 +250,19 @@ class SmsGateway:
         self, sender_id: str, messages: Iterable[Mapping[str, Any]], *, notice: bool = False
     ) -> int:
         """Bot messages (Rasa's dicts) rendered for SMS and sent; returns pages sent. With
-        `notice`, the privacy notice comes first (the first message of a conversation)."""
+        `notice` (the first message of a conversation), the privacy notice goes first, as an
+        SMS of its own: joined to the reply it would push a long or UCS-2 reply (Arabic,
+        Chinese) to a second page the person must ask for."""
         messages = list(messages)
         if not messages:
             return 0
         language = normalize_language((await self.conversation(sender_id)).language)
         turn = render_turn(messages, language)
-        text = turn.text
+        sent = 0
         if notice:
-            text = f"{t('privacy.notice.sms', language)}\n\n{text}"
-        return await self.deliver(sender_id, text, language, options=turn.options)
+            notice_text = t("privacy.notice.sms", language)
+            sent += await self.deliver(sender_id, notice_text, language, keep_options=True)
+        return sent + await self.deliver(sender_id, turn.text, language, options=turn.options)
 
     async def deliver(
         self,

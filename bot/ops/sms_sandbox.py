@@ -19,6 +19,8 @@ import aiohttp
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
+from bot.texts import LANGUAGES, t
+
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "sandbox-auth-token"
 FROM_NUMBER = "+15145550000"
@@ -151,6 +153,7 @@ class Phone:
     ) -> None:
         self.number, self.base_url, self.sandbox = number, base_url, sandbox
         self.public_url = public_url
+        self.notices: list[str] = []  # the privacy notices `say` received before a reply
 
     def params(self, body: str, sid: str | None = None) -> dict[str, str]:
         return {
@@ -190,9 +193,20 @@ class Phone:
         return self.sandbox.to(self.number)[count:]
 
     async def say(self, session: aiohttp.ClientSession, body: str, timeout: float = 60.0) -> str:
-        """Send `body`, return the reply (the first new message)."""
+        """Send `body`, return the reply: the first new message that is not the privacy
+        notice a new conversation gets first, as an SMS of its own (kept in `notices`)."""
         before = self.sandbox.count(self.number)
         status = await self.post(session, body)
         if status != 200:
             raise RuntimeError(f"the SMS webhook answered {status}")
-        return (await self.replies_after(before, timeout))[0]
+        while True:
+            replies = await self.replies_after(before, timeout)
+            if replies[0] not in privacy_notices():
+                return replies[0]
+            self.notices.append(replies[0])
+            before += 1
+
+
+def privacy_notices() -> set[str]:
+    """The privacy notice of a new SMS conversation, in each language."""
+    return {t("privacy.notice.sms", language) for language in LANGUAGES}

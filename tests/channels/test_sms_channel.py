@@ -42,12 +42,10 @@ async def test_signed_webhook_answers_empty_twiml_and_replies_by_api(sms_server:
     assert response.content_type == "text/xml"
     await sms_server.drain()
     sent = sms_server.provider.sent
-    assert len(sent) == 1
-    assert (sent[0].to, sent[0].sender) == (PHONE, FROM_NUMBER)
-    notice = t("privacy.notice.sms", "fr")  # a new conversation first says what is kept
-    assert sent[0].body == (
-        f"{notice}\n\nBonjour! De quoi avez-vous besoin?\n\n1. Alimentation\n2. Logement"
-    )
+    assert len(sent) == 2  # a new conversation first says what is kept, in an SMS of its own
+    assert {(s.to, s.sender) for s in sent} == {(PHONE, FROM_NUMBER)}
+    assert sent[0].body == t("privacy.notice.sms", "fr")
+    assert sent[1].body == "Bonjour! De quoi avez-vous besoin?\n\n1. Alimentation\n2. Logement"
     (who, text, metadata) = sms_server.bot.received[0]
     assert who == sender() and text == "Bonjour"
     assert metadata["channel"] == "sms" and PHONE not in str(metadata)
@@ -179,8 +177,12 @@ async def test_restart_and_language_keywords_become_rasa_payloads(sms_server: Sm
         "/restart",
         '/change_language{"language": "fr"}',
     ]
-    assert sms_server.provider.to(PHONE)[1].startswith("Hello!")
-    assert sms_server.provider.to(PHONE)[3].startswith("Bonjour!")
+    notices = {t("privacy.notice.sms", language) for language in ("fr", "en")}
+    sent = sms_server.provider.to(PHONE)
+    assert [body in notices for body in sent].count(True) == 2  # a new conversation, twice
+    replies = [body for body in sent if body not in notices]
+    assert replies[1].startswith("Hello!")
+    assert replies[3].startswith("Bonjour!")
 
 
 async def test_duplicate_delivery_is_processed_once(sms_server: SmsServer) -> None:
@@ -188,7 +190,7 @@ async def test_duplicate_delivery_is_processed_once(sms_server: SmsServer) -> No
     await sms_server.post(PHONE, "Bonjour", sid="SMdup")
     await sms_server.drain()
     assert len(sms_server.bot.received) == 1
-    assert len(sms_server.provider.sent) == 1
+    assert len(sms_server.provider.sent) == 2  # the privacy notice, then the one reply
 
 
 async def test_burst_is_answered_in_order_per_phone_while_others_proceed(
@@ -205,8 +207,8 @@ async def test_burst_is_answered_in_order_per_phone_while_others_proceed(
     assert [text for who, text, _ in bot.received if who == sender()] == [
         f"echo {i}" for i in range(6)
     ]
-    notice = t("privacy.notice.sms", "fr")  # with the first reply only
-    assert provider.to(PHONE) == [f"{notice}\n\n0"] + [str(i) for i in range(1, 6)]
+    notice = t("privacy.notice.sms", "fr")  # before the first reply only
+    assert provider.to(PHONE) == [notice] + [str(i) for i in range(6)]
 
 
 async def test_paused_conversation_gets_the_persons_words(sms_server: SmsServer) -> None:

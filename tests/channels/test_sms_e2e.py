@@ -55,6 +55,7 @@ async def test_numbered_choice_reaches_rasa_as_the_payload(
     phone: Phone, session: aiohttp.ClientSession
 ) -> None:
     greeting = await phone.say(session, "Bonjour")
+    assert phone.notices == [t("privacy.notice.sms", "fr")]  # in an SMS of its own, first
     check_sms(greeting)
     assert "211" in greeting and "\n2. Logement" in greeting
     asked = await phone.say(session, "2")  # /need_housing → the form asks where
@@ -108,19 +109,20 @@ async def test_duplicate_delivery_is_answered_once(
     )
     assert statuses == [200, 200, 200]
     replies = await phone.replies_after(0, settle=3.0)
-    assert len(replies) == 1
+    assert replies[0] == t("privacy.notice.sms", "fr")  # the notice, then one answer
+    assert len(replies) == 2 and replies[1].startswith("Bonjour")
 
 
 async def test_burst_is_answered_in_order(phone: Phone, session: aiohttp.ClientSession) -> None:
     for body in ("Bonjour", "ENGLISH", "FRANÇAIS", "ENGLISH"):
         assert await phone.post(session, body) == 200
     deadline = asyncio.get_running_loop().time() + 60
-    while len(phone.sandbox.to(phone.number)) < 4:
+    while len(phone.sandbox.to(phone.number)) < 5:
         assert asyncio.get_running_loop().time() < deadline, "burst not answered"
         await asyncio.sleep(0.05)
-    replies = phone.sandbox.to(phone.number)
-    notice = t("privacy.notice.sms", "fr")  # the first reply says what is kept
-    assert replies[0].startswith(f"{notice}\n\nBonjour")
+    notice, *replies = phone.sandbox.to(phone.number)
+    assert notice == t("privacy.notice.sms", "fr")  # a new conversation says what is kept
+    assert replies[0].startswith("Bonjour")
     assert "English" in replies[1] and "continuons" in replies[2] and "English" in replies[3]
 
 
