@@ -56,6 +56,20 @@ def tracker_events(stack: Stack, sender_id: str) -> int:
         engine.dispose()
 
 
+def tracker_words(stack: Stack, sender_id: str) -> int:
+    """How many things said (by the person or the assistant) Rasa's tracker store holds for
+    `sender_id` (an empty tracker may be made again by anyone reading it)."""
+    engine = create_engine(f"sqlite:///{stack.folder / 'tracker.db'}", future=True)
+    try:
+        with engine.connect() as conn:
+            query = select(func.count()).where(
+                events.c.sender_id == sender_id, events.c.type_name.in_(("user", "bot"))
+            )
+            return int(conn.execute(query).scalar() or 0)
+    finally:
+        engine.dispose()
+
+
 def escalations(stack: Stack, sender_id: str) -> list[dict[str, Any]]:
     """The handoff records of `sender_id` in the stack's database."""
     engine = create_engine(stack.database_url, future=True)
