@@ -49,13 +49,12 @@ def say_and_wait(page: Any, text: str) -> None:
     """Send `text` and wait until the assistant answered it and the widget kept both."""
     send(page, text)
     page.locator(f"{W} .r211-from-user .r211-text", has_text=text).wait_for()
-    eventually(
-        lambda: (
-            (kept(page) or {}).get("messages", [{}])[-1].get("from") == "bot"
-            and text in str(kept(page))
-        ),
-        "the widget kept the person's words and the answer",
-    )
+
+    def answered() -> bool:
+        messages = (kept(page) or {}).get("messages") or [{}]
+        return messages[-1].get("from") == "bot" and text in str(messages)
+
+    eventually(answered, "the widget kept the person's words and the answer")
 
 
 def server_view(page: Any, stack: Stack, session_id: str) -> dict[str, Any]:
