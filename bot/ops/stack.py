@@ -43,6 +43,8 @@ class Counsellor:
     email: str
     name: str
     password: str
+    role: str = "counsellor"
+    """counsellor, staff or admin (`bot.handoff.roles`)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class StackOptions:
     sms: bool = False
     """An SMS sandbox, and the SMS channel pointed at it."""
     counsellor: Counsellor | None = None
+    accounts: tuple[Counsellor, ...] = ()
+    """More console accounts (e.g. a staff one)."""
     env: tuple[tuple[str, str], ...] = ()
     """Extra environment of every process, e.g. (("RELAIS_HANDOFF_NOW", "…"),)."""
     token: str = "stack-token"
@@ -99,8 +103,9 @@ class Stack:
             children = [runner.web_child(settings, self.ports)]
         for child in children:
             child.env.update(env)
-        if self.options.counsellor is not None:
-            add_counsellor(self.database_url, self.options.counsellor)
+        for account in (self.options.counsellor, *self.options.accounts):
+            if account is not None:
+                add_counsellor(self.database_url, account)
         self.supervisor = runner.Supervisor(children, quiet, log_dir=self.folder / "log")
 
     # -- where ---------------------------------------------------------------------------
@@ -158,7 +163,7 @@ def add_counsellor(database_url: str, counsellor: Counsellor) -> None:
     """A console account, through the real CLI (password on stdin)."""
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "counsellor", "add", counsellor.email,
-         "--name", counsellor.name, "--password-stdin"],
+         "--name", counsellor.name, "--role", counsellor.role, "--password-stdin"],
         input=counsellor.password + "\n",
         capture_output=True,
         text=True,

@@ -11,6 +11,10 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+FIRST_DELAY = 30.0
+"""Seconds from `relais run`'s start to the first purge: the children answer by then, so the
+tracker is purged through the Rasa process (which holds live conversations)."""
+
 
 def purge_once(settings: Settings, log_dir: Path) -> None:
     from .service import Privacy
@@ -25,12 +29,20 @@ def purge_once(settings: Settings, log_dir: Path) -> None:
         office.close()
 
 
-def start(settings: Settings, log_dir: Path, stop: threading.Event) -> threading.Thread:
-    """Purge now (once the children answer: `first_delay`), then every period, until `stop`."""
-    period = max(60.0, settings.retention.purge_every_hours * 3600)
+def start(
+    settings: Settings,
+    log_dir: Path,
+    stop: threading.Event,
+    *,
+    first_delay: float = FIRST_DELAY,
+    min_period: float = 60.0,
+) -> threading.Thread:
+    """Purge soon (once the children answer: `first_delay`), then every
+    `purge_every_hours` (never more often than `min_period` seconds), until `stop`."""
+    period = max(min_period, settings.retention.purge_every_hours * 3600)
 
     def loop() -> None:
-        if stop.wait(30):
+        if stop.wait(first_delay):
             return
         while True:
             purge_once(settings, log_dir)

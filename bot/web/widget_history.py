@@ -114,10 +114,18 @@ def conversation_messages(events: Iterable[Mapping[str, Any]], language: str) ->
 def conversation_view(tracker: Mapping[str, Any]) -> dict[str, Any]:
     """What the widget needs from a tracker: the language, the messages, whether paused."""
     slots = tracker.get("slots") or {}
-    language = slots.get("language")
+    events = tracker.get("events") or []
+    language = slots.get("language") if _language_chosen(events) else None
     language = language if language in LANGUAGES else None
     return {
         "language": language,
         "paused": bool(tracker.get("paused")),
-        "messages": conversation_messages(tracker.get("events") or [], language or LANGUAGES[0]),
+        "messages": conversation_messages(events, language or LANGUAGES[0]),
     }
+
+
+def _language_chosen(events: list[Mapping[str, Any]]) -> bool:
+    """Whether the conversation set its language: a conversation just begun, restarted or
+    erased only has the slot's initial value, which the widget must not follow (a person
+    writing English who erased their conversation would be switched to French)."""
+    return any(e.get("event") == "slot" and e.get("name") == "language" for e in events)

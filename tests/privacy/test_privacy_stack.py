@@ -21,29 +21,11 @@ from sqlalchemy import create_engine, select
 
 from bot.handoff.store import message
 from bot.ops.sms_sandbox import Phone
-from bot.ops.stack import Stack, StackOptions
+from bot.ops.stack import Stack
 from bot.settings import ROOT
 from tests.privacy import canaries
-from tests.stacks import COUNSELLOR, OPEN_NOW
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-PRIVACY_STACK = StackOptions(
-    web=True,
-    sms=True,
-    counsellor=COUNSELLOR,
-    env=(
-        ("RELAIS_HANDOFF_NOW", OPEN_NOW),
-        ("RELAIS_HANDOFF_POLL_INTERVAL", "0.2"),
-        ("RELAIS_ACTION_TIMEOUT", "30"),
-        ("RELAIS_RETENTION_TEXT_DAYS", "30"),  # and a stack of its own
-    ),
-)
-
-
-@pytest.fixture(scope="module")
-def privacy_stack(stacks) -> Stack:
-    return stacks.get(PRIVACY_STACK)
 
 
 def relais(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:

@@ -60,6 +60,14 @@ def test_a_restart_forgets_what_came_before() -> None:
 
 
 def test_view_language_and_pause() -> None:
-    view = conversation_view({"slots": {"language": "en"}, "paused": True, "events": []})
+    chosen = [{"event": "slot", "name": "language", "value": "en"}]
+    view = conversation_view({"slots": {"language": "en"}, "paused": True, "events": chosen})
     assert view == {"language": "en", "paused": True, "messages": []}
-    assert conversation_view({"slots": {"language": "es"}, "events": []})["language"] is None
+    assert conversation_view({"slots": {"language": "es"}, "events": chosen})["language"] is None
+
+
+def test_the_slots_initial_language_is_not_a_choice() -> None:
+    """A conversation just begun, restarted or erased: the slot's initial value (fr) is not
+    the person's language, and the widget must not switch to it."""
+    fresh = {"slots": {"language": "fr"}, "events": [{"event": "action", "name": "action_listen"}]}
+    assert conversation_view(fresh)["language"] is None
