@@ -43,6 +43,7 @@ class Counsellor:
     email: str
     name: str
     password: str
+    role: str = "counsellor"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class StackOptions:
     sms: bool = False
     """An SMS sandbox, and the SMS channel pointed at it."""
     counsellor: Counsellor | None = None
+    staff: Counsellor | None = None
+    """A second console account, with its own role (e.g. staff, for /console/stats)."""
     env: tuple[tuple[str, str], ...] = ()
     """Extra environment of every process, e.g. (("RELAIS_HANDOFF_NOW", "…"),)."""
     token: str = "stack-token"
@@ -99,8 +102,9 @@ class Stack:
             children = [runner.web_child(settings, self.ports)]
         for child in children:
             child.env.update(env)
-        if self.options.counsellor is not None:
-            add_counsellor(self.database_url, self.options.counsellor)
+        for account in (self.options.counsellor, self.options.staff):
+            if account is not None:
+                add_counsellor(self.database_url, account)
         self.supervisor = runner.Supervisor(children, quiet, log_dir=self.folder / "log")
 
     # -- where ---------------------------------------------------------------------------
@@ -158,7 +162,7 @@ def add_counsellor(database_url: str, counsellor: Counsellor) -> None:
     """A console account, through the real CLI (password on stdin)."""
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "counsellor", "add", counsellor.email,
-         "--name", counsellor.name, "--password-stdin"],
+         "--name", counsellor.name, "--role", counsellor.role, "--password-stdin"],
         input=counsellor.password + "\n",
         capture_output=True,
         text=True,
