@@ -35,8 +35,15 @@ def _timed(fn: Any, repeat: int = 3) -> float:
     return round(min(times) * 1000, 1)
 
 
-def build_rollup(engine: Any, rng: random.Random) -> dict[str, int]:
-    """The rollup of CONVERSATIONS conversations (as `store._rollup_day` would write it)."""
+def build_rollup(
+    engine: Any,
+    rng: random.Random,
+    conversations: int = CONVERSATIONS,
+    days: int = DAYS,
+    first: dt.date = FIRST,
+) -> dict[str, int]:
+    """The rollup of `conversations` random conversations over `days` days from `first` (as
+    `store._rollup_day` would write it)."""
     from sqlalchemy import insert
 
     from bot.directory.needs import NEED_IDS
@@ -45,11 +52,11 @@ def build_rollup(engine: Any, rng: random.Random) -> dict[str, int]:
 
     codes = [m.code_geo for m in served_municipalities()]
     weights = [max(1, m.population) ** 0.5 for m in served_municipalities()]
-    per_day = CONVERSATIONS // DAYS
+    per_day = conversations // days
     rows_daily = rows_kind = 0
-    for d in range(DAYS):
-        day = (FIRST + dt.timedelta(days=d)).isoformat()
-        n = per_day + (1 if d < CONVERSATIONS - per_day * DAYS else 0)
+    for d in range(days):
+        day = (first + dt.timedelta(days=d)).isoformat()
+        n = per_day + (1 if d < conversations - per_day * days else 0)
         cells: dict[tuple[str, str, str, str], Counter[str]] = {}
         kinds: Counter[tuple[str, str, str, str, str]] = Counter()
         places = rng.choices(codes, weights, k=n)

@@ -126,7 +126,9 @@ def dashboard(conn: Any, flt: report.Filters, language: str, step: str, k: int) 
         if r["code_geo"]
     }
     map_counts = dict(one_way(dict(conversations_by_place), k))
-    unmet_rows = [r for r in need_rows if r["unmet"] is None or r["unmet"]]
+    unmet_rows = sorted(
+        (r for r in need_rows if r["unmet"] is None or r["unmet"]), key=lambda r: -(r["unmet"] or 0)
+    )
     # crises, handoff, shares
     crisis = [(texts.t(f"stats.crisis.{v}", language) if v in CRISES else str(v), n)
               for v, n in one_way({r["value"]: r["count"] for r in store.kind_counts(conn, "crisis", sql)}, k)]  # fmt: skip
@@ -155,11 +157,11 @@ def dashboard(conn: Any, flt: report.Filters, language: str, step: str, k: int) 
         "crisis": crisis,
         "outcomes": outcomes,
         "handoff": {
-            "requested": requested if requested >= k or requested == 0 else None,
+            "requested": _shown(requested, k),
             "answered_share": round(100 * answered / requested) if requested >= k else None,
             "p50": percentile(waits, 0.5) if sum(waits.values()) >= k else None,
             "p90": percentile(waits, 0.9) if sum(waits.values()) >= k else None,
-            "callbacks": handoff["callback_requested"] if handoff["callback_requested"] >= k else None,
+            "callbacks": _shown(handoff["callback_requested"], k),
         },
         "languages": [(texts.t(f"stats.language.{v}", language), n) for v, n in lang_share],
         "channels": [(texts.t(f"stats.channel.{v}", language) if v in CHANNELS else str(v), n) for v, n in chan_share],
@@ -169,6 +171,11 @@ def dashboard(conn: Any, flt: report.Filters, language: str, step: str, k: int) 
 CRISES = ("suicide", "violence", "medical", "child")
 OUTCOMES = ("referred", "information_given", "crisis_line_given", "callback", "no_answer",
             "returned_to_bot")  # fmt: skip
+
+
+def _shown(count: int, k: int) -> int | None:
+    """A lone count: itself when 0 or at least `k`, else withheld."""
+    return count if count == 0 or count >= k else None
 
 
 def _sum(rows: list[dict[str, Any]], name: str) -> dict[Hashable, int]:
