@@ -172,6 +172,7 @@ class ActionSearchServices(RelaisAction):
                 for index, hit in enumerate(hits, start=first)
             ],
             widened=result.widened.text(language) if page == 1 and result.widened else None,
+            widening=result.widened.stage if page == 1 and result.widened else None,
         )
         dispatcher.utter_message(
             response="utter_results_intro",

@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.web.commands",
     "bot.db.commands",
     "bot.privacy.commands",
+    "bot.stats.commands",
 )
 
 DESCRIPTION = """Relais 211 — assistant d'information et de référence / information and referral assistant.

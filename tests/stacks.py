@@ -10,6 +10,8 @@ from __future__ import annotations
 from bot.ops.stack import Counsellor, StackOptions
 
 COUNSELLOR = Counsellor("julie@example.org", "Julie", "un mot de passe solide")
+STAFF = Counsellor("marc@example.org", "Marc", "un autre mot de passe solide", role="staff")
+"""A staff account: the statistics dashboard (/console/stats)."""
 OPEN_NOW = "2024-06-24T10:00:00-04:00"
 """Saint-Jean-Baptiste, 10 h: counsellors answer (holidays included)."""
 CLOSED_NOW = "2024-06-24T22:30:00-04:00"
@@ -18,10 +20,12 @@ FULL = StackOptions(
     web=True,
     sms=True,
     counsellor=COUNSELLOR,
+    accounts=(STAFF,),
     env=(
         ("RELAIS_HANDOFF_NOW", OPEN_NOW),
         ("RELAIS_HANDOFF_POLL_INTERVAL", "0.2"),
         ("RELAIS_ACTION_TIMEOUT", "30"),
+        ("RELAIS_STATS_MIN_COUNT", "1"),  # every count shown: the tests find each conversation
     ),
 )
 WEB_ALONE = StackOptions(assistant=False, web=True)

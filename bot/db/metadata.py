@@ -19,6 +19,7 @@ from bot.directory import schema as directory_schema
 from bot.handoff import store as handoff_store
 from bot.privacy import register as privacy_register
 from bot.search import vectors
+from bot.stats import store as stats_store
 
 AREAS: dict[str, MetaData] = {
     "directory": directory_schema.metadata,
@@ -26,6 +27,7 @@ AREAS: dict[str, MetaData] = {
     "handoff": handoff_store.metadata,
     "sms": sms_store.metadata,
     "privacy": privacy_register.metadata,
+    "stats": stats_store.metadata,
 }
 """Each area's own `MetaData`, by area name."""
 

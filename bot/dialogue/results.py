@@ -66,8 +66,10 @@ def results_payload(
     place_label: str,
     cards: list[dict[str, Any]],
     widened: str | None = None,
+    widening: str | None = None,
 ) -> dict[str, Any]:
-    """The custom payload of one page of results."""
+    """The custom payload of one page of results (`widening`: the search's stage beyond the
+    first radius, read by the statistics)."""
     return {
         "type": RESULTS_TYPE,
         "version": VERSION,
@@ -78,6 +80,7 @@ def results_payload(
         "page": page,
         "more": more,
         "widened": widened,
+        "widening": widening,
         "cards": cards,
     }
 

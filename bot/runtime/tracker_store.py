@@ -163,6 +163,16 @@ class RelaisTrackerStore(SQLTrackerStore):
         events = [json.loads(row.data) for row in stored.rows]
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
 
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """The events not stored yet to the event broker (`bot.stats.broker`), counted from
+        the session in memory as `save` counts them: Rasa's own version reads and decodes
+        the whole stored tracker again to diff it, on every save."""
+        if self.event_broker is None:
+            return
+        stored = self._stored_session(tracker.sender_id)
+        new_events = list(itertools.islice(tracker.events, len(stored.rows), None))
+        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the events not stored yet, in one statement, and remember the session."""
         await self.stream_events(tracker)

@@ -24,6 +24,7 @@ AREAS: tuple[str, ...] = (
     "bot.web.widget",
     "bot.web.console",
     "bot.privacy.web",
+    "bot.stats.web",
 )
 """Modules with a `setup_routes(app)`; later areas (console, widget) add themselves here."""
 

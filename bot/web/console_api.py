@@ -21,6 +21,7 @@ from bot.handoff.workspace import CannedError, clean_ids
 from bot.privacy.web import record_transcript_access
 from bot.web.console import (
     PREFIX,
+    SECRET,
     SERVICE,
     login_required,
     page_language,
@@ -312,7 +313,32 @@ async def _finish(
     if record is None:
         record = {"needs": list(item.get("needs") or []), "referrals": [], "unmet_needs": []}
     await service.workspace.record_contact(item, outcome, **record)
+    await record_stats(request, item, outcome, record["unmet_needs"])
     return web.json_response({"closed": item["id"], "outcome": outcome})
+
+
+async def record_stats(
+    request: web.Request, item: dict[str, Any], outcome: str, unmet_needs: list[str]
+) -> None:
+    """The contact's answer, waiting time, outcome and unmet needs, on the person's
+    conversation in the needs statistics (`bot.stats`)."""
+    import asyncio
+
+    from bot.stats.events import keyed
+    from bot.stats.store import record_handoff
+    from bot.stats.web import ENGINE
+
+    claimed = item.get("claimed_at")
+    wait = int(float(claimed) - float(item["created_at"])) if claimed else None
+    sender_key = keyed(request.app[SECRET], item["sender_id"])
+    engine = request.app[ENGINE]
+
+    def write() -> None:
+        with engine.begin() as conn:
+            record_handoff(conn, sender_key, answered=claimed is not None, wait=wait,
+                           outcome=outcome, unmet_needs=unmet_needs)  # fmt: skip
+
+    await asyncio.to_thread(write)
 
 
 # --- callbacks -----------------------------------------------------------------------------

@@ -13,11 +13,9 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from bot.handoff.store import escalation
-from bot.ops.stack import Counsellor, Stack, StackOptions
+from bot.ops.stack import Stack, StackOptions
 from bot.privacy.tracker_rows import events
-from tests.stacks import COUNSELLOR, OPEN_NOW
-
-STAFF = Counsellor("marc@example.org", "Marc", "un autre mot de passe solide", role="staff")
+from tests.stacks import COUNSELLOR, OPEN_NOW, STAFF
 
 PRIVACY_STACK = StackOptions(
     web=True,
