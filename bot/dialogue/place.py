@@ -60,7 +60,7 @@ class Where:
         code_geo, name = value.get("code_geo"), value.get("name")
         if not isinstance(code_geo, str) or not code_geo or not isinstance(name, str):
             return None
-        label = value.get("label")
+        label, kind = value.get("label"), value.get("kind")
         lat, lon = _coordinate(value.get("lat"), 90), _coordinate(value.get("lon"), 180)
         if lat is None or lon is None:
             lat = lon = None
@@ -73,7 +73,7 @@ class Where:
             in_territory=value.get("in_territory") is not False,
             lat=lat,
             lon=lon,
-            kind=value.get("kind") if isinstance(value.get("kind"), str) else "municipality",
+            kind=kind if isinstance(kind, str) and kind else "municipality",
         )
 
     def as_slot(self) -> dict[str, Any]:
