@@ -10,8 +10,10 @@ Used by `bench/fuzz.py` (10,000 through REST and socket.io) and the tests (a few
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
+import re
 
 INTENTS = (
     "need_food", "need_housing", "need_shelter", "need_mental_health", "need_health",
@@ -241,6 +243,20 @@ async def through_socketio(url: str, texts: list[str], clients: int = 4) -> dict
     return {**counts, "errors": errors[:20]}
 
 
-def tracebacks(log_text: str) -> int:
-    """Unhandled errors a process logged (Python tracebacks)."""
-    return log_text.count("Traceback (most recent call last)")
+RECORD = re.compile(r"^\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d", re.MULTILINE)
+"""The start of a log record (Rasa's format, and Sanic's `[2026-…]`)."""
+
+
+def log_errors(log_text: str) -> dict[str, int]:
+    """Logged records with a traceback: `timeouts` (a slow action answered politely by
+    `bot.runtime.patches`: load, not a bug) and `unhandled` (every other one)."""
+    counts = {"timeouts": 0, "unhandled": 0}
+    starts = [m.start() for m in RECORD.finditer(log_text)] + [len(log_text)]
+    for start, end in itertools.pairwise(starts):
+        record = log_text[start:end]
+        if "Traceback (most recent call last)" not in record:
+            continue
+        first = record.splitlines()[0]
+        timeout = "answering with" in first and "exceptions.TimeoutError" in record
+        counts["timeouts" if timeout else "unhandled"] += 1
+    return counts

@@ -13,9 +13,10 @@ from bot.ops.stack import Stack
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def logged_tracebacks(stack: Stack) -> dict[str, int]:
+def unhandled_errors(stack: Stack) -> dict[str, int]:
+    """Tracebacks each process logged, other than a slow action answered politely."""
     return {
-        child.name: fuzz.tracebacks(child.log_path.read_text(errors="replace"))
+        child.name: fuzz.log_errors(child.log_path.read_text(errors="replace"))["unhandled"]
         for child in stack.supervisor.children
         if child.log_path and child.log_path.exists()
     }
@@ -24,11 +25,12 @@ def logged_tracebacks(stack: Stack) -> dict[str, int]:
 async def test_hostile_messages_never_make_a_server_error(stack: Stack) -> None:
     texts = fuzz.messages(240, seed=15)
     assert texts[: len(fuzz.NASTIEST)] == list(fuzz.NASTIEST)
-    before = logged_tracebacks(stack)
-    rest = await fuzz.through_rest(stack.rasa_url, texts[:180], workers=3)
-    sio = await fuzz.through_socketio(stack.rasa_url, texts[180:] + list(fuzz.NASTIEST[:10]), 2)
+    texts.insert(0, '/need_food{"need": "H2X 1Y4", "needs": 5}')  # found by the fuzz: a crash
+    before = unhandled_errors(stack)
+    rest = await fuzz.through_rest(stack.rasa_url, texts[:181], workers=3)
+    sio = await fuzz.through_socketio(stack.rasa_url, texts[181:] + list(fuzz.NASTIEST[:10]), 2)
     assert rest["server_errors"] == 0, rest
-    assert rest["answered"] + rest["refused_4xx"] == 180
+    assert rest["answered"] + rest["refused_4xx"] == 181
     assert sio["server_errors"] == 0, sio
     assert sio["answered"] > 0
-    assert logged_tracebacks(stack) == before
+    assert unhandled_errors(stack) == before, stack.logs(6000)
