@@ -28,6 +28,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.dialogue import results
+from bot.dialogue.asked import known_need
 from bot.dialogue.place import PLACE_SLOT, Where
 from bot.handoff import callback as answers
 from bot.handoff.config import HandoffSettings
@@ -115,8 +116,9 @@ def borough_of(tracker: Tracker) -> str | None:
 
 def needs_of(tracker: Tracker) -> list[str]:
     """Every need the person named, the main one first."""
-    named = [tracker.get_slot("need"), *(tracker.get_slot("needs") or [])]
-    return list(dict.fromkeys(str(n) for n in named if n))
+    listed = tracker.get_slot("needs")
+    named = [tracker.get_slot("need"), *(listed if isinstance(listed, list) else [])]
+    return list(dict.fromkeys(n for n in named if known_need(n)))  # a slash command sets anything
 
 
 def latest_user_timestamp(tracker: Tracker) -> float:
@@ -194,7 +196,7 @@ class ActionHandoff(RelaisAction):
                 sender_id=tracker.sender_id,
                 language=language,
                 channel=tracker.get_latest_input_channel(),
-                need=tracker.get_slot("need"),
+                need=known_need(tracker.get_slot("need")),
                 municipality=municipality_of(tracker),
                 crisis=crisis,
                 reason=self.reason(tracker),
@@ -354,7 +356,7 @@ class ActionHandoffCallback(RelaisAction):
             contact=contact,
             language=tracker.get_slot("callback_language") or language,
             best_time=tracker.get_slot("callback_best_time"),
-            need=tracker.get_slot("need"),
+            need=known_need(tracker.get_slot("need")),
             municipality=municipality_of(tracker),
             crisis=tracker.get_slot("crisis"),
         )

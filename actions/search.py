@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.dialogue import paging, results
-from bot.dialogue.asked import what_was_asked
+from bot.dialogue.asked import known_need, what_was_asked
 from bot.dialogue.place import PLACE_SLOT, Where
 from bot.directory.needs import need_label
 from bot.texts import formats, t
@@ -66,7 +66,7 @@ class ActionSearchServices(RelaisAction):
         from bot.places.territory import referral_for
 
         language = self.language(tracker)
-        need = tracker.get_slot("need")
+        need = known_need(tracker.get_slot("need"))
         where = Where.from_slot(tracker.get_slot(PLACE_SLOT))
         intent = self.latest_intent(tracker)
         if intent == paging.MORE_RESULTS_INTENT and tracker.active_loop_name:

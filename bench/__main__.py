@@ -28,6 +28,7 @@ ORDER = (
     "widget",
     "sms",
     "stats",
+    "fuzz",
 )
 
 

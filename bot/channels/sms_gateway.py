@@ -207,7 +207,7 @@ class SmsGateway:
         if language is None or keyword.command in (Command.RESTART, Command.LANGUAGE):
             info = await self.conversation(sender_id)
             language = language or info.language
-            if info.paused and keyword.command in (Command.RESTART, Command.LANGUAGE):
+            if info.paused and keyword.command is Command.LANGUAGE:
                 return False, body  # a counsellor is in the conversation: words go to the console
         if keyword.command is Command.STOP:
             await self.store.set_opted_out(sender_id, True)
@@ -220,7 +220,7 @@ class SmsGateway:
         if keyword.command is Command.HELP:
             await self.deliver(sender_id, t("sms.help", language), language, keep_options=True)
             return True, body
-        if keyword.command is Command.RESTART:
+        if keyword.command is Command.RESTART:  # Rasa restarts even a paused conversation
             return False, RESTART_PAYLOAD
         return False, change_language_payload(keyword.language or "fr")  # LANGUAGE
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from bot.channels import sms_store
+from bot.directory import generation as directory_generation
 from bot.directory import schema as directory_schema
 from bot.handoff import store as handoff_store
 from bot.privacy import register as privacy_register
@@ -23,6 +24,7 @@ from bot.stats import store as stats_store
 
 AREAS: dict[str, MetaData] = {
     "directory": directory_schema.metadata,
+    "directory_generation": directory_generation.metadata,
     "search": vectors.metadata,
     "handoff": handoff_store.metadata,
     "sms": sms_store.metadata,

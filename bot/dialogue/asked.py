@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.dialogue.paging import MORE_RESULTS_INTENT
+from bot.directory.needs import NEED_IDS
 
 MAX_NEEDS_SHOWN = 2
 """Needs answered with cards in one turn; the others are offered as buttons."""
@@ -63,7 +64,7 @@ def what_was_asked(
     latest = users[-1] if users else {}
     latest_text = str(latest.get("text") or "")
     single = page > 1 or latest_text.startswith("/") or _intent(latest) == MORE_RESULTS_INTENT
-    listed = [str(n) for n in needs] if isinstance(needs, list) else []
+    listed = [str(n) for n in needs if n in NEED_IDS] if isinstance(needs, list) else []
     chosen = [need]
     if not single and need in listed:
         chosen += [n for n in listed if n != need]
@@ -78,3 +79,9 @@ def what_was_asked(
             words = text[:MAX_WORDS_CHARS]
             break
     return Asked(tuple(dict.fromkeys(chosen)), words)
+
+
+def known_need(value: Any) -> str | None:
+    """The `need` slot when it holds one of the 20 needs, else None: a slash command can set
+    it to anything (`/need_food{"need": "H2X 1Y4"}`), and the search knows only those."""
+    return value if isinstance(value, str) and value in NEED_IDS else None

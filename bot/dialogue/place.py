@@ -8,6 +8,7 @@ reads that value with `Where.from_slot` and never asks the gazetteer again.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -51,11 +52,41 @@ class Where:
 
     @classmethod
     def from_slot(cls, value: Any) -> Where | None:
-        """The slot's value read back (None when unset or not a place)."""
-        if not isinstance(value, Mapping) or not value.get("code_geo"):
+        """The slot's value read back (None when unset or not a place). A slash command can
+        set the slot to anything (`/provide_place{"place": {...}}`): every field is checked,
+        a bad point is dropped, and a value that is no place at all is None."""
+        if not isinstance(value, Mapping):
             return None
-        fields = cls.__dataclass_fields__
-        return cls(**{key: value[key] for key in fields if key in value})
+        code_geo, name = value.get("code_geo"), value.get("name")
+        if not isinstance(code_geo, str) or not code_geo or not isinstance(name, str):
+            return None
+        label, kind = value.get("label"), value.get("kind")
+        lat, lon = _coordinate(value.get("lat"), 90), _coordinate(value.get("lon"), 180)
+        if lat is None or lon is None:
+            lat = lon = None
+        return cls(
+            code_geo=code_geo,
+            name=name,
+            label=label if isinstance(label, str) and label else name,
+            borough=_text_or_none(value.get("borough")),
+            mrc=_text_or_none(value.get("mrc")),
+            in_territory=value.get("in_territory") is not False,
+            lat=lat,
+            lon=lon,
+            kind=kind if isinstance(kind, str) and kind else "municipality",
+        )
 
     def as_slot(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _coordinate(value: Any, limit: float) -> float | None:
+    """A latitude (limit 90) or longitude (180), or None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and -limit <= number <= limit else None

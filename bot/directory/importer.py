@@ -16,6 +16,7 @@ Accepted inputs:
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.directory import store
 from bot.directory.hsds import Tables, flatten
+from bot.directory.limits import ImportLimits, inside, too_large
 from bot.directory.schema import TABLES, columns, number_columns
 from bot.directory.validation import (
     WARNING,
@@ -62,6 +64,27 @@ class Source:
     issues: list[Issue] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # table → file name (CSV)
     row_numbers: dict[str, Sequence[int | None]] = field(default_factory=dict)
+    limits: ImportLimits = field(default_factory=ImportLimits.from_env)
+
+    def refuse_size(self, path: Path, table: str = "") -> bool:
+        """True (and the issue noted) when `path` is over the size limit: never read."""
+        if not too_large(path, self.limits):
+            return False
+        size = path.stat().st_size
+        self.issues.append(
+            Issue(
+                "too_large",
+                file=path.name,
+                table=table,
+                params={"size": size, "maximum": self.limits.max_bytes},
+            )
+        )
+        return True
+
+    def refuse_rows(self, name: str, table: str) -> None:
+        self.issues.append(
+            Issue("too_many_rows", file=name, table=table, params={"maximum": self.limits.max_rows})
+        )
 
     @property
     def label(self) -> str:
@@ -155,6 +178,9 @@ def _read_tabular_json(data: dict[str, list[Any]], source: Source) -> Source:
         if table is None:
             source.issues.append(Issue("unknown_table", WARNING, file=name, table=key))
             continue
+        if len(rows) > source.limits.max_rows:
+            source.refuse_rows(name, table)
+            continue
         known, numbers = columns(table), number_columns(table)
         flat = []
         for position, row in enumerate(rows):
@@ -200,6 +226,8 @@ def read_json(path: Path) -> Source:
     """A JSON file of HSDS objects → flat tables, with schema problems located."""
     source = Source(path)
     name = path.name
+    if source.refuse_size(path):
+        return source
     try:
         with path.open(encoding="utf-8-sig") as handle:
             data = json.load(handle)
@@ -220,6 +248,9 @@ def read_json(path: Path) -> Source:
     items = _json_items(data)
     if not items:
         source.issues.append(Issue("empty", file=name))
+        return source
+    if len(items) > source.limits.max_rows:
+        source.refuse_rows(name, "")
         return source
     first = next((item for item in items if isinstance(item, dict)), {})
     kind = detect_kind(first, path.stem)
@@ -268,12 +299,25 @@ def _load_descriptor(folder: Path, source: Source) -> tuple[dict[str, Any], bool
     if not path.is_file():
         source.issues.append(Issue("no_descriptor", WARNING, file=folder.name))
         return descriptor(), False
+    if inside(folder, path.name) is None:  # a symlink leading out of the package
+        source.issues.append(Issue("outside_package", file=path.name, params={"path": path.name}))
+        return {}, True
+    if source.refuse_size(path):
+        return {}, True
     text = path.read_text(encoding="utf-8-sig")
     try:
         return json.loads(text), True
     except json.JSONDecodeError as exc:
-        target = (folder / text.strip()) if text.strip() and "\n" not in text.strip() else None
+        pointer = text.strip() if text.strip() and "\n" not in text.strip() else None
+        target = inside(folder, pointer) if pointer else None
+        if pointer and target is None and Path(pointer).name == "datapackage.json":
+            return (
+                descriptor(),
+                True,
+            )  # a pointer out of the folder is not followed: the official one
         if target is not None and target.is_file() and target.suffix == ".json":
+            if source.refuse_size(target):
+                return {}, True
             try:
                 return json.loads(target.read_text(encoding="utf-8-sig")), True
             except json.JSONDecodeError:
@@ -302,9 +346,24 @@ def _resources(
                 Issue("unknown_table", WARNING, file="datapackage.json", table=table)
             )
             continue
-        found[table] = (table, folder / str(item.get("path") or f"{table}.csv"), declared)
-    extension = folder / "x_translations.csv"
-    if "x_translation" not in found and extension.is_file():
+        declared_path = item.get("path") or f"{table}.csv"
+        path = inside(folder, declared_path)
+        if path is None:
+            shown = (
+                declared_path if isinstance(declared_path, str) else type(declared_path).__name__
+            )
+            source.issues.append(
+                Issue(
+                    "outside_package",
+                    file="datapackage.json",
+                    table=table,
+                    params={"path": shown},
+                )
+            )
+            continue
+        found[table] = (table, path, declared)
+    extension = inside(folder, "x_translations.csv")
+    if "x_translation" not in found and extension is not None and extension.is_file():
         found["x_translation"] = ("x_translation", extension, False)
     return list(found.values())
 
@@ -353,20 +412,29 @@ def _read_csv(table: str, path: Path, source: Source) -> None:
     in one C loop; anything else is read again record by record to say where it differs."""
     name = path.name
     rows: list[dict[str, Any]] | None = None
+    if source.refuse_size(path, table):
+        return
+    limit = source.limits.max_rows
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, [])
-            _check_header(header, table, name, source)
             make = _row_maker(header, table)
             try:
-                rows = list(map(make, reader)) if header else None
+                rows = list(map(make, itertools.islice(reader, limit + 1))) if header else None
             except ValueError:  # a blank line, or a record of another length
                 rows = None
+            if rows is not None and len(rows) > limit:
+                source.refuse_rows(name, table)
+                return
+            _check_header(header, table, name, source)
             if rows is not None and reader.line_num == len(rows) + 1:
                 lines: Sequence[int | None] = range(2, len(rows) + 2)
             else:  # blank lines, odd records, or cells over several lines
                 rows, lines = _read_records(path, len(header), make, table, source)
+                if len(rows) > limit:
+                    source.refuse_rows(name, table)
+                    return
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         source.issues.append(
             Issue("unreadable", file=name, table=table, params={"detail": str(exc)})
@@ -392,6 +460,8 @@ def _read_records(
             start, line = line + 1, reader.line_num
             if not values:
                 continue
+            if len(rows) > source.limits.max_rows:
+                break  # the caller refuses the table
             extra = len(values) > width
             if len(values) != width:
                 values = values[:width] + [""] * (width - len(values))
@@ -435,7 +505,8 @@ def read_datapackage(folder: Path) -> Source:
 
 
 def read_source(path: Path) -> Source:
-    """Read a JSON file, a datapackage folder, or a `datapackage.json` file."""
+    """Read a JSON file, a datapackage folder, or a `datapackage.json` file (the files it
+    names must be inside its folder: `bot.directory.limits`)."""
     with store.bulk_work():
         if path.is_dir():
             return read_datapackage(path)

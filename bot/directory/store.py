@@ -28,6 +28,7 @@ from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.directory import generation
 from bot.directory.hsds import NESTING, Tables, nest
 from bot.directory.schema import TABLES
 from bot.settings import get_settings
@@ -195,6 +196,7 @@ def load_tables(engine: Engine, tables: Tables, *, progress: bool = False) -> di
                     write(chunk)
                     bar.update(len(chunk))
             counts[name] = len(rows)
+        generation.bump(conn)  # committed with the rows: running processes reload them
     return counts
 
 

@@ -3,8 +3,9 @@
 - a counsellor's message: a `bot` event posted with `execute_side_effects=true` and
   `output_channel=latest`, so Rasa sends it through the person's own channel (socket.io for
   the widget, `twilio_sms` for SMS, whose output channel handles it);
-- hand back: a `resume` event, an `action_listen` (so the next message is predicted as a
-  fresh turn), and the bot's "I'm back" message;
+- hand back: a `resume` event, the bot's "I'm back" message and an `action_listen` (so the
+  next message is predicted as a fresh turn), posted together from the outbox
+  (`HandoffService.drain_resumes`);
 - the transcript and the person's messages while paused: `GET /conversations/{id}/tracker`.
 
 Rasa 3.6's socket.io output keeps only `text` of a bot message and drops its metadata, so
@@ -107,11 +108,3 @@ class RasaApi:
     ) -> None:
         """Send `text` to the person through their own channel."""
         await self.append_events(sender_id, [bot_event(text, metadata, channel)], deliver=True)
-
-    async def resume(self, sender_id: str) -> None:
-        """Give the conversation back to the bot."""
-        await self.append_events(sender_id, [{"event": "resume"}])
-
-    async def listen(self, sender_id: str) -> None:
-        """Mark the end of the bot's turn, so the next message starts a normal turn."""
-        await self.append_events(sender_id, [{"event": "action", "name": "action_listen"}])

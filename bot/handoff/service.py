@@ -7,7 +7,11 @@ Delivery is exactly-once across restarts:
   the new mark (a crash between read and commit re-reads and dedupes);
 - console → person: an outbox. The message is stored `pending` with an id, posted to Rasa
   with that id in its metadata, then marked `sent`. A pending message found later (a crash
-  in between) is posted again only if the tracker has no bot event with its id.
+  in between) is posted again only if the tracker has no bot event with its id;
+- giving the conversation back (hand-back, counsellor gone): the escalation is closed in the
+  same transaction that puts the resume in that outbox; the resume (`resume`, the notice,
+  `action_listen`, one request) is retried with a growing wait until Rasa confirms, by every
+  relay pass, the first at start: Rasa down during a hand-back never leaves a person paused.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from bot.texts import t
 
 from . import queue
 from .config import HandoffSettings
-from .rasa_api import RasaApi, RasaUnavailable
+from .rasa_api import RasaApi, RasaUnavailable, bot_event
 from .store import ACTIVE, CLOSED, COUNSELLOR, RETURNED, SYSTEM, WAITING, HandoffStore
 
 log = logging.getLogger(__name__)
@@ -78,6 +82,30 @@ def transcript_text(event: dict[str, Any]) -> str:
     return text
 
 
+class Backoff:
+    """When each failed delivery may be tried again: doubling waits, capped (in memory: the
+    rows themselves are durable, so a restarted web app simply tries them at once)."""
+
+    def __init__(
+        self, first: float = 0.5, cap: float = 15.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.first, self.cap, self.clock = first, cap, clock
+        self.tries: dict[int, tuple[int, float]] = {}
+
+    def due(self, key: int) -> bool:
+        return self.clock() >= self.tries.get(key, (0, 0.0))[1]
+
+    def failed(self, key: int) -> float:
+        """Record a failure; returns the seconds until the next try."""
+        count = self.tries.get(key, (0, 0.0))[0] + 1
+        wait = min(self.cap, self.first * 2 ** (count - 1))
+        self.tries[key] = (count, self.clock() + wait)
+        return wait
+
+    def done(self, key: int) -> None:
+        self.tries.pop(key, None)
+
+
 class Presence:
     """Which counsellors have a console open, and since when one has been gone."""
 
@@ -116,6 +144,8 @@ class HandoffService:
         self.presence = Presence()
         self.listeners: set[Listener] = set()
         self._names: dict[int, str] = {}
+        self.backoff = Backoff()
+        self._resuming: set[int] = set()
 
     # --- broadcasting ------------------------------------------------------------------
 
@@ -171,10 +201,14 @@ class HandoffService:
     async def close(self, escalation_id: str, counsellor_id: int | None, outcome: str) -> bool:
         """Close (with an outcome) or hand back (`RETURNED`): the bot takes over again."""
         item = await self.store.escalation(escalation_id)
-        if item is None or not await self.store.close(escalation_id, outcome, counsellor_id):
+        if item is None:
             return False
         key = "handoff.person.back" if outcome == RETURNED else "handoff.person.closed"
-        await self.return_to_bot(item, t(key, item["language"]))
+        text = t(key, item["language"])
+        row = await self.store.close_and_resume(escalation_id, outcome, counsellor_id, text)
+        if row is None:
+            return False
+        await self._resume_now(item, row)
         await self.publish_queue()
         return True
 
@@ -182,24 +216,63 @@ class HandoffService:
         """Logout or console gone too long: their conversations go back to the bot."""
         count = 0
         for item in await self.store.held_by(counsellor_id):
-            if await self.store.close(item["id"], RETURNED, counsellor_id):
-                await self.return_to_bot(
-                    item, t("handoff.person.counsellor_left", item["language"])
-                )
+            text = t("handoff.person.counsellor_left", item["language"])
+            row = await self.store.close_and_resume(item["id"], RETURNED, counsellor_id, text)
+            if row is not None:
+                await self._resume_now(item, row)
                 count += 1
         if count:
             await self.publish_queue()
         return count
 
-    async def return_to_bot(self, item: dict[str, Any], text: str) -> None:
-        """Resume the conversation, tell the person the assistant is back, then listen."""
+    async def _resume_now(self, item: dict[str, Any], row: dict[str, Any]) -> None:
+        """Show the notice in the console and try the resume at once (the relay retries)."""
+        await self.publish({"type": "message", "escalation_id": item["id"], "message": row})
+        resume = {**row, "sender_id": item["sender_id"], "channel": item.get("channel")}
+        await self._deliver_resume(resume, check_first=False)
+
+    async def _deliver_resume(self, row: dict[str, Any], *, check_first: bool = True) -> bool:
+        """Post `resume`, the notice and `action_listen` in one request (one tracker update
+        under Rasa's lock); marked sent only once Rasa confirmed. After a failure, the
+        tracker is read first: a request that timed out may have been applied."""
+        if row["id"] in self._resuming or not self.backoff.due(row["id"]):
+            return False
+        self._resuming.add(row["id"])
         try:
-            await self.rasa.resume(item["sender_id"])
-        except RasaUnavailable:
-            log.exception("could not resume %s", item["sender_id"])
-        await self._say(item, SYSTEM, text)
-        with contextlib.suppress(RasaUnavailable):
-            await self.rasa.listen(item["sender_id"])
+            sender_id = row["sender_id"]
+            if check_first and has_message(
+                (await self.rasa.tracker(sender_id)).get("events") or [], row["id"]
+            ):
+                delivered = True
+            else:
+                metadata = {"type": "handoff_notice", "name": None, "message_id": row["id"]}
+                events = [
+                    {"event": "resume"},
+                    bot_event(row["text"], metadata, row.get("channel")),
+                    {"event": "action", "name": "action_listen"},
+                ]
+                await self.rasa.append_events(sender_id, events, deliver=True)
+                delivered = True
+        except RasaUnavailable as exc:
+            wait = self.backoff.failed(row["id"])
+            log.warning("resume of %s failed (%s): retry in %.1f s", row["sender_id"], exc, wait)
+            return False
+        finally:
+            self._resuming.discard(row["id"])
+        self.backoff.done(row["id"])
+        if delivered and await self.store.mark_sent(row["id"]):
+            await self.publish(
+                {"type": "delivered", "escalation_id": row["escalation_id"], "id": row["id"]}
+            )
+        return True
+
+    async def drain_resumes(self) -> int:
+        """Deliver every pending resume that is due (each relay pass, the first at start)."""
+        count = 0
+        for row in await self.store.pending_resumes():
+            if await self._deliver_resume(row):
+                count += 1
+        return count
 
     async def _held(self, escalation_id: str, counsellor_id: int) -> dict[str, Any]:
         item = await self.store.escalation(escalation_id)
@@ -284,6 +357,7 @@ class HandoffService:
             await self._retry_pending(item, events, pending.get(item["id"], []))
 
         await asyncio.gather(*(one(item) for item in items))
+        await self.drain_resumes()
         await self._check_counsellors(items)
         await self._announce_positions()
 

@@ -50,6 +50,9 @@ RETURNED = "returned_to_bot"
 """Outcome when the conversation goes back to the bot (hand back, counsellor gone)."""
 PERSON, COUNSELLOR, SYSTEM = "person", "counsellor", "system"
 PENDING, SENT = "pending", "sent"
+RESUME_KEY = "resume:"
+"""`dedupe_key` prefix of the outbox row that gives a conversation back to the bot: its
+delivery is the `resume` event, the notice and an `action_listen`, posted together."""
 
 counsellor = Table(
     "handoff_counsellor",
@@ -352,6 +355,56 @@ class HandoffStore:
                 .values(status=CLOSED, outcome=outcome, closed_at=self.clock())
             )
             return result.rowcount == 1
+
+    async def close_and_resume(
+        self, escalation_id: str, outcome: str, counsellor_id: int | None, text: str
+    ) -> dict[str, Any] | None:
+        """Close an open escalation and put its resume in the outbox, in ONE transaction.
+
+        Returns the outbox row (the notice `text`, `pending`), or None when the escalation
+        was not open (or not held by `counsellor_id`). A crash or Rasa being down after the
+        commit leaves the row pending: the relay delivers it until Rasa confirms, so a
+        closed escalation never leaves the person paused.
+        """
+        conditions = [escalation.c.id == escalation_id, escalation.c.status != CLOSED]
+        if counsellor_id is not None:
+            conditions.append(escalation.c.claimed_by == counsellor_id)
+        values = {
+            "escalation_id": escalation_id,
+            "direction": SYSTEM,
+            "author": None,
+            "text": text,
+            "created_at": self.clock(),
+            "dedupe_key": f"{RESUME_KEY}{uuid.uuid4()}",
+            "status": PENDING,
+            "payload": None,
+        }
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(escalation)
+                .where(and_(*conditions))
+                .values(status=CLOSED, outcome=outcome, closed_at=self.clock())
+            )
+            if result.rowcount != 1:
+                return None
+            inserted = await conn.execute(insert(message).values(**values))
+        return {"id": int(inserted.inserted_primary_key[0]), **values}
+
+    async def pending_resumes(self) -> list[dict[str, Any]]:
+        """Outbox rows that still have to give a conversation back to the bot, oldest first,
+        with the escalation's `sender_id`, `channel` and `language`."""
+        query = (
+            select(
+                message,
+                escalation.c.sender_id,
+                escalation.c.channel,
+                escalation.c.language,
+            )
+            .join(escalation, escalation.c.id == message.c.escalation_id)
+            .where(message.c.status == PENDING, message.c.dedupe_key.startswith(RESUME_KEY))
+            .order_by(message.c.id)
+        )
+        return await self._all(query)
 
     async def held_by(self, counsellor_id: int) -> list[dict[str, Any]]:
         return await self._all(

@@ -181,6 +181,11 @@ class BilingualIntentClassifier(GraphComponent, IntentClassifier):
         if self._model is None:
             return messages
         texted = [m for m in messages if (m.get(TEXT) or "").strip()]
+        texted_ids = {id(m) for m in texted}
+        for message in messages:  # blank text (" \n"): no intent, as Rasa's classifiers say it
+            if id(message) not in texted_ids and not message.get(INTENT):
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
         if not texted:
             return messages
         rows = self._model.probabilities([m.get(TEXT) for m in texted])

@@ -17,6 +17,7 @@ remembered (LRU), and opening hours are worked out once per schedule group, not 
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import threading
@@ -28,11 +29,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from bot.directory import generation
 from bot.directory.needs import NEED_IDS, need_label
 from bot.places.territory import Referral, referral_for
 from bot.search.index import SearchIndex, ServiceInfo
 from bot.settings import TIMEZONE
 from bot.texts import formats, normalize_language, t
+
+log = logging.getLogger(__name__)
 
 TZ = ZoneInfo(TIMEZONE)
 RADII_KM: tuple[float, ...] = (5.0, 15.0, 40.0)
@@ -176,15 +180,39 @@ class SearchResult:
 
 _index: SearchIndex | None = None
 _index_lock = threading.Lock()
+_watch = generation.Watch()
 
 
 def get_index() -> SearchIndex:
-    """The index of `RELAIS_DATABASE_URL`, built on first use (vectors attach on first text)."""
-    global _index
+    """The index of `RELAIS_DATABASE_URL`, built on first use (vectors attach on first text),
+    and rebuilt when an import committed a new directory (generation read every
+    `RELAIS_DIRECTORY_CHECK_SECONDS`): the action server serves it without a restart."""
+    global _index, _watch
     with _index_lock:
         if _index is None:
             _index = _load_index()
+            _watch = generation.Watch()
+        elif _index.source_url and _watch.due() and _stale(_index):
+            log.info("the directory changed (an import): rebuilding the search index")
+            _index = _load_index()
         return _index
+
+
+def _stale(index: SearchIndex) -> bool:
+    """Whether the database holds a newer directory than `index` (False when unreadable)."""
+    from bot.directory.store import create_engine_from_url
+
+    engine = None
+    try:
+        engine = create_engine_from_url(index.source_url)
+        with engine.connect() as conn:
+            return generation.read(conn) != index.generation
+    except Exception:  # the database away for a moment: keep serving what we have
+        log.warning("could not read the directory generation", exc_info=True)
+        return False
+    finally:
+        if engine is not None:
+            engine.dispose()
 
 
 def refresh_index() -> SearchIndex:

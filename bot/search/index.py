@@ -93,6 +93,8 @@ class SearchIndex:
     built_seconds: float = 0.0
     source_url: str | None = None
     """Database the index was read from (where its stored vectors are)."""
+    generation: int = 0
+    """The directory's generation when read (`bot.directory.generation`): stale when it moved."""
 
     @property
     def size(self) -> int:
@@ -483,8 +485,12 @@ def build_index(
     model: str | None = None,
 ) -> SearchIndex:
     """The index of the directory in `engine`, with the service vectors of the encoder."""
+    from bot.directory import generation
+
     with engine.connect() as conn:
+        stamp = generation.read(conn)  # before the rows: a newer import only means a reload
         index = read_index(conn, record_language)
+    index.generation = stamp
     index.source_url = engine.url.render_as_string(hide_password=False)
     if with_vectors:
         from bot.search.vectors import attach_vectors

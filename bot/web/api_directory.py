@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -44,9 +45,13 @@ def _lang(request: web.Request) -> str | None:
     return value
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""What an id may not hold (the `pattern` of `id` in openapi.json says the same)."""
+
+
 def _record_id(request: web.Request) -> str:
     value = request.match_info["id"]
-    if not 0 < len(value) <= MAX_ID_LENGTH or not value.isprintable():
+    if not 0 < len(value) <= MAX_ID_LENGTH or CONTROL.search(value):
         raise bad_request("directory.api.bad_id")
     return value
 

@@ -14,7 +14,9 @@ import math
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.directory import generation
 from bot.web import keys
 from bot.web.errors import bad_request, json_error
 
@@ -26,16 +28,19 @@ FALSE = {"0", "false", "no", "off", "non", ""}
 
 
 class _SearchState:
-    """The app's search index, built once on first use."""
+    """The app's search index, built on first use and rebuilt after an import: the
+    directory's generation is read every `RELAIS_DIRECTORY_CHECK_SECONDS` (one small query)
+    and a moved one rebuilds the index in a thread while the old one keeps answering."""
 
     def __init__(self) -> None:
         self.index: Any = None
         self.lock = asyncio.Lock()
+        self.watch = generation.Watch()
 
     async def get(self, app: web.Application) -> Any:
-        if self.index is None:
+        if self.index is None or (self.watch.due() and await self._stale(app)):
             async with self.lock:
-                if self.index is None:
+                if self.index is None or await self._stale(app):
                     from bot.search.engine import load_index
 
                     settings = app[keys.SETTINGS]
@@ -44,6 +49,14 @@ class _SearchState:
                         None, load_index, settings.database_url, settings.record_language
                     )
         return self.index
+
+    async def _stale(self, app: web.Application) -> bool:
+        if self.index is None:
+            return True
+        try:
+            return await generation.read_async(app[keys.ENGINE]) != self.index.generation
+        except SQLAlchemyError:
+            return False  # the database away for a moment: keep serving what we have
 
 
 SEARCH_STATE = web.AppKey("search_state", _SearchState)

@@ -45,7 +45,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             body = error_body("method_not_allowed", "api.error.method_not_allowed")
         else:
             body = error_body("http_error", "api.error.bad_request")
-        return web.json_response(body, status=exc.status)
+        allow = exc.headers.get("Allow")  # a 405 says which methods are (RFC 9110)
+        return web.json_response(
+            body, status=exc.status, headers={"Allow": allow} if allow else None
+        )
     except Exception:
         log.exception("Unhandled error on %s %s", request.method, request.path)
         if not request.path.startswith("/api/"):

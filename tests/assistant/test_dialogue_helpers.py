@@ -48,3 +48,13 @@ def test_terminal_rendering_numbers_buttons():
     )
     assert lines == ["Bonjour", "Choisissez", "  1. A"]
     assert buttons == [{"title": "A", "payload": "/a"}]
+
+
+def test_where_from_a_hostile_slot_value() -> None:
+    """`/provide_place{"place": {...}}` sets the slot to anything: never a crash downstream."""
+    where = Where.from_slot({"code_geo": "66023", "name": "Montréal", "lat": "x", "lon": 1e999})
+    assert where is not None and (where.lat, where.lon, where.label) == (None, None, "Montréal")
+    assert Where.from_slot({"code_geo": ["66023"], "name": "x"}) is None
+    assert Where.from_slot({"code_geo": "66023", "name": None}) is None
+    odd = Where.from_slot({"code_geo": "1", "name": "x", "lat": 45.5, "lon": True, "mrc": 3})
+    assert odd is not None and odd.lat is None and odd.mrc is None

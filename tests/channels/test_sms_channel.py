@@ -212,7 +212,8 @@ async def test_burst_is_answered_in_order_per_phone_while_others_proceed(
 
 
 async def test_paused_conversation_gets_the_persons_words(sms_server: SmsServer) -> None:
-    """During a handoff the tracker is paused: "1" reaches Rasa (and the console) as typed."""
+    """During a handoff the tracker is paused: "1" reaches Rasa (and the console) as typed,
+    RECOMMENCER still restarts (Rasa handles `/restart` on a paused tracker)."""
     bot = sms_server.bot
     await sms_server.post(PHONE, "Bonjour")
     await sms_server.drain()
@@ -220,7 +221,7 @@ async def test_paused_conversation_gets_the_persons_words(sms_server: SmsServer)
     await sms_server.post(PHONE, "1")
     await sms_server.post(PHONE, "recommencer")
     await sms_server.drain()
-    assert [text for _, text, _ in bot.received[-2:]] == ["1", "recommencer"]
+    assert [text for _, text, _ in bot.received[-2:]] == ["1", "/restart"]
     # the counsellor's reply, as Rasa sends it with output_channel=latest
     output = sms_server.channel.get_output_channel()
     await output.send_response(sender(), {"text": "Bonjour, ici Julie, intervenante du 211."})

@@ -151,3 +151,27 @@ async def test_handoff_paused_conversation_over_sms(
     ) as response:
         assert response.status == 200
     assert (await phone.replies_after(before))[0] == "Bonjour, ici Julie du 211."
+
+
+async def test_recommencer_restarts_a_paused_conversation(
+    stack: Stack, phone: Phone, session: aiohttp.ClientSession
+) -> None:
+    """Issue 15: RECOMMENCER works while a counsellor holds the conversation (paused)."""
+    from bot.channels.sms_privacy import sender_id_for
+
+    await phone.say(session, "Bonjour")
+    sender_id = sender_id_for(phone.number, stack.options.secret_key)
+    api = f"{stack.rasa_url}/conversations/{sender_id}/tracker"
+    async with session.post(f"{api}/events?token={stack.token}", json={"event": "pause"}) as r:
+        assert r.status == 200
+    before = phone.sandbox.count(phone.number)
+    assert await phone.post(session, "RECOMMENCER") == 200
+    deadline = asyncio.get_running_loop().time() + 60
+    while not any("On recommence" in r for r in phone.sandbox.to(phone.number)[before:]):
+        assert asyncio.get_running_loop().time() < deadline, "RECOMMENCER not answered"
+        await asyncio.sleep(0.1)
+    async with session.get(f"{api}?token={stack.token}") as response:
+        tracker = await response.json()
+    assert not tracker["paused"]
+    asked = await phone.say(session, "2")  # the menu answers again: /need_housing
+    assert "ville" in asked or "quartier" in asked

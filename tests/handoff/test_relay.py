@@ -10,8 +10,9 @@ from typing import Any
 
 from bot.handoff.config import HandoffSettings
 from bot.handoff.rasa_api import RasaApi
-from bot.handoff.service import RESEND_AFTER, HandoffService
-from bot.handoff.store import COUNSELLOR, PENDING, HandoffStore
+from bot.handoff.service import RESEND_AFTER, Backoff, HandoffService
+from bot.handoff.store import CLOSED, COUNSELLOR, PENDING, RETURNED, HandoffStore
+from bot.texts import t
 from tests.handoff.fake_rasa import TOKEN, FakeRasa
 
 
@@ -83,3 +84,48 @@ async def test_rasa_down_keeps_the_message_pending(
     await service.rasa.close()
     texts = [e["data"]["custom"]["data"]["text"] for e in fake_rasa.delivered["p"]]
     assert texts.count("are you there?") == 1
+
+
+async def test_hand_back_while_rasa_is_down_is_delivered_later_once(
+    store: HandoffStore, fake_rasa: FakeRasa, aiohttp_server: Any
+) -> None:
+    """The escalation closes with its resume in the outbox; retries (with a growing wait,
+    and again from a restarted web app) deliver resume + notice + listen exactly once."""
+    server = await aiohttp_server(fake_rasa.app())
+    url = str(server.make_url("")).rstrip("/")
+    service = await service_for(store, url)
+    counsellor = await store.add_counsellor("a@example.org", "Ana", "x")
+    item = await store.create_escalation(sender_id="p", language="fr", channel="socketio")
+    fake_rasa.events["p"].append({"event": "pause", "timestamp": 1.0})
+    assert await service.claim(item["id"], counsellor)
+    fake_rasa.down = True
+    assert await service.close(item["id"], counsellor, RETURNED)
+    assert (await store.escalation(item["id"]))["status"] == CLOSED  # type: ignore[index]
+    [resume] = await store.pending_resumes()
+    assert resume["sender_id"] == "p" and fake_rasa.paused("p")
+    await service.relay_once()  # still down, and not yet due: nothing
+    assert service.backoff.tries[resume["id"]][0] == 1
+    await service.rasa.close()
+
+    fake_rasa.down = False
+    restarted = await service_for(store, url)  # a new process tries at once
+    await restarted.relay_once()
+    await restarted.relay_once()
+    await restarted.rasa.close()
+    assert not fake_rasa.paused("p")
+    kinds = [e["event"] for e in fake_rasa.events["p"]]
+    assert kinds[-3:] == ["resume", "bot", "action"]
+    texts = [e["data"]["custom"]["data"]["text"] for e in fake_rasa.delivered["p"]]
+    assert texts.count(t("handoff.person.back", "fr")) == 1
+    assert await store.pending_resumes() == []
+
+
+def test_backoff_doubles_up_to_its_cap() -> None:
+    now = [0.0]
+    backoff = Backoff(first=1.0, cap=5.0, clock=lambda: now[0])
+    assert [backoff.failed(7) for _ in range(5)] == [1.0, 2.0, 4.0, 5.0, 5.0]
+    assert not backoff.due(7)
+    now[0] = 100.0
+    assert backoff.due(7) and backoff.due(8)
+    backoff.done(7)
+    assert 7 not in backoff.tries
