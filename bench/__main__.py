@@ -27,6 +27,7 @@ ORDER = (
     "handoff",
     "widget",
     "sms",
+    "proxy",
 )
 
 
