@@ -132,3 +132,27 @@ async def test_security_headers_on_every_answer_and_hsts_behind_https(
     assert "frame-ancestors 'none'" in console.headers["Content-Security-Policy"]
     plain = await aiohttp_client(create_app(replace(settings, public_url="http://127.0.0.1:8080")))
     assert "Strict-Transport-Security" not in (await plain.get("/")).headers
+
+
+def test_the_client_address_is_believed_only_from_a_trusted_proxy() -> None:
+    from aiohttp.test_utils import make_mocked_request
+
+    from bot.web.rasa_proxy import client_address, upstream_headers
+
+    def request(peer: str, forwarded: str) -> Any:
+        class Transport:
+            def get_extra_info(self, name: str, default: Any = None) -> Any:
+                return (peer, 4242) if name == "peername" else default
+
+        headers = {"X-Forwarded-For": forwarded, "Cookie": "console=1", "Host": "211.example"}
+        return make_mocked_request("POST", "/webhooks/rest/webhook", headers=headers,
+                                   transport=Transport())  # fmt: skip
+
+    spoofed = request("203.0.113.9", "10.1.1.1")
+    assert client_address(spoofed, ()) == "203.0.113.9"
+    behind_nginx = request("127.0.0.1", "198.51.100.7, 10.1.1.1")
+    assert client_address(behind_nginx, ("127.0.0.1", "10.1.1.1")) == "198.51.100.7"
+    headers = upstream_headers(behind_nginx, "198.51.100.7")
+    assert headers.getall("X-Forwarded-For") == ["198.51.100.7"]
+    assert "Cookie" not in headers and "Host" not in headers
+    assert headers["X-Forwarded-Host"] == "211.example"
