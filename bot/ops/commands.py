@@ -70,13 +70,16 @@ def _both(key: str) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import os
     from pathlib import Path
 
     from bot.dialogue import responses
     from bot.ops import runner
-    from bot.settings import get_settings
+    from bot.settings import Settings
 
-    settings = get_settings().with_secrets()
+    # the public origin follows --port unless RELAIS_PUBLIC_URL names it
+    port = {"RELAIS_WEB_PORT": str(args.port)} if args.port else {}
+    settings = Settings.from_env({**os.environ, **port}).with_secrets()
     runner.refuse_if_exposed(settings)
     say_both("dialogue.run.starting")
     runner.ensure_directory(settings.database_url, say_both)
