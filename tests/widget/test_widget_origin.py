@@ -54,12 +54,12 @@ def test_widget_talks_through_the_origin_that_served_it(
     context_factory: Any, other_host: str
 ) -> None:
     context = context_factory(viewport={"width": 1280, "height": 800})
-    sockets: list[str] = []
-    context.on("websocket", lambda ws: sockets.append(ws.url))
     page = open_page(context, other_host + "/")
     open_widget(page)
     assert transport_mode(page) == "socketio"
     assert page.evaluate("window.Relais211.widget.transport.socketUrl") == other_host
     send(page, "j'ai besoin de nourriture, j'habite à Laval")
     page.locator(f"{W} .r211-card").first.wait_for()
-    assert sockets and all(url.startswith(f"ws://{HOST}:") for url in sockets)
+    engine = "window.Relais211.widget.transport.socket.io.engine"
+    assert page.evaluate(f"{engine}.transport.name") == "websocket"
+    assert page.evaluate(f"{engine}.hostname") == HOST
