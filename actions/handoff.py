@@ -32,8 +32,9 @@ from bot.dialogue.asked import known_need
 from bot.dialogue.place import PLACE_SLOT, Where
 from bot.handoff import callback as answers
 from bot.handoff.config import HandoffSettings
-from bot.handoff.escalation import enqueue, request_callback
+from bot.handoff.escalation import enqueue, get_store, request_callback
 from bot.handoff.hours import CounsellorHours, now
+from bot.handoff.limits import callback_wait, escalation_wait
 from bot.texts import formats, t
 
 from .base import RelaisAction
@@ -192,6 +193,15 @@ class ActionHandoff(RelaisAction):
     ) -> list[EventType]:
         crisis = tracker.get_slot("crisis")
         try:
+            wait = await escalation_wait(await get_store(), tracker.sender_id)
+            if wait:
+                minutes = max(1, round(wait / 60))
+                dispatcher.utter_message(
+                    text=t("handoff.person.too_many_escalations", language, minutes=minutes)
+                )
+                if crisis:
+                    dispatcher.utter_message(text=t("handoff.person.crisis_lines", language))
+                return [SlotSet(STAGE, None)]
             ticket = await enqueue(
                 sender_id=tracker.sender_id,
                 language=language,
@@ -349,6 +359,9 @@ class ActionHandoffCallback(RelaisAction):
         phone = tracker.get_slot("callback_phone")
         contact = tracker.get_slot("callback_contact") or "phone"
         if not phone:
+            return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
+        if await callback_wait(await get_store(), phone):
+            dispatcher.utter_message(text=t("handoff.person.too_many_callbacks", language))
             return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
         await request_callback(
             sender_id=tracker.sender_id,

@@ -29,6 +29,7 @@ ORDER = (
     "sms",
     "stats",
     "fuzz",
+    "proxy",
 )
 
 

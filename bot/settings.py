@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from bot import secret_files
 from bot.privacy.policy import RetentionPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,9 @@ REFERENCE_DIR = ROOT / "data" / "reference"
 """Vendored Québec reference data and HSDS schemas (see data/reference/SOURCES.md)."""
 
 VAR_DIR = ROOT / "var"
+RASA_TOKEN_FILE = VAR_DIR / "rasa_token"
+SECRET_KEY_FILE = VAR_DIR / "secret_key"
+"""Generated at the first `relais run` (`bot.secret_files`) unless the environment gives them."""
 MODELS_DIR = ROOT / "models"
 
 # The standard Rasa project at the root: plain `rasa train/test/shell/data validate` use them.
@@ -30,6 +34,38 @@ ENDPOINTS_FILE = ROOT / "endpoints.yml"
 NLU_DATA_DIR = ROOT / "data" / "nlu"
 DIALOGUE_DATA_DIRS = (ROOT / "data" / "rules", ROOT / "data" / "stories")
 TIMEZONE = "America/Montreal"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one conversation, one address, one phone may ask (`RELAIS_LIMIT_*`).
+
+    People share addresses (a shelter, a library, a school): the address ceiling is far above
+    one person's, so that one busy sender never slows the others behind the same address.
+    """
+
+    messages_per_minute: int = 30
+    address_messages_per_minute: int = 600
+    escalations_per_hour: int = 3
+    callbacks_per_day: int = 3
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> Limits:
+        def number(name: str, default: int) -> int:
+            return int(env.get(f"RELAIS_LIMIT_{name}", default))
+
+        return cls(
+            messages_per_minute=number("MESSAGES_PER_MINUTE", cls.messages_per_minute),
+            address_messages_per_minute=number(
+                "ADDRESS_MESSAGES_PER_MINUTE", cls.address_messages_per_minute
+            ),
+            escalations_per_hour=number("ESCALATIONS_PER_HOUR", cls.escalations_per_hour),
+            callbacks_per_day=number("CALLBACKS_PER_DAY", cls.callbacks_per_day),
+        )
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    return tuple(part.rstrip("/") for part in value.replace(",", " ").split() if part)
 
 
 def _default_database_url() -> str:
@@ -51,23 +87,59 @@ class Settings:
     public_url: str
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     """How long personal data is kept (`RELAIS_RETENTION_*`, `bot.privacy.policy`)."""
+    allowed_origins: tuple[str, ...] = ()
+    """Web origins that may talk to the assistant from a browser (CORS, websocket, framing)."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses of proxies in front (nginx): their `X-Forwarded-For` names the client."""
+    limits: Limits = field(default_factory=Limits)
+    proxy_max_body: int = 64 * 1024
+    """Largest request body the proxy forwards to Rasa (bytes)."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         web_port = int(env.get("RELAIS_WEB_PORT", "8080"))
+        public_url = env.get("RELAIS_PUBLIC_URL", f"http://127.0.0.1:{web_port}").rstrip("/")
         return cls(
             database_url=env.get("RELAIS_DATABASE_URL") or _default_database_url(),
             record_language=env.get("RELAIS_RECORD_LANGUAGE", "fr"),
             web_host=env.get("RELAIS_WEB_HOST", "127.0.0.1"),
             web_port=web_port,
             rasa_url=env.get("RELAIS_RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
-            rasa_token=env.get("RELAIS_RASA_TOKEN", "relais-dev-token"),
+            rasa_token=env.get("RELAIS_RASA_TOKEN") or secret_files.read(RASA_TOKEN_FILE),
             action_server_url=env.get("RELAIS_ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"),
-            secret_key=env.get("RELAIS_SECRET_KEY", ""),
-            public_url=env.get("RELAIS_PUBLIC_URL", f"http://127.0.0.1:{web_port}").rstrip("/"),
+            secret_key=env.get("RELAIS_SECRET_KEY") or secret_files.read(SECRET_KEY_FILE),
+            public_url=public_url,
             retention=RetentionPolicy.from_env(env),
+            allowed_origins=_origins(env.get("RELAIS_ALLOWED_ORIGINS", "")) or (public_url,),
+            trusted_proxies=tuple(env.get("RELAIS_TRUSTED_PROXIES", "").replace(",", " ").split()),
+            limits=Limits.from_env(env),
+            proxy_max_body=int(env.get("RELAIS_PROXY_MAX_BODY", 64 * 1024)),
         )
+
+    def with_secrets(self) -> Settings:
+        """These settings with the installation's secrets, generated into `var/` if missing."""
+        from dataclasses import replace
+
+        return replace(
+            self,
+            rasa_token=self.rasa_token or secret_files.read_or_create(RASA_TOKEN_FILE),
+            secret_key=self.secret_key or secret_files.read_or_create(SECRET_KEY_FILE),
+        )
+
+    def exposure_problem(self) -> str | None:
+        """Why these settings must not listen beyond this machine (None: fine).
+
+        A published or short token/secret on a network port would let anyone drive Rasa's
+        API or forge console sessions; on loopback only this machine can reach it.
+        """
+        if secret_files.is_loopback(self.web_host):
+            return None
+        if secret_files.is_weak(self.rasa_token):
+            return "RELAIS_RASA_TOKEN"
+        if secret_files.is_weak(self.secret_key):
+            return "RELAIS_SECRET_KEY"
+        return None
 
 
 @lru_cache(maxsize=1)

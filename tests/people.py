@@ -17,8 +17,9 @@ import socketio
 class SocketPerson:
     """A person in the web widget: Rasa's socket.io channel, every bot message kept."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, transports: tuple[str, ...] = ("polling",)) -> None:
         self.url = url
+        self.transports = list(transports)
         self.session_id = f"e2e-{uuid.uuid4().hex[:10]}"
         self.client = socketio.AsyncClient(reconnection=False)
         self.received: list[dict[str, Any]] = []
@@ -30,7 +31,7 @@ class SocketPerson:
     async def connect(self) -> None:
         confirmed = asyncio.Event()
         self.client.on("session_confirm", lambda *_: confirmed.set())
-        await self.client.connect(self.url, socketio_path="/socket.io", transports=["polling"])
+        await self.client.connect(self.url, socketio_path="/socket.io", transports=self.transports)
         await self.client.emit("session_request", {"session_id": self.session_id})
         await asyncio.wait_for(confirmed.wait(), 10)
 

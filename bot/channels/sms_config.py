@@ -11,7 +11,7 @@ webhook with 503 and says why in the log.
 | account_sid | RELAIS_SMS_ACCOUNT_SID | provider account |
 | auth_token | RELAIS_SMS_AUTH_TOKEN | signs webhooks and authenticates API calls |
 | from_number | RELAIS_SMS_FROM_NUMBER | the number replies come from (E.164) |
-| public_url | RELAIS_SMS_PUBLIC_URL | base URL the provider calls (behind a proxy) |
+| public_url | RELAIS_SMS_PUBLIC_URL | base URL the provider calls (default: RELAIS_PUBLIC_URL) |
 | api_url | RELAIS_SMS_API_URL | provider REST API base (tests: a local fake) |
 | max_segments | RELAIS_SMS_MAX_SEGMENTS | SMS parts per reply before "more" (3) |
 """
@@ -62,7 +62,8 @@ class SmsConfig:
             account_sid=value("account_sid"),
             auth_token=value("auth_token"),
             from_number=value("from_number"),
-            public_url=value("public_url").rstrip("/"),
+            # the URL the provider signs: the public origin unless told otherwise
+            public_url=value("public_url", settings.public_url).rstrip("/"),
             api_url=value("api_url", DEFAULT_API_URL).rstrip("/"),
             max_segments=int(value("max_segments", "3")),
             secret_key=settings.secret_key,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import os
 import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,9 +20,10 @@ from typing import TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from bot.settings import VAR_DIR
+from bot import secret_files
+from bot.settings import SECRET_KEY_FILE
 
-SECRET_FILE = VAR_DIR / "secret_key"
+SECRET_FILE = SECRET_KEY_FILE
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
 
@@ -91,17 +91,8 @@ class PasswordChecker:
 
 
 def secret_key(configured: str, path: Path = SECRET_FILE) -> str:
-    """The configured secret, or the persisted generated one."""
-    if configured:
-        return configured
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    generated = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(generated)
-    return generated
+    """The configured secret, or the persisted generated one (`bot.secret_files`)."""
+    return configured or secret_files.read_or_create(path)
 
 
 def new_csrf_token() -> str:

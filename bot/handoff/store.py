@@ -617,6 +617,29 @@ class HandoffStore:
 
     # --- helpers -----------------------------------------------------------------------
 
+    async def escalation_times(self, sender_id: str, since: float) -> list[float]:
+        """When `sender_id`'s escalations since `since` were created (oldest first): the
+        sliding window of the per-conversation limit (`bot.handoff.limits`)."""
+        query = (
+            select(escalation.c.created_at)
+            .where(escalation.c.sender_id == sender_id, escalation.c.created_at > since)
+            .order_by(escalation.c.created_at)
+        )
+        async with self.engine.connect() as conn:
+            return [float(row[0]) for row in (await conn.execute(query)).all()]
+
+    async def callback_times(self, phone: str, since: float) -> list[float]:
+        """When callbacks to `phone` since `since` were asked for (oldest first)."""
+        from bot.privacy.identity import phone_key
+
+        query = (
+            select(callback.c.created_at)
+            .where(callback.c.phone_key == phone_key(phone), callback.c.created_at > since)
+            .order_by(callback.c.created_at)
+        )
+        async with self.engine.connect() as conn:
+            return [float(row[0]) for row in (await conn.execute(query)).all()]
+
     async def _one(self, query: Any) -> dict[str, Any] | None:
         async with self.engine.connect() as conn:
             row = (await conn.execute(query)).first()

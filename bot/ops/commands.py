@@ -70,13 +70,17 @@ def _both(key: str) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import os
     from pathlib import Path
 
     from bot.dialogue import responses
     from bot.ops import runner
-    from bot.settings import get_settings
+    from bot.settings import Settings
 
-    settings = get_settings()
+    # the public origin follows --port unless RELAIS_PUBLIC_URL names it
+    port = {"RELAIS_WEB_PORT": str(args.port)} if args.port else {}
+    settings = Settings.from_env({**os.environ, **port}).with_secrets()
+    runner.refuse_if_exposed(settings)
     say_both("dialogue.run.starting")
     runner.ensure_directory(settings.database_url, say_both)
     responses.write()
@@ -89,7 +93,9 @@ def _run(args: argparse.Namespace) -> int:
     ports = runner.Ports(
         web=args.port or settings.web_port, rasa=args.rasa_port, actions=args.actions_port
     )
-    children = runner.build_children(settings, model, ports, cors=args.cors)
+    children = runner.build_children(
+        settings, model, ports, cors=tuple(args.cors) if args.cors else None
+    )
     supervisor = runner.Supervisor(children, say_both)
     web = f"http://{settings.web_host}:{ports.web}/"
     # Law 25: the retention policy on every store, on a schedule (bot/privacy/schedule.py)
@@ -165,7 +171,9 @@ def register_dialogue(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--port", type=int, default=None, help="web port (RELAIS_WEB_PORT, 8080)")
     run.add_argument("--rasa-port", type=int, default=5005)
     run.add_argument("--actions-port", type=int, default=5055)
-    run.add_argument("--cors", default="*", help="origins allowed to call Rasa (default: *)")
+    run.add_argument(
+        "--cors", nargs="*", help="origins allowed to call Rasa (default: RELAIS_ALLOWED_ORIGINS)"
+    )
     run.set_defaults(handler=_run)
 
     chat = subparsers.add_parser("chat", help=_both("dialogue.help.chat"))

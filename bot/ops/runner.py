@@ -123,10 +123,14 @@ class Ports:
 
 
 def child_env(settings: Settings, ports: Ports, tracker_db: Path) -> dict[str, str]:
-    """The environment every child shares."""
+    """The environment every child shares (secrets here, never on a command line)."""
     return {
         "RELAIS_DATABASE_URL": settings.database_url,
         "RELAIS_RASA_TOKEN": settings.rasa_token,
+        "RELAIS_SECRET_KEY": settings.secret_key,
+        "RELAIS_WEB_HOST": settings.web_host,
+        "RELAIS_PUBLIC_URL": settings.public_url,
+        "RELAIS_ALLOWED_ORIGINS": " ".join(settings.allowed_origins),
         "RELAIS_RASA_URL": f"http://127.0.0.1:{ports.rasa}",
         "RELAIS_ACTION_SERVER_URL": f"http://127.0.0.1:{ports.actions}/webhook",
         "RELAIS_TRACKER_DB": str(tracker_db),
@@ -158,10 +162,15 @@ def build_children(
     *,
     tracker_db: Path = DEFAULT_TRACKER_DB,
     run_dir: Path = RUN_DIR,
-    cors: str = "*",
+    cors: tuple[str, ...] | None = None,
     with_web: bool = True,
 ) -> list[Child]:
-    """The action server, Rasa and (optionally) the web app, in start order."""
+    """The action server, Rasa and (optionally) the web app, in start order.
+
+    Rasa and the action server listen on 127.0.0.1 only: people reach Rasa's channels
+    through the web app's proxy (`bot.web.rasa_proxy`), on the one public origin. Rasa's
+    CORS allows `cors` (default: `RELAIS_ALLOWED_ORIGINS`), never `*`.
+    """
     python = sys.executable
     env = child_env(settings, ports, tracker_db)
     tracker_db.parent.mkdir(parents=True, exist_ok=True)
@@ -171,7 +180,7 @@ def build_children(
             "actions",
             [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports.actions)],
             f"http://127.0.0.1:{ports.actions}/health",
-            env,
+            {**env, "SANIC_HOST": "127.0.0.1"},  # rasa_sdk's only interface setting
         ),
         Child(
             "rasa",
@@ -181,7 +190,7 @@ def build_children(
                 "--endpoints", str(endpoints),
                 "--credentials", str(CREDENTIALS_FILE),
                 "--enable-api",
-                "--cors", cors,
+                "--cors", *(cors if cors is not None else settings.allowed_origins),
                 "--interface", "127.0.0.1", "--port", str(ports.rasa),
             ],
             f"http://127.0.0.1:{ports.rasa}/",
@@ -310,6 +319,21 @@ def ensure_model() -> Path:
     return Path(training.ensure_model())
 
 
+def refuse_if_exposed(settings: Settings) -> None:
+    """Exit (code 2, both languages) rather than listen beyond loopback on a weak secret."""
+    from bot.texts import t
+
+    problem = settings.exposure_problem()
+    if problem is None:
+        return
+    for language in ("fr", "en"):
+        print(
+            t("dialogue.run.weak_secret", language, host=settings.web_host, name=problem),
+            file=sys.stderr,
+        )
+    raise SystemExit(2)
+
+
 def serve_web() -> None:
     """The web application (a child of `relais run`)."""
     from aiohttp import web
@@ -319,6 +343,7 @@ def serve_web() -> None:
 
     install_everywhere()  # Law 25: no message text, number or address in the web app's log
     settings = get_settings()
+    refuse_if_exposed(settings)
     web.run_app(create_app(settings), host=settings.web_host, port=settings.web_port, print=None)
 
 

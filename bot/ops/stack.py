@@ -63,6 +63,8 @@ class StackOptions:
     """Extra environment of every process, e.g. (("RELAIS_HANDOFF_NOW", "…"),)."""
     token: str = "stack-token"
     secret_key: str = "stack-secret-key"
+    web_host: str = "127.0.0.1"
+    """Where the web app listens (another loopback address, e.g. 127.0.0.2, plays another host)."""
 
 
 @dataclass
@@ -78,15 +80,27 @@ class Stack:
 
         self.folder.mkdir(parents=True, exist_ok=True)
         self.database_url = f"sqlite:///{self.folder / 'relais.db'}"
-        self.ports = runner.Ports(web=free_port(), rasa=free_port(), actions=free_port())
+        self.ports = runner.Ports(
+            web=free_port(self.options.web_host), rasa=free_port(), actions=free_port()
+        )
         self.sms: SmsSandbox | None = SmsSandbox() if self.options.sms else None
         env = dict(self.options.env)
         env["RELAIS_SECRET_KEY"] = self.options.secret_key
         if self.sms is not None:
             env.update(sms_env(self.sms.start()))
         self.env = env
+        public_url = env.get(
+            "RELAIS_PUBLIC_URL", f"http://{self.options.web_host}:{self.ports.web}"
+        )
+        allowed = env.get("RELAIS_ALLOWED_ORIGINS", public_url).split()
         settings = replace(
-            get_settings(), database_url=self.database_url, rasa_token=self.options.token
+            get_settings(),
+            database_url=self.database_url,
+            rasa_token=self.options.token,
+            secret_key=self.options.secret_key,
+            web_host=self.options.web_host,
+            public_url=public_url,
+            allowed_origins=tuple(allowed),
         )
         runner.ensure_directory(self.database_url, quiet)
         if self.options.assistant:
@@ -120,7 +134,8 @@ class Stack:
 
     @property
     def web_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports.web}"
+        """The public origin: the page, the widget, the API and Rasa's channels (proxied)."""
+        return f"http://{self.options.web_host}:{self.ports.web}"
 
     def client(self) -> RasaClient:
         return RasaClient(self.rasa_url, self.token)

@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.settings import Settings, get_settings
 from bot.web import keys
 from bot.web.errors import error_body
+from bot.web.headers import security_headers
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ AREAS: tuple[str, ...] = (
     "bot.web.console",
     "bot.privacy.web",
     "bot.stats.web",
+    "bot.web.rasa_proxy",
 )
 """Modules with a `setup_routes(app)`; later areas (console, widget) add themselves here."""
 
@@ -73,4 +75,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(database_engine)
     for module_name in AREAS:
         importlib.import_module(module_name).setup_routes(app)
+    app.on_response_prepare.append(security_headers(app))
     return app

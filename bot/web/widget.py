@@ -2,12 +2,13 @@
 
 - `GET /` — a page that looks like a 211 site, with the widget (`?lang=en` for English);
 - `GET /widget/static/relais211.js` — the one-script widget (built from `widget/`);
-- `GET /widget/boot.json` — the widget's texts (catalog `widget.ui.*`, both languages), where
-  Rasa's socket.io channel is, and where the quick exit leads;
+- `GET /widget/boot.json` — the widget's texts (catalog `widget.ui.*`, both languages) and
+  where the quick exit leads (the widget talks to Rasa's channels on the origin that served
+  it: `bot.web.rasa_proxy`);
 - `GET /widget/api/conversations/{session_id}` — the conversation from Rasa's tracker, fetched
   with the Rasa token, which never reaches the browser.
 
-Every HTML page the app serves gets a Content-Security-Policy (unless its area set one).
+Security headers of every page: `bot.web.headers`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import re
 from collections.abc import AsyncIterator
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import aiohttp
 import jinja2
@@ -51,39 +51,6 @@ def ui_texts(language: str) -> dict[str, str]:
         for key in texts.catalog()
         if key.startswith(UI_PREFIX)
     }
-
-
-def websocket_origin(origin: str) -> str:
-    """`http://host:port` → `ws://host:port` (the socket.io upgrade needs it in connect-src)."""
-    return "ws" + origin[4:] if origin.startswith("http") else origin
-
-
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def content_security_policy(connect_origins: list[str]) -> str:
-    """Scripts and styles from this origin only; no inline code, no framing, no plugins."""
-    connect = " ".join(["'self'", *connect_origins])
-    return "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            "img-src 'self' data:",
-            f"connect-src {connect}",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
-
-
-def socket_url(app: web.Application) -> str:
-    """Where the browser reaches Rasa's socket.io and REST channels."""
-    return app[keys.SETTINGS].rasa_url
 
 
 @lru_cache(maxsize=1)
@@ -127,12 +94,11 @@ def _cors(response: web.StreamResponse) -> web.StreamResponse:
 
 
 async def boot(request: web.Request) -> web.StreamResponse:
-    """Texts (both languages, or `?lang=`), socket.io URL and quick exit URL."""
+    """Texts (both languages, or `?lang=`) and quick exit URL."""
     wanted = request.query.get("lang")
     languages = [texts.normalize_language(wanted)] if wanted else list(texts.LANGUAGES)
     body = {
         "texts": {language: ui_texts(language) for language in languages},
-        "socket_url": socket_url(request.app),
         "exit_url": EXIT_URL,
         "history_minutes": request.app[keys.SETTINGS].retention.widget_idle_minutes,
     }
@@ -168,20 +134,6 @@ async def http_session(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-def security_headers(app: web.Application):
-    """The `on_response_prepare` hook: a CSP on every HTML page, and no referrer leaks."""
-    rasa = origin_of(socket_url(app))
-    policy = content_security_policy([rasa, websocket_origin(rasa)])
-
-    async def add_headers(request: web.Request, response: web.StreamResponse) -> None:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if response.content_type == "text/html":
-            response.headers.setdefault("Content-Security-Policy", policy)
-            response.headers.setdefault("Referrer-Policy", "no-referrer")
-
-    return add_headers
-
-
 def setup_routes(app: web.Application) -> None:
     """Add the widget's routes, static files and security headers to `app`."""
     app.router.add_get("/", demo_page, name="widget_demo")
@@ -191,4 +143,3 @@ def setup_routes(app: web.Application) -> None:
     )
     app.router.add_static("/widget/static", STATIC_DIR, name="widget_static")
     app.cleanup_ctx.append(http_session)
-    app.on_response_prepare.append(security_headers(app))

@@ -58,10 +58,11 @@ def test_a_child_that_dies_fails_the_start(tmp_path):
 
 
 def test_children_command_lines(tmp_path):
-    settings = replace(get_settings(), rasa_token="secret")
+    settings = replace(get_settings(), rasa_token="secret", secret_key="key",
+                       allowed_origins=("https://211.example.org", "https://partner.example"))  # fmt: skip
     ports = runner.Ports(web=1, rasa=2, actions=3)
     children = runner.build_children(
-        settings, tmp_path / "m.tar.gz", ports, tracker_db=tmp_path / "t.db", cors="http://x",
+        settings, tmp_path / "m.tar.gz", ports, tracker_db=tmp_path / "t.db",
         run_dir=tmp_path / "run",
     )  # fmt: skip
     assert [c.name for c in children] == ["actions", "rasa", "web"]
@@ -69,7 +70,17 @@ def test_children_command_lines(tmp_path):
     assert rasa[1:4] == ["-m", "bot.ops.rasa_cli", "run"]  # plain `rasa`, token from the env
     assert "--enable-api" in rasa and "--auth-token" not in rasa and "secret" not in rasa
     assert children[1].env["RELAIS_RASA_TOKEN"] == "secret"
-    assert rasa[rasa.index("--cors") + 1] == "http://x"
+    # CORS: the allowed origins, never `*`; Rasa and the actions on loopback only
+    cors = rasa.index("--cors")
+    assert rasa[cors + 1 : cors + 3] == ["https://211.example.org", "https://partner.example"]
+    assert "*" not in rasa
+    assert rasa[rasa.index("--interface") + 1] == "127.0.0.1"
+    assert children[0].env["SANIC_HOST"] == "127.0.0.1"
+    assert all(c.env["RELAIS_SECRET_KEY"] == "key" for c in children)
+    assert not any("secret" in arg or arg == "key" for c in children for arg in c.argv)
+    custom = runner.build_children(settings, tmp_path / "m.tar.gz", ports, tracker_db=tmp_path / "t.db",
+                                   run_dir=tmp_path / "run", cors=("http://x",))  # fmt: skip
+    assert custom[1].argv[custom[1].argv.index("--cors") + 1 :][:2] == ["http://x", "--interface"]
     assert rasa[rasa.index("--credentials") + 1] == str(ROOT / "credentials.yml")
     endpoints = yaml.safe_load(Path(rasa[rasa.index("--endpoints") + 1]).read_text())
     assert endpoints["action_endpoint"]["url"] == "http://127.0.0.1:3/webhook"

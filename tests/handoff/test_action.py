@@ -198,3 +198,50 @@ async def test_without_a_crisis_the_offer_still_asks_consent(
     messages, events = await run(action.ActionHandoff(), track)
     assert "Êtes-vous d'accord" in messages[0]["text"]
     assert events == [SlotSet("handoff_stage", "consent")]
+
+
+async def test_a_fourth_escalation_in_an_hour_gets_a_polite_no_and_others_still_queue(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three escalations an hour per conversation (RELAIS_LIMIT_ESCALATIONS_PER_HOUR): the
+    fourth is refused with when to ask again (and the crisis lines in a crisis), nothing
+    stored; another conversation still joins the queue."""
+    from bot.handoff.escalation import get_store
+
+    monkeypatch.setenv("RELAIS_HANDOFF_NOW", OPEN)
+    store = await get_store(db)
+    yes = tracker("affirm", after="action_handoff", slots={"handoff_stage": "consent", "crisis": "violence"})  # fmt: skip
+    for _ in range(3):
+        messages, events = await run(action.ActionHandoff(), yes)
+        assert events[-1] == ConversationPaused()
+        [item] = await store.open_escalations()
+        await store.close(item["id"], "resolved")
+    messages, events = await run(action.ActionHandoff(), yes)
+    assert events == [SlotSet("handoff_stage", None)]
+    assert "dans 60 min" in messages[0]["text"]
+    assert "1-866-APPELLE" in messages[1]["text"]
+    assert await store.open_escalations() == []
+    other = Tracker.from_dict({**yes.current_state(), "sender_id": "person-2"})
+    messages, events = await run(action.ActionHandoff(), other)
+    assert events[-1] == ConversationPaused()
+    await store.engine.dispose()
+
+
+async def test_a_fourth_callback_to_one_phone_in_a_day_is_not_stored(db: str) -> None:
+    from bot.handoff.escalation import get_store
+
+    slots = {"callback_phone": "+15148721111", "callback_contact": "phone"}
+    for _ in range(3):
+        messages, _events = await run(
+            action.ActionHandoffCallback(), tracker("chitchat", slots=slots)
+        )
+        assert "(514) 872-1111" in messages[0]["text"]
+    messages, events = await run(action.ActionHandoffCallback(), tracker("chitchat", slots=slots))
+    assert "plusieurs demandes de rappel" in messages[0]["text"]
+    assert all(e["value"] is None for e in events)
+    store = await get_store(db)
+    assert len(await store.callbacks()) == 3
+    other = {**slots, "callback_phone": "+15148722222"}
+    messages, _events = await run(action.ActionHandoffCallback(), tracker("chitchat", slots=other))
+    assert "(514) 872-2222" in messages[0]["text"]
+    await store.engine.dispose()

@@ -91,7 +91,9 @@ class RestScript:
             return []
         return [{"recipient_id": sender, "text": f"Écho : {message}"}]
 
-    def install(self, context: Any, rasa_url: str) -> None:
+    def install(self, context: Any, origin: str) -> None:
+        """Answer the REST channel the widget reaches on the origin that served it."""
+
         def handle(route: Any) -> None:
             body = json.loads(route.request.post_data or "{}")
             self.received.append(body)
@@ -100,7 +102,7 @@ class RestScript:
             else:
                 self.fulfill(route, body)
 
-        context.route(f"{rasa_url}/webhooks/rest/webhook", handle)
+        context.route(f"{origin}/webhooks/rest/webhook", handle)
 
     def fulfill(self, route: Any, body: dict[str, Any]) -> None:
         route.fulfill(
@@ -154,7 +156,7 @@ def script(web_alone: Any) -> RestScript:
 @pytest.fixture
 def page(context_factory: Any, web_alone: Any, script: RestScript) -> Any:
     context = context_factory(viewport={"width": 1280, "height": 800})
-    script.install(context, web_alone.rasa_url)
+    script.install(context, web_alone.web_url)
     return open_page(context, web_alone.web_url + "/")
 
 
@@ -257,7 +259,7 @@ def test_switching_language_relabels_and_tells_rasa(page: Any, script: RestScrip
 def test_english_page_starts_in_english(context_factory: Any, web_alone: Any) -> None:
     script = RestScript()
     context = context_factory()
-    script.install(context, web_alone.rasa_url)
+    script.install(context, web_alone.web_url)
     page = open_page(context, web_alone.web_url + "/?lang=en")
     assert page.evaluate("document.documentElement.lang") == "en"
     assert page.locator(f"{W} .r211-launcher-text").inner_text().strip() == t(
@@ -316,7 +318,7 @@ def test_geolocation_sends_coordinates(context_factory: Any, web_alone: Any) -> 
     context = context_factory(
         geolocation={"latitude": 45.55781, "longitude": -73.72136}, permissions=["geolocation"]
     )
-    script.install(context, web_alone.rasa_url)
+    script.install(context, web_alone.web_url)
     page = open_page(context, web_alone.web_url + "/")
     open_widget(page)
     page.locator(f"{W} .r211-tool", has_text=t("widget.ui.location", "fr")).click()
@@ -330,7 +332,7 @@ def test_geolocation_sends_coordinates(context_factory: Any, web_alone: Any) -> 
 
 def test_geolocation_refused_explains(context_factory: Any, web_alone: Any) -> None:
     context = context_factory()  # no permission granted: headless Chromium denies
-    RestScript().install(context, web_alone.rasa_url)
+    RestScript().install(context, web_alone.web_url)
     page = open_page(context, web_alone.web_url + "/")
     open_widget(page)
     page.locator(f"{W} .r211-tool", has_text=t("widget.ui.location", "fr")).click()
@@ -345,7 +347,7 @@ def test_geolocation_refused_explains(context_factory: Any, web_alone: Any) -> N
 def test_axe_and_screenshots(context_factory: Any, web_alone: Any, width: int, height: int) -> None:
     script = RestScript()
     context = context_factory(viewport={"width": width, "height": height})
-    script.install(context, web_alone.rasa_url)
+    script.install(context, web_alone.web_url)
     page = open_page(context, web_alone.web_url + "/")
     screenshot(page, f"widget-{width}-closed.png")
     assert axe_serious(page) == []

@@ -86,7 +86,15 @@ export class Transport {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ sender: this.sessionId, message: text, metadata }),
     });
-    if (!response.ok) throw new Error(`REST channel: HTTP ${response.status}`);
+    if (!response.ok) {
+      const error = new Error(`REST channel: HTTP ${response.status}`);
+      if (response.status === 429 || response.status === 413) {
+        // Over a limit: the server says why, in both languages ({error: {message: {fr, en}}}).
+        const body = await response.json().catch(() => null);
+        error.notice = body && body.error && body.error.message;
+      }
+      throw error;
+    }
     const answers = await response.json();
     for (const raw of Array.isArray(answers) ? answers : []) this.onMessage(raw);
     return true;

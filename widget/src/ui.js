@@ -35,7 +35,8 @@ export class Widget {
     this.rendered = [];
     this.receivedCount = 0;
     this.transport = new Transport({
-      socketUrl: config.socketUrl || boot.socket_url,
+      // Rasa's channels are proxied on the origin that served the widget (bot/web/rasa_proxy.py)
+      socketUrl: config.socketUrl || config.serverUrl,
       onMessage: (raw) => this.receive(raw),
       onCounsellorTyping: (data) => this.counsellorTyping(data),
     });
@@ -299,9 +300,10 @@ export class Widget {
       const delivered = await this.transport.send(text, this.metadata(extra));
       if (delivered) this.turnDone();
       else this.watchSocket();
-    } catch {
+    } catch (error) {
       this.hideTyping();
-      this.add([{ from: "notice", text: this.t("error_offline") }]);
+      const notice = error && error.notice && error.notice[this.state.language];
+      this.add([{ from: "notice", text: notice || this.t("error_offline") }]);
     }
   }
 
