@@ -16,7 +16,7 @@
   const $ = (sel, root = document) => root.querySelector(sel);
   const state = {
     items: [], selected: null, detail: null, tab: "queue", known: null, typingUntil: 0,
-    sentTyping: 0, audio: null, lastAlert: null,
+    sentTyping: 0, audio: null, lastAlert: null, live: null, loads: 0, shownLoad: 0,
   };
 
   // --- building the page ---------------------------------------------------------
@@ -203,12 +203,32 @@
 
   // --- conversation ----------------------------------------------------------------
   async function select(id) {
+    if (!state.live || state.live.id !== id) {
+      state.live = { id, messages: new Map(), delivered: new Set(), notes: new Map() };
+    }
     state.selected = id;
     renderQueue();
+    const load = ++state.loads;
     const data = await api("GET", `escalations/${id}`);
-    if (!data || state.selected !== id) return;
-    state.detail = data;
+    // an answer overtaken by a newer one, or for a conversation no longer selected, is dropped
+    if (!data || state.selected !== id || load < state.shownLoad) return;
+    state.shownLoad = load;
+    state.detail = withLive(data, state.live);
     renderConversation();
+  }
+
+  /** The conversation as the server read it, plus what the websocket brought meanwhile: a
+   * message or note stored after the server's read (its event came while the answer was on its
+   * way) would otherwise vanish when the conversation is drawn again. */
+  function withLive(data, live) {
+    const messages = new Set(data.messages.map((m) => m.id));
+    for (const message of data.messages) if (live.delivered.has(message.id)) message.status = "sent";
+    for (const message of live.messages.values()) {
+      if (!messages.has(message.id)) data.messages.push(live.delivered.has(message.id) ? { ...message, status: "sent" } : message);
+    }
+    const notes = new Set(data.notes.map((n) => n.id));
+    for (const note of live.notes.values()) if (!notes.has(note.id)) data.notes.push(note);
+    return data;
   }
 
   function line(who, text, at, extra = "") {
@@ -345,7 +365,8 @@
   }
 
   function noteLine(note) {
-    return el("li", {}, el("strong", {}, note.author || ME.name), " ", clock(note.at), el("p", {}, note.text));
+    return el("li", { "data-note-id": note.id }, el("strong", {}, note.author || ME.name), " ", clock(note.at),
+      el("p", {}, note.text));
   }
 
   function scrollMessages() {
@@ -640,6 +661,10 @@
   // --- live updates ----------------------------------------------------------------
   function onEvent(data) {
     const current = state.detail && state.detail.escalation.id === data.escalation_id;
+    const live = state.live && state.live.id === data.escalation_id ? state.live : null;
+    if (live && data.type === "message") live.messages.set(data.message.id, data.message);
+    else if (live && data.type === "delivered") live.delivered.add(data.id);
+    else if (live && data.type === "note") live.notes.set(data.note.id, data.note);
     if (data.type === "queue") {
       announceNew(data.items);
       state.items = data.items;
@@ -660,7 +685,10 @@
       const node = document.querySelector(`[data-message-id="${data.id}"]`);
       if (node) node.classList.remove("pending");
     } else if (data.type === "note" && current) {
-      $("#notes").append(noteLine(data.note));
+      if (!document.querySelector(`[data-note-id="${data.note.id}"]`)) {
+        state.detail.notes.push(data.note);
+        $("#notes").append(noteLine(data.note));
+      }
     } else if (data.type === "typing" && current) {
       state.typingUntil = Date.now() + 5000;
       tick();
