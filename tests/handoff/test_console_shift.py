@@ -209,7 +209,13 @@ async def test_a_whole_shift(stack: Stack) -> None:
             await julie.click("#send-cards-submit")
             replies = await phone.replies_after(before, timeout=30)
             assert any(name in reply for reply in replies), (name, replies)
+            # Marc's console is connected (a socket dropped under load comes back on its own);
+            # the open list shows him as soon as the server counts him online
+            await marc_page.locator("body[data-live='1']").wait_for(state="attached")
             await julie.keyboard.press("Alt+t")
+            await expect(julie.locator("#transfer-to option", has_text="Marc")).to_have_count(
+                1, timeout=30000
+            )
             await julie.select_option("#transfer-to", label="Marc")
             await julie.click("#transfer-submit")
             await expect(marc_page.locator("#alerts")).to_contain_text("transferred to you",

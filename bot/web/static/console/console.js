@@ -301,7 +301,7 @@
       mine ? el("div", { class: "tools" },
         el("button", { type: "button", id: "search-open", onclick: openSearch }, tr("search.heading")),
         el("button", { type: "button", id: "canned-open", onclick: openCannedPicker }, tr("canned.insert")),
-        el("button", { type: "button", id: "transfer-open", onclick: openTransfer }, tr("transfer.heading"))) : null,
+        el("button", { type: "button", id: "transfer-open", onclick: () => openTransfer() }, tr("transfer.heading"))) : null,
       samePanel(item.id),
       el("section", { class: "notes", "aria-labelledby": "h-notes" },
         el("h3", { id: "h-notes" }, tr("notes.private")),
@@ -463,6 +463,7 @@
     const panel = $("#panel");
     if (!panel) return null;
     panel.hidden = false;
+    panel.dataset.kind = titleKey;
     put(panel, [el("h3", { id: "panel-title", tabindex: "-1" }, tr(titleKey)), content,
       el("button", { type: "button", class: "link", onclick: closePanel }, tr("dialog.close"))]);
     panel.setAttribute("aria-labelledby", "panel-title");
@@ -471,7 +472,7 @@
 
   function closePanel() {
     const panel = $("#panel");
-    if (panel && !panel.hidden) { panel.hidden = true; put(panel, []); }
+    if (panel && !panel.hidden) { panel.hidden = true; delete panel.dataset.kind; put(panel, []); }
   }
 
   function openCannedPicker() {
@@ -531,15 +532,24 @@
     }
   }
 
-  async function openTransfer() {
+  const transferOpen = () => { const panel = $("#panel"); return Boolean(panel && !panel.hidden
+    && panel.dataset.kind === "transfer.heading"); };
+
+  /** The counsellors online to transfer to; `refresh`: someone came or went while the list
+   * was open (the choice and the focus are kept). */
+  async function openTransfer(refresh = false) {
     const data = await api("GET", "counsellors");
-    if (!data) return;
+    if (!data || (refresh && !transferOpen())) return;
+    const chosen = $("#transfer-to") ? $("#transfer-to").value : null;
+    const focused = document.activeElement && document.activeElement.id;
     if (!data.items.length) { openPanel("transfer.heading", el("p", {}, tr("transfer.nobody"))); return; }
     openPanel("transfer.heading", el("form", { id: "transfer-form", onsubmit: transfer },
       el("label", { for: "transfer-to" }, tr("transfer.to")),
-      el("select", { id: "transfer-to" }, data.items.map((c) => el("option", { value: c.id }, c.name))),
+      el("select", { id: "transfer-to" }, data.items.map((c) => el("option", { value: c.id,
+        selected: String(c.id) === chosen }, c.name))),
       el("button", { type: "submit", class: "primary", id: "transfer-submit" }, tr("transfer.submit"))));
-    $("#transfer-to").focus();
+    if (!refresh) $("#transfer-to").focus();
+    else if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
   }
 
   async function transfer(event) {
@@ -697,6 +707,8 @@
       announce(item, "alert.transferred");
     } else if (data.type === "person_left" && current) {
       select(state.selected);
+    } else if (data.type === "presence" && transferOpen()) {
+      openTransfer(true);
     } else if (data.type === "callbacks" && state.tab === "callbacks") {
       loadCallbacks();
     }
