@@ -189,6 +189,10 @@ async def test_a_whole_shift(stack: Stack) -> None:
             card = await wait_for_card(calm, seen)
             assert card["cards"][0]["service_id"] == service_id
             await expect(julie.locator("#messages")).to_contain_text(card["cards"][0]["name"])
+            # the card is live at once; the closing form lists it as a referral once the
+            # conversation is read again
+            referral = julie.locator(f'#close-referrals input[value="{service_id}"]')
+            await expect(referral).to_be_checked(timeout=10000)
             await close_with(julie, "referred", "legal")
             await expect(julie.locator("#close")).to_have_count(0, timeout=10000)
 

@@ -277,6 +277,9 @@
     // a re-render (a queue update) keeps the focus and the drafts being typed
     const focused = document.activeElement && document.activeElement.id;
     const drafts = Object.fromEntries(["message", "note"].map((id) => [id, $(`#${id}`) ? $(`#${id}`).value : ""]));
+    const closing = $("#close-form");  // and the closing choices made so far (same conversation)
+    const choices = closing && closing.dataset.for === item.id ? [...closing.querySelectorAll("[data-touched]")]
+      .map((n) => [n.name || n.id, n.value, n.type === "checkbox" ? n.checked : n.value]) : [];
     const history = transcript === null
       ? el("p", { class: "muted" }, tr("conversation.transcript_unavailable"))
       : el("ol", { class: "transcript" }, transcript.map((l) => line(l.who, l.text,
@@ -313,6 +316,13 @@
       mine ? closeForm(data) : null,
     ]);
     for (const [id, value] of Object.entries(drafts)) if ($(`#${id}`) && value) $(`#${id}`).value = value;
+    for (const [name, value, kept] of choices) {
+      const node = name === "outcome" ? $("#outcome")
+        : $(`#close-form input[name="${name}"][value="${CSS.escape(value)}"]`);
+      if (!node) continue;
+      if (node.type === "checkbox") node.checked = kept; else node.value = kept;
+      node.dataset.touched = "1";
+    }
     if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
     scrollMessages();
   }
@@ -349,7 +359,8 @@
 
   function closeForm(data) {
     const referrals = referralOptions(data);
-    return el("form", { id: "close-form", class: "finish", onsubmit: closeConversation, "aria-labelledby": "h-close" },
+    return el("form", { id: "close-form", class: "finish", onsubmit: closeConversation, "aria-labelledby": "h-close",
+      "data-for": data.escalation.id, onchange: (event) => { event.target.dataset.touched = "1"; } },
       el("h3", { id: "h-close" }, tr("close.heading")),
       el("label", { for: "outcome" }, tr("action.outcome")),
       el("select", { id: "outcome" }, $("#outcomes").content.cloneNode(true)),
