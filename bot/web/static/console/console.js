@@ -17,6 +17,7 @@
   const state = {
     items: [], selected: null, detail: null, tab: "queue", known: null, typingUntil: 0,
     sentTyping: 0, audio: null, lastAlert: null, live: null, loads: 0, shownLoad: 0,
+    transferred: new Set(),
   };
 
   // --- building the page ---------------------------------------------------------
@@ -189,6 +190,23 @@
     for (const item of items) state.known.add(item.id);
     fresh.sort((a, b) => Number(Boolean(b.crisis)) - Number(Boolean(a.crisis)));
     if (fresh.length) announce(fresh[0], fresh[0].crisis ? "alert.crisis" : "alert.new");
+  }
+
+  function announceTransfer(item) {
+    if (state.transferred.has(item.id)) return;
+    state.transferred.add(item.id);
+    announce(item, "alert.transferred");
+  }
+
+  /** A conversation another counsellor held is now mine: transferred to me, announced even if
+   * the "transferred" event was missed (this console was reconnecting at that moment). */
+  function announceTransfers(items) {
+    const before = new Map(state.items.map((i) => [i.id, i.claimed_by]));
+    for (const item of items) {
+      const was = before.get(item.id);
+      if (item.claimed_by !== ME.id) state.transferred.delete(item.id);
+      else if (was && was !== ME.id) announceTransfer(item);
+    }
   }
 
   function notifyButton() {
@@ -688,6 +706,7 @@
     else if (live && data.type === "note") live.notes.set(data.note.id, data.note);
     if (data.type === "queue") {
       announceNew(data.items);
+      announceTransfers(data.items);
       state.items = data.items;
       renderQueue();
       const fresh = data.items.find((i) => i.id === state.selected);
@@ -715,7 +734,7 @@
       tick();
     } else if (data.type === "transferred" && data.to === ME.id) {
       const item = state.items.find((i) => i.id === data.escalation_id) || { id: data.escalation_id };
-      announce(item, "alert.transferred");
+      announceTransfer(item);
     } else if (data.type === "person_left" && current) {
       select(state.selected);
     } else if (data.type === "presence" && transferOpen()) {
