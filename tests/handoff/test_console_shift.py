@@ -213,6 +213,8 @@ async def test_a_whole_shift(stack: Stack) -> None:
             await julie.click("#send-cards-submit")
             replies = await phone.replies_after(before, timeout=30)
             assert any(name in reply for reply in replies), (name, replies)
+            # the SMS leaves before the console's request returns: wait for the console too
+            await expect(julie.locator("#send-cards")).to_have_count(0, timeout=15000)
             # Marc's console is connected (a socket dropped under load comes back on its own);
             # the open list shows him as soon as the server counts him online
             await marc_page.locator("body[data-live='1']").wait_for(state="attached")

@@ -494,14 +494,18 @@
     panel.hidden = false;
     panel.dataset.kind = titleKey;
     put(panel, [el("h3", { id: "panel-title", tabindex: "-1" }, tr(titleKey)), content,
-      el("button", { type: "button", class: "link", onclick: closePanel }, tr("dialog.close"))]);
+      el("button", { type: "button", class: "link", onclick: () => closePanel() }, tr("dialog.close"))]);
     panel.setAttribute("aria-labelledby", "panel-title");
     return panel;
   }
 
-  function closePanel() {
+  /** Close the open panel (only if it is still the `kind` one, when given). */
+  function closePanel(kind) {
     const panel = $("#panel");
-    if (panel && !panel.hidden) { panel.hidden = true; delete panel.dataset.kind; put(panel, []); }
+    if (!panel || panel.hidden || (kind && panel.dataset.kind !== kind)) return;
+    panel.hidden = true;
+    delete panel.dataset.kind;
+    put(panel, []);
   }
 
   function openCannedPicker() {
@@ -556,7 +560,7 @@
       q: $("#search-q").value };
     const done = await api("POST", `escalations/${state.selected}/cards`, body);
     if (done) {
-      closePanel();
+      closePanel("search.heading");  // not a panel opened meanwhile (a transfer, say)
       await select(state.selected);
     }
   }
