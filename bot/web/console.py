@@ -397,11 +397,11 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 return
 
     came = service.presence.connected(counsellor_id)
-    service.listeners.add(listener)
     watcher = asyncio.create_task(watch_session())
     try:
         if came:  # an open transfer list elsewhere shows the counsellor who just came online
             await service.publish({"type": "presence"})
+        service.listeners.add(listener)  # this console's first event is the queue
         await listener({"type": "queue", "items": await service.queue_items()})
         async for msg in ws:
             if msg.type == WSMsgType.TEXT and msg.data == "ping":

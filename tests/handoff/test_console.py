@@ -380,7 +380,7 @@ async def test_transfer_list_follows_who_is_online(web_app: Any, aiohttp_client:
     try:
         await login(ben, "ben@example.org")
         ws = await ana.ws_connect(f"{PREFIX}/ws")
-        await receive(ws, "queue")  # after the announcement of Ana's own arrival
+        assert (await ws.receive_json(timeout=5))["type"] == "queue"
         assert (await (await ana.get(f"{PREFIX}/api/counsellors")).json())["items"] == []
         ben_ws = await ben.ws_connect(f"{PREFIX}/ws")
         await receive(ws, "presence")
