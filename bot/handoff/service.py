@@ -115,17 +115,21 @@ class Presence:
         self.sockets: dict[int, int] = {}
         self.gone_since: dict[int, float] = {}
 
-    def connected(self, counsellor_id: int) -> None:
+    def connected(self, counsellor_id: int) -> bool:
+        """Count one more console; True when the counsellor just came online."""
         self.sockets[counsellor_id] = self.sockets.get(counsellor_id, 0) + 1
         self.gone_since.pop(counsellor_id, None)
+        return self.sockets[counsellor_id] == 1
 
-    def disconnected(self, counsellor_id: int) -> None:
+    def disconnected(self, counsellor_id: int) -> bool:
+        """Count one console less; True when the counsellor's last console just closed."""
         count = self.sockets.get(counsellor_id, 0) - 1
         if count <= 0:
             self.sockets.pop(counsellor_id, None)
             self.gone_since[counsellor_id] = self.clock()
-        else:
-            self.sockets[counsellor_id] = count
+            return True
+        self.sockets[counsellor_id] = count
+        return False
 
     def absent_for(self, counsellor_id: int) -> float:
         """Seconds without a console (counted from process start after a restart)."""

@@ -396,10 +396,12 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 await ws.close(code=4401, message=b"signed out")
                 return
 
-    service.presence.connected(counsellor_id)
-    service.listeners.add(listener)
+    came = service.presence.connected(counsellor_id)
     watcher = asyncio.create_task(watch_session())
     try:
+        if came:  # an open transfer list elsewhere shows the counsellor who just came online
+            await service.publish({"type": "presence"})
+        service.listeners.add(listener)  # this console's first event is the queue
         await listener({"type": "queue", "items": await service.queue_items()})
         async for msg in ws:
             if msg.type == WSMsgType.TEXT and msg.data == "ping":
@@ -412,7 +414,8 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         with contextlib.suppress(asyncio.CancelledError):
             await watcher  # a sign-out finishes its close (4401) before the handler returns
         service.listeners.discard(listener)
-        service.presence.disconnected(counsellor_id)
+        if service.presence.disconnected(counsellor_id):
+            await service.publish({"type": "presence"})
     return ws
 
 

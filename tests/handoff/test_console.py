@@ -367,3 +367,27 @@ async def test_concurrent_claims_over_http_exactly_one_wins(
             *(claim(ana, ana_token) for _ in range(10)), *(claim(ben, ben_token) for _ in range(10))
         )
     assert sorted(statuses) == [200] + [409] * 19
+
+
+async def test_transfer_list_follows_who_is_online(web_app: Any, aiohttp_client: Any) -> None:
+    """Ben's console opening and closing is announced (`presence`), so Ana's open transfer
+    list is read again and shows him only while he is online."""
+    from aiohttp.test_utils import TestClient
+
+    ana = await aiohttp_client(web_app)
+    await login(ana, "ana@example.org")
+    ben = TestClient(ana.server)  # a second browser on the same web app
+    try:
+        await login(ben, "ben@example.org")
+        ws = await ana.ws_connect(f"{PREFIX}/ws")
+        assert (await ws.receive_json(timeout=5))["type"] == "queue"
+        assert (await (await ana.get(f"{PREFIX}/api/counsellors")).json())["items"] == []
+        ben_ws = await ben.ws_connect(f"{PREFIX}/ws")
+        await receive(ws, "presence")
+        listed = await (await ana.get(f"{PREFIX}/api/counsellors")).json()
+        assert [c["name"] for c in listed["items"]] == ["Ben"]
+        await ben_ws.close()
+        await receive(ws, "presence")
+        assert (await (await ana.get(f"{PREFIX}/api/counsellors")).json())["items"] == []
+    finally:
+        await ben.session.close()

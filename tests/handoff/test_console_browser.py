@@ -6,6 +6,7 @@ claim, chat both ways, note, close with an outcome."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from typing import Any
@@ -165,5 +166,57 @@ async def test_console_work_in_chromium(
         [record] = await web_app[SERVICE].workspace.contacts()
         assert (record["outcome"], record["needs"], record["unmet_needs"]) == (
             "referred", ["housing"], ["legal"])  # fmt: skip
+        await browser.close()
+    assert errors == []
+
+
+async def test_live_message_outlives_an_older_read(
+    web_app: Any, aiohttp_client: Any, fake_rasa: FakeRasa
+) -> None:
+    """A person's message relayed while the console's read of the conversation is on its way
+    stays shown once that older answer is drawn (it used to wipe it: the claim starts two
+    reads, so the person's first words after a claim could vanish)."""
+    import playwright.async_api as playwright_api
+
+    client = await aiohttp_client(web_app)
+    base = str(client.make_url("")).rstrip("/")
+    store = web_app[SERVICE].store
+    asked = fake_rasa.user("p1", "je veux parler à une personne", "ask_human")
+    calm = await enqueue(sender_id="p1", language="fr", channel="socketio", need="housing",
+                         store=store, last_event_ts=asked["timestamp"])  # fmt: skip
+    read, release = asyncio.Event(), asyncio.Event()
+
+    async def hold(route: Any) -> None:
+        """The server reads the conversation now; the page gets the answer on `release`."""
+        response = await route.fetch()
+        read.set()
+        await release.wait()
+        await route.fulfill(response=response)
+
+    errors: list[str] = []
+    async with playwright_api.async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**launch_options())
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(f"{base}/console/")
+        await page.fill("#email", "ana@example.org")
+        await page.fill("#password", PASSWORD)
+        await page.click("button[type=submit]")
+        expect = playwright_api.expect
+        item = page.locator(f'#queue li[data-id="{calm.escalation_id}"] button')
+        await item.click()
+        await page.click("#claim")
+        await expect(page.locator("#message")).to_be_visible(timeout=10000)
+        await page.route("**/console/api/escalations/*", hold)
+        await item.click()  # the conversation read again: its answer is held
+        await asyncio.wait_for(read.wait(), 10)
+        fake_rasa.user("p1", "mon propriétaire veut m'expulser")
+        messages = page.locator("#messages")
+        await expect(messages).to_contain_text("m'expulser", timeout=10000)  # live
+        await page.evaluate("document.querySelector('#messages').dataset.before = '1'")
+        release.set()
+        await expect(page.locator("#messages[data-before]")).to_have_count(0)  # drawn again
+        await expect(messages).to_contain_text("m'expulser")
+        await page.unroute("**/console/api/escalations/*", hold)
         await browser.close()
     assert errors == []

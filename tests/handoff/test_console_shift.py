@@ -189,6 +189,10 @@ async def test_a_whole_shift(stack: Stack) -> None:
             card = await wait_for_card(calm, seen)
             assert card["cards"][0]["service_id"] == service_id
             await expect(julie.locator("#messages")).to_contain_text(card["cards"][0]["name"])
+            # the card is live at once; the closing form lists it as a referral once the
+            # conversation is read again
+            referral = julie.locator(f'#close-referrals input[value="{service_id}"]')
+            await expect(referral).to_be_checked(timeout=10000)
             await close_with(julie, "referred", "legal")
             await expect(julie.locator("#close")).to_have_count(0, timeout=10000)
 
@@ -209,7 +213,15 @@ async def test_a_whole_shift(stack: Stack) -> None:
             await julie.click("#send-cards-submit")
             replies = await phone.replies_after(before, timeout=30)
             assert any(name in reply for reply in replies), (name, replies)
+            # the SMS leaves before the console's request returns: wait for the console too
+            await expect(julie.locator("#send-cards")).to_have_count(0, timeout=15000)
+            # Marc's console is connected (a socket dropped under load comes back on its own);
+            # the open list shows him as soon as the server counts him online
+            await marc_page.locator("body[data-live='1']").wait_for(state="attached")
             await julie.keyboard.press("Alt+t")
+            await expect(julie.locator("#transfer-to option", has_text="Marc")).to_have_count(
+                1, timeout=30000
+            )
             await julie.select_option("#transfer-to", label="Marc")
             await julie.click("#transfer-submit")
             await expect(marc_page.locator("#alerts")).to_contain_text("transferred to you",

@@ -16,7 +16,8 @@
   const $ = (sel, root = document) => root.querySelector(sel);
   const state = {
     items: [], selected: null, detail: null, tab: "queue", known: null, typingUntil: 0,
-    sentTyping: 0, audio: null, lastAlert: null,
+    sentTyping: 0, audio: null, lastAlert: null, live: null, loads: 0, shownLoad: 0,
+    transferred: new Set(),
   };
 
   // --- building the page ---------------------------------------------------------
@@ -191,6 +192,23 @@
     if (fresh.length) announce(fresh[0], fresh[0].crisis ? "alert.crisis" : "alert.new");
   }
 
+  function announceTransfer(item) {
+    if (state.transferred.has(item.id)) return;
+    state.transferred.add(item.id);
+    announce(item, "alert.transferred");
+  }
+
+  /** A conversation another counsellor held is now mine: transferred to me, announced even if
+   * the "transferred" event was missed (this console was reconnecting at that moment). */
+  function announceTransfers(items) {
+    const before = new Map(state.items.map((i) => [i.id, i.claimed_by]));
+    for (const item of items) {
+      const was = before.get(item.id);
+      if (item.claimed_by !== ME.id) state.transferred.delete(item.id);
+      else if (was && was !== ME.id) announceTransfer(item);
+    }
+  }
+
   function notifyButton() {
     const button = $("#notify");
     if (!("Notification" in window)) { button.hidden = true; return; }
@@ -203,12 +221,32 @@
 
   // --- conversation ----------------------------------------------------------------
   async function select(id) {
+    if (!state.live || state.live.id !== id) {
+      state.live = { id, messages: new Map(), delivered: new Set(), notes: new Map() };
+    }
     state.selected = id;
     renderQueue();
+    const load = ++state.loads;
     const data = await api("GET", `escalations/${id}`);
-    if (!data || state.selected !== id) return;
-    state.detail = data;
+    // an answer overtaken by a newer one, or for a conversation no longer selected, is dropped
+    if (!data || state.selected !== id || load < state.shownLoad) return;
+    state.shownLoad = load;
+    state.detail = withLive(data, state.live);
     renderConversation();
+  }
+
+  /** The conversation as the server read it, plus what the websocket brought meanwhile: a
+   * message or note stored after the server's read (its event came while the answer was on its
+   * way) would otherwise vanish when the conversation is drawn again. */
+  function withLive(data, live) {
+    const messages = new Set(data.messages.map((m) => m.id));
+    for (const message of data.messages) if (live.delivered.has(message.id)) message.status = "sent";
+    for (const message of live.messages.values()) {
+      if (!messages.has(message.id)) data.messages.push(live.delivered.has(message.id) ? { ...message, status: "sent" } : message);
+    }
+    const notes = new Set(data.notes.map((n) => n.id));
+    for (const note of live.notes.values()) if (!notes.has(note.id)) data.notes.push(note);
+    return data;
   }
 
   function line(who, text, at, extra = "") {
@@ -257,6 +295,9 @@
     // a re-render (a queue update) keeps the focus and the drafts being typed
     const focused = document.activeElement && document.activeElement.id;
     const drafts = Object.fromEntries(["message", "note"].map((id) => [id, $(`#${id}`) ? $(`#${id}`).value : ""]));
+    const closing = $("#close-form");  // and the closing choices made so far (same conversation)
+    const choices = closing && closing.dataset.for === item.id ? [...closing.querySelectorAll("[data-touched]")]
+      .map((n) => [n.name || n.id, n.value, n.type === "checkbox" ? n.checked : n.value]) : [];
     const history = transcript === null
       ? el("p", { class: "muted" }, tr("conversation.transcript_unavailable"))
       : el("ol", { class: "transcript" }, transcript.map((l) => line(l.who, l.text,
@@ -281,7 +322,7 @@
       mine ? el("div", { class: "tools" },
         el("button", { type: "button", id: "search-open", onclick: openSearch }, tr("search.heading")),
         el("button", { type: "button", id: "canned-open", onclick: openCannedPicker }, tr("canned.insert")),
-        el("button", { type: "button", id: "transfer-open", onclick: openTransfer }, tr("transfer.heading"))) : null,
+        el("button", { type: "button", id: "transfer-open", onclick: () => openTransfer() }, tr("transfer.heading"))) : null,
       samePanel(item.id),
       el("section", { class: "notes", "aria-labelledby": "h-notes" },
         el("h3", { id: "h-notes" }, tr("notes.private")),
@@ -293,6 +334,13 @@
       mine ? closeForm(data) : null,
     ]);
     for (const [id, value] of Object.entries(drafts)) if ($(`#${id}`) && value) $(`#${id}`).value = value;
+    for (const [name, value, kept] of choices) {
+      const node = name === "outcome" ? $("#outcome")
+        : $(`#close-form input[name="${name}"][value="${CSS.escape(value)}"]`);
+      if (!node) continue;
+      if (node.type === "checkbox") node.checked = kept; else node.value = kept;
+      node.dataset.touched = "1";
+    }
     if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
     scrollMessages();
   }
@@ -329,7 +377,8 @@
 
   function closeForm(data) {
     const referrals = referralOptions(data);
-    return el("form", { id: "close-form", class: "finish", onsubmit: closeConversation, "aria-labelledby": "h-close" },
+    return el("form", { id: "close-form", class: "finish", onsubmit: closeConversation, "aria-labelledby": "h-close",
+      "data-for": data.escalation.id, onchange: (event) => { event.target.dataset.touched = "1"; } },
       el("h3", { id: "h-close" }, tr("close.heading")),
       el("label", { for: "outcome" }, tr("action.outcome")),
       el("select", { id: "outcome" }, $("#outcomes").content.cloneNode(true)),
@@ -345,7 +394,8 @@
   }
 
   function noteLine(note) {
-    return el("li", {}, el("strong", {}, note.author || ME.name), " ", clock(note.at), el("p", {}, note.text));
+    return el("li", { "data-note-id": note.id }, el("strong", {}, note.author || ME.name), " ", clock(note.at),
+      el("p", {}, note.text));
   }
 
   function scrollMessages() {
@@ -442,15 +492,20 @@
     const panel = $("#panel");
     if (!panel) return null;
     panel.hidden = false;
+    panel.dataset.kind = titleKey;
     put(panel, [el("h3", { id: "panel-title", tabindex: "-1" }, tr(titleKey)), content,
-      el("button", { type: "button", class: "link", onclick: closePanel }, tr("dialog.close"))]);
+      el("button", { type: "button", class: "link", onclick: () => closePanel() }, tr("dialog.close"))]);
     panel.setAttribute("aria-labelledby", "panel-title");
     return panel;
   }
 
-  function closePanel() {
+  /** Close the open panel (only if it is still the `kind` one, when given). */
+  function closePanel(kind) {
     const panel = $("#panel");
-    if (panel && !panel.hidden) { panel.hidden = true; put(panel, []); }
+    if (!panel || panel.hidden || (kind && panel.dataset.kind !== kind)) return;
+    panel.hidden = true;
+    delete panel.dataset.kind;
+    put(panel, []);
   }
 
   function openCannedPicker() {
@@ -505,20 +560,29 @@
       q: $("#search-q").value };
     const done = await api("POST", `escalations/${state.selected}/cards`, body);
     if (done) {
-      closePanel();
+      closePanel("search.heading");  // not a panel opened meanwhile (a transfer, say)
       await select(state.selected);
     }
   }
 
-  async function openTransfer() {
+  const transferOpen = () => { const panel = $("#panel"); return Boolean(panel && !panel.hidden
+    && panel.dataset.kind === "transfer.heading"); };
+
+  /** The counsellors online to transfer to; `refresh`: someone came or went while the list
+   * was open (the choice and the focus are kept). */
+  async function openTransfer(refresh = false) {
     const data = await api("GET", "counsellors");
-    if (!data) return;
+    if (!data || (refresh && !transferOpen())) return;
+    const chosen = $("#transfer-to") ? $("#transfer-to").value : null;
+    const focused = document.activeElement && document.activeElement.id;
     if (!data.items.length) { openPanel("transfer.heading", el("p", {}, tr("transfer.nobody"))); return; }
     openPanel("transfer.heading", el("form", { id: "transfer-form", onsubmit: transfer },
       el("label", { for: "transfer-to" }, tr("transfer.to")),
-      el("select", { id: "transfer-to" }, data.items.map((c) => el("option", { value: c.id }, c.name))),
+      el("select", { id: "transfer-to" }, data.items.map((c) => el("option", { value: c.id,
+        selected: String(c.id) === chosen }, c.name))),
       el("button", { type: "submit", class: "primary", id: "transfer-submit" }, tr("transfer.submit"))));
-    $("#transfer-to").focus();
+    if (!refresh) $("#transfer-to").focus();
+    else if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
   }
 
   async function transfer(event) {
@@ -640,8 +704,13 @@
   // --- live updates ----------------------------------------------------------------
   function onEvent(data) {
     const current = state.detail && state.detail.escalation.id === data.escalation_id;
+    const live = state.live && state.live.id === data.escalation_id ? state.live : null;
+    if (live && data.type === "message") live.messages.set(data.message.id, data.message);
+    else if (live && data.type === "delivered") live.delivered.add(data.id);
+    else if (live && data.type === "note") live.notes.set(data.note.id, data.note);
     if (data.type === "queue") {
       announceNew(data.items);
+      announceTransfers(data.items);
       state.items = data.items;
       renderQueue();
       const fresh = data.items.find((i) => i.id === state.selected);
@@ -660,15 +729,20 @@
       const node = document.querySelector(`[data-message-id="${data.id}"]`);
       if (node) node.classList.remove("pending");
     } else if (data.type === "note" && current) {
-      $("#notes").append(noteLine(data.note));
+      if (!document.querySelector(`[data-note-id="${data.note.id}"]`)) {
+        state.detail.notes.push(data.note);
+        $("#notes").append(noteLine(data.note));
+      }
     } else if (data.type === "typing" && current) {
       state.typingUntil = Date.now() + 5000;
       tick();
     } else if (data.type === "transferred" && data.to === ME.id) {
       const item = state.items.find((i) => i.id === data.escalation_id) || { id: data.escalation_id };
-      announce(item, "alert.transferred");
+      announceTransfer(item);
     } else if (data.type === "person_left" && current) {
       select(state.selected);
+    } else if (data.type === "presence" && transferOpen()) {
+      openTransfer(true);
     } else if (data.type === "callbacks" && state.tab === "callbacks") {
       loadCallbacks();
     }
