@@ -59,6 +59,32 @@ def cached_vectors(texts: list[str]) -> np.ndarray:
     return np.stack([_store[_key(t)] for t in texts])
 
 
+def which_pattern(rules, text: str) -> str:  # type: ignore[no-untyped-def]
+    """`kind:strong#i` or `kind:keyword#i` of the first pattern that fires (an id, no text)."""
+    from bot.nlu.normalize import normalize
+
+    cleaned = normalize(text)
+    for pattern in rules.idioms:
+        cleaned = pattern.sub(lambda m: " " * len(m.group(0)), cleaned)
+    for kind, patterns in rules.patterns.items():
+        for i, pattern in enumerate(patterns):
+            if pattern.search(cleaned):
+                return f"{kind}:strong#{i}"
+    for kind, patterns in rules.keywords.items():
+        for i, pattern in enumerate(patterns):
+            if pattern.search(cleaned):
+                return f"{kind}:keyword#{i}"
+    return "?"
+
+
+def which_frames(rules, text: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """The indices of the calm frames found (ids, no text)."""
+    from bot.nlu.normalize import normalize
+
+    cleaned = normalize(text)
+    return [i for i, pattern in enumerate(rules.frames) if pattern.search(cleaned)]
+
+
 def main() -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
     _load()
@@ -111,8 +137,10 @@ def main() -> None:
                 else ("framed-model" if getattr(scan, "framed", False) else "model")
             )
             alarms[f"{example.near or example.kind}: {source}"] += 1
+            if scan.kinds:
+                alarms[f"pattern {which_pattern(rules, example.text)}"] += 1
         missed = Counter(
-            f"{e.intent} {e.kind}"
+            f"{e.intent} {e.kind} frames {which_frames(rules, e.text)}"
             for e, p in zip(examples, parses, strict=True)
             if is_crisis_intent(e.intent) and not p.get("crisis")
         )
@@ -141,6 +169,76 @@ def main() -> None:
         ]
         summary[language] = out
     print(json.dumps(summary, indent=1))
+    if "--heldout" in sys.argv:
+        heldout(model)
+    if "--sweep" in sys.argv:
+        sweep(model)
+
+
+def heldout(model: ic.IntentModel) -> None:
+    """Headline figures on the held-out and older blind sets (not blind to the developers)."""
+    from bot.ops.evaluation import load_examples, score
+
+    guard = CrisisGuard.create(CrisisGuard.get_default_config(), None, None, None)  # type: ignore[arg-type]
+    for name in ("heldout_fr", "heldout_en", "blind_fr", "blind_en"):
+        examples = load_examples(ROOT / "tests" / "nlu" / f"{name}.yml")
+        rows = model.probabilities([t for t, _ in examples])
+        parses = []
+        for (text, _), row in zip(examples, rows, strict=True):
+            order = np.argsort(-row)
+            ranking = [{"name": model.classes[i], "confidence": float(row[i])} for i in order]
+            message = Message({"text": text})
+            message.set("intent", ranking[0])
+            message.set("intent_ranking", ranking)
+            guard.process_message(message)
+            parses.append({"intent": message.get("intent"), "crisis": message.get("crisis")})
+        print(name, score(name[-2:], examples, parses).summary())
+
+
+def sweep(model: ic.IntentModel) -> None:
+    """Headline figures for other CrisisGuard thresholds (same trained model)."""
+    for rescue in (0.15, 0.2, 0.25, 0.3):
+        for framed in (0.5, 0.65):
+            guard = CrisisGuard.create(
+                {
+                    **CrisisGuard.get_default_config(),
+                    "rescue_confidence": rescue,
+                    "framed_confidence": framed,
+                },
+                None,
+                None,
+                None,  # type: ignore[arg-type]
+            )
+            line = []
+            for language in ("fr", "en"):
+                paths = [
+                    ROOT / "tests" / "nlu" / f"unseen_{p}_{language}.yml"
+                    for p in ("needs", "crisis")
+                ]
+                examples = load_labelled(paths)
+                rows = model.probabilities([e.text for e in examples])
+                parses = []
+                for example, row in zip(examples, rows, strict=True):
+                    order = np.argsort(-row)
+                    ranking = [
+                        {"name": model.classes[i], "confidence": float(row[i])} for i in order
+                    ]
+                    message = Message({"text": example.text})
+                    message.set("intent", ranking[0])
+                    message.set("intent_ranking", ranking)
+                    guard.process_message(message)
+                    parses.append(
+                        {
+                            "intent": message.get("intent"),
+                            "crisis": message.get("crisis"),
+                            "needs": [],
+                        }
+                    )
+                r = needs_report(examples, parses)
+                line.append(
+                    f"{language} recall {r['crisis_recall']} alarms {r['false_alarm_rate']}"
+                )
+            print(f"rescue {rescue} framed {framed}: " + "; ".join(line))
 
 
 if __name__ == "__main__":
