@@ -166,6 +166,10 @@ def test_unknown_kind_is_rejected():
         "j'élève mes enfants seule et je cherche une halte-garderie",
         "i'm a nurse looking for overdose prevention training",
         "je suis pas suicidaire, juste épuisée",
+        "mon proprio me menace de m'évincer",
+        "my landlord threatens me with eviction",
+        "self harm support group for teens",
+        "my son tried to kill himself last year, we want family therapy now",
     ],
 )
 def test_calm_frames_silence_the_keywords(text):
@@ -184,6 +188,8 @@ def test_calm_frames_silence_the_keywords(text):
         ("he is going to kill himself", "suicide"),
         ("elle a pris trop de pilules", "medical"),
         ("mon ex m'a frappée il y a deux ans et là il me frappe encore", "violence"),
+        ("il me menace avec un couteau", "violence"),
+        ("my friend is going to kill himself", "suicide"),
     ],
 )
 def test_a_calm_frame_does_not_hide_a_present_crisis(text, kind):
