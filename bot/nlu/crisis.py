@@ -7,8 +7,17 @@ It runs after the intent classifier (bot/nlu/intent_classifier.py) and before th
    are blanked out of the normalized text;
 2. bilingual crisis patterns run on what is left. A match forces the matching `crisis_<kind>`
    intent at `forced_confidence`, even when the classifier ranked it low or not at all — a missed crisis
-   costs far more than a false alarm, which a counsellor can undo;
-3. with no pattern, the classifier's own crisis prediction stands (the model catches phrasings no rule
+   costs far more than a false alarm, which a counsellor can undo. Patterns come in two
+   strengths: `kinds` say a crisis in themselves ("je veux mourir", "he's hitting me", "il
+   respire plus") and always fire; `keywords` only name a dangerous topic ("suicide",
+   "overdose", a weapon, a child left alone) and fire only outside a calm frame;
+3. a calm frame (`frames` in the lexicon) is how people mention those topics without being in
+   danger: the past ("s'est suicidé il y a 3 ans", "used to hit me"), prevention and
+   volunteering, a grief group, the news, a professional or a student asking, the usual
+   medication, a custody file. In a calm frame the keywords are silent and the classifier's
+   crisis prediction counts only when it is its top intent at `framed_confidence` or more
+   (no rescue): the frame, not the keyword, decides;
+4. with no pattern, the classifier's own crisis prediction stands (the model catches phrasings no rule
    foresaw), except when an idiom was found: then the best non-crisis intent replaces it.
    When another intent is on top but the crisis intents together reach `rescue_confidence`,
    the likeliest crisis kind is promoted: the classifier hesitating between "a need" and "a
@@ -59,6 +68,8 @@ class CrisisScan:
 
     matches: tuple[CrisisMatch, ...]
     idiom: bool
+    framed: bool = False
+    """A calm frame was found (keywords were not run)."""
 
     @property
     def kinds(self) -> list[str]:
@@ -70,12 +81,21 @@ class CrisisScan:
 class CrisisRules:
     """The compiled patterns of `crisis_lexicon.yml`."""
 
-    def __init__(self, kinds: dict[str, list[str]], idioms: list[str]) -> None:
-        unknown = set(kinds) - set(KINDS)
+    def __init__(
+        self,
+        kinds: dict[str, list[str]],
+        idioms: list[str],
+        keywords: dict[str, list[str]] | None = None,
+        frames: list[str] | None = None,
+    ) -> None:
+        keywords = keywords or {}
+        unknown = (set(kinds) | set(keywords)) - set(KINDS)
         if unknown:
             raise ValueError(f"unknown crisis kinds in lexicon: {sorted(unknown)}")
         self.patterns = {kind: [re.compile(p) for p in kinds.get(kind, [])] for kind in KINDS}
+        self.keywords = {kind: [re.compile(p) for p in keywords.get(kind, [])] for kind in KINDS}
         self.idioms = [re.compile(p) for p in idioms]
+        self.frames = [re.compile(p) for p in frames or []]
 
     def match(self, text: str) -> CrisisScan:
         """Idioms blanked, then every crisis pattern run over the normalized text."""
@@ -87,22 +107,29 @@ class CrisisRules:
                 idiom = True
                 start, end = found.span()
                 cleaned = cleaned[:start] + " " * (end - start) + cleaned[end:]
+        framed = any(pattern.search(cleaned) for pattern in self.frames)
         matches = []
         for kind in KINDS:
-            for pattern in self.patterns[kind]:
+            patterns = self.patterns[kind] if framed else self.patterns[kind] + self.keywords[kind]
+            for pattern in patterns:
                 hit = pattern.search(cleaned)
                 if hit:
                     start, end = span(offsets, text, *hit.span())
                     matches.append(CrisisMatch(kind, start, end, text[start:end]))
                     break
-        return CrisisScan(tuple(matches), idiom)
+        return CrisisScan(tuple(matches), idiom, framed)
 
 
 @lru_cache(maxsize=1)
 def default_rules() -> CrisisRules:
     """The project's crisis rules, compiled once per process."""
     data = load_lexicon("crisis")
-    return CrisisRules(data.get("kinds") or {}, data.get("idioms") or [])
+    return CrisisRules(
+        data.get("kinds") or {},
+        data.get("idioms") or [],
+        data.get("keywords") or {},
+        data.get("frames") or [],
+    )
 
 
 def is_crisis_intent(name: str | None) -> bool:
@@ -128,12 +155,16 @@ class CrisisGuard(MessageComponent):
             # total on (chosen on the held-out sets: recall 0.98-1.0 for 2-2.6 % false alarms;
             # 0.25 missed 1-2 % more crises, 0.15 doubled the false alarms)
             "rescue_confidence": 0.2,
+            # in a calm frame, the classifier's crisis counts only as its top intent from here
+            # (unseen sets: 0.65 gives 0.4 point fewer false alarms than 0.5, same recall)
+            "framed_confidence": 0.65,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
         self._forced = float(self.config["forced_confidence"])
         self._rescue = float(self.config["rescue_confidence"])
+        self._framed = float(self.config["framed_confidence"])
         self._rules = default_rules()
         if not any(self._rules.patterns.values()):
             logger.warning("CrisisGuard has no crisis patterns: it only relays the classifier.")
@@ -159,6 +190,10 @@ class CrisisGuard(MessageComponent):
             return top if top in scan.kinds else scan.kinds[0]
         if scan.idiom:
             return None
+        if scan.framed:
+            top = str(intent.get("name") or "")
+            confident = float(intent.get("confidence") or 0.0) >= self._framed
+            return top[len(CRISIS_PREFIX) :] if is_crisis_intent(top) and confident else None
         if is_crisis_intent(intent.get("name")):
             return intent["name"][len(CRISIS_PREFIX) :]
         crisis = [item for item in ranking if is_crisis_intent(item["name"])]

@@ -151,3 +151,68 @@ def test_a_child_in_danger_wins_over_violence(make_component, message):
 def test_unknown_kind_is_rejected():
     with pytest.raises(ValueError):
         CrisisRules({"weather": ["storm"]}, [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mon frère s'est suicidé il y a trois ans, je cherche un groupe de deuil",
+        "je suis bénévole en prévention du suicide et j'ai besoin de supervision",
+        "my dad died by suicide in 2019 and i still can't sleep",
+        "i volunteer for a suicide prevention line",
+        "je prends mes pilules habituelles pour la pression, il me faut un médecin de famille",
+        "my ex used to hit me, i'd like therapy now",
+        "la DPJ a fermé le dossier, on veut un suivi familial",
+        "j'élève mes enfants seule et je cherche une halte-garderie",
+        "i'm a nurse looking for overdose prevention training",
+        "je suis pas suicidaire, juste épuisée",
+        "mon proprio me menace de m'évincer",
+        "my landlord threatens me with eviction",
+        "self harm support group for teens",
+        "my son tried to kill himself last year, we want family therapy now",
+    ],
+)
+def test_calm_frames_silence_the_keywords(text):
+    scan = default_rules().match(text)
+    assert scan.framed and scan.kinds == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("depuis le suicide de mon frère, je veux mourir moi aussi", "suicide"),
+        ("je suis intervenante et mon client dit qu'il va se suicider ce soir", "suicide"),
+        ("my brother died of an overdose last year and now i want to die", "suicide"),
+        ("mon fils veut se suicider", "suicide"),
+        ("my daughter is suicidal", "suicide"),
+        ("he is going to kill himself", "suicide"),
+        ("elle a pris trop de pilules", "medical"),
+        ("mon ex m'a frappée il y a deux ans et là il me frappe encore", "violence"),
+        ("il me menace avec un couteau", "violence"),
+        ("my friend is going to kill himself", "suicide"),
+    ],
+)
+def test_a_calm_frame_does_not_hide_a_present_crisis(text, kind):
+    assert kind in default_rules().match(text).kinds
+
+
+def test_in_a_calm_frame_only_a_confident_top_crisis_counts(make_component, message):
+    guard = make_component(CrisisGuard)
+    text = "mon père s'est enlevé la vie il y a 5 ans, je cherche un groupe pour les proches"
+    hesitant = message(
+        text,
+        "crisis_suicide",
+        0.45,
+        [("crisis_suicide", 0.45), ("need_mental_health", 0.4)],
+    )
+    guard.process([hesitant])
+    assert hesitant.get("crisis") is None
+    assert hesitant.get("intent")["name"] == "need_mental_health"
+    rescued = message(
+        text, "need_mental_health", 0.6, [("need_mental_health", 0.6), ("crisis_suicide", 0.35)]
+    )
+    guard.process([rescued])
+    assert rescued.get("crisis") is None
+    sure = message(text, "crisis_suicide", 0.8, [("crisis_suicide", 0.8)])
+    guard.process([sure])
+    assert sure.get("crisis") == "suicide"

@@ -54,3 +54,31 @@ def test_blind(trained_agent, language):
     assert result.macro_f1 >= MACRO_F1_FLOOR, result.summary()
     assert result.crisis_recall >= CRISIS_RECALL_FLOOR, result.summary()
     assert result.false_alarm_rate <= BLIND_FALSE_ALARM_CEILING, result.summary()
+
+
+UNSEEN_FLOORS = {
+    # language: (need macro-F1 floor, crisis recall floor, false-alarm ceiling): the figures
+    # reached on the unseen sets less a small margin (reached 2026-12-03, classifier +
+    # CrisisGuard: FR 0.837 / 0.963 / 4.5 %, EN 0.839 / 0.977 / 5.0 %; before: 0.772 / 0.970 /
+    # 14.0 % and 0.772 / 0.977 / 16.5 %). The issue's targets (0.92 / 0.98 / 3 %) are not met yet.
+    "fr": (0.82, 0.95, 0.06),
+    "en": (0.82, 0.96, 0.065),
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_unseen(trained_agent, language):
+    """The unseen sets (issue #14), written by someone who never saw `data/nlu`. Blind: the
+    failure message holds only aggregate figures, never a line of them."""
+    from bot.ops.evaluation import evaluate_unseen
+
+    report = evaluate_unseen(
+        trained_agent,
+        [HELDOUT / f"unseen_{part}_{language}.yml" for part in ("needs", "crisis")],
+    )
+    figures = {k: report[k] for k in ("need_macro_f1", "crisis_recall", "false_alarm_rate")}
+    details = f"{figures} {report['hard_negative_false_alarms']} {report['confusions']}"
+    f1_floor, recall_floor, alarm_ceiling = UNSEEN_FLOORS[language]
+    assert report["need_macro_f1"] >= f1_floor, details
+    assert report["crisis_recall"] >= recall_floor, details
+    assert report["false_alarm_rate"] <= alarm_ceiling, details
