@@ -58,6 +58,18 @@ async def _setup(web_app: Any, fake_rasa: FakeRasa) -> tuple[str, str]:
     return calm.escalation_id, urgent.escalation_id
 
 
+async def signed_in(playwright: Any, url: str, width: int, errors: list[str]) -> tuple[Any, Any]:
+    """Chromium on the console's sign-in page at `url`, Ana signed in; page errors collected."""
+    browser = await playwright.chromium.launch(**launch_options())
+    page = await browser.new_page(viewport={"width": width, "height": 900})
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(url)
+    await page.fill("#email", "ana@example.org")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    return browser, page
+
+
 @pytest.mark.parametrize("width", [1280, 768])
 async def test_console_reads_right_in_both_languages(
     web_app: Any, aiohttp_client: Any, fake_rasa: FakeRasa, width: int
@@ -70,13 +82,7 @@ async def test_console_reads_right_in_both_languages(
     errors: list[str] = []
     expect = playwright_api.expect
     async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(**launch_options())
-        page = await browser.new_page(viewport={"width": width, "height": 900})
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await page.goto(f"{base}/console/login?lang=fr")
-        await page.fill("#email", "ana@example.org")
-        await page.fill("#password", PASSWORD)
-        await page.click("button[type=submit]")
+        browser, page = await signed_in(playwright, f"{base}/console/login?lang=fr", width, errors)
         for language in ("fr", "en"):
             first = page.locator("#queue li").first
             await expect(first).to_have_attribute("data-id", urgent, timeout=10000)
@@ -128,13 +134,7 @@ async def test_console_work_in_chromium(
                          municipality="66023", store=store, last_event_ts=asked["timestamp"])  # fmt: skip
     errors: list[str] = []
     async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(**launch_options())
-        page = await browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await page.goto(f"{base}/console/")
-        await page.fill("#email", "ana@example.org")
-        await page.fill("#password", PASSWORD)
-        await page.click("button[type=submit]")
+        browser, page = await signed_in(playwright, f"{base}/console/", 1280, errors)
         expect = playwright_api.expect
         await expect(page.locator(f'#queue li[data-id="{calm.escalation_id}"]')).to_be_visible(
             timeout=10000
@@ -195,13 +195,7 @@ async def test_live_message_outlives_an_older_read(
 
     errors: list[str] = []
     async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(**launch_options())
-        page = await browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await page.goto(f"{base}/console/")
-        await page.fill("#email", "ana@example.org")
-        await page.fill("#password", PASSWORD)
-        await page.click("button[type=submit]")
+        browser, page = await signed_in(playwright, f"{base}/console/", 1280, errors)
         expect = playwright_api.expect
         item = page.locator(f'#queue li[data-id="{calm.escalation_id}"] button')
         await item.click()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,22 +14,12 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from bot.handoff.store import escalation
-from bot.ops.stack import Stack, StackOptions
+from bot.ops.stack import Stack
 from bot.privacy.tracker_rows import events
-from tests.stacks import COUNSELLOR, OPEN_NOW, STAFF
+from tests.stacks import FULL
 
-PRIVACY_STACK = StackOptions(
-    web=True,
-    sms=True,
-    counsellor=COUNSELLOR,
-    accounts=(STAFF,),
-    env=(
-        ("RELAIS_HANDOFF_NOW", OPEN_NOW),
-        ("RELAIS_HANDOFF_POLL_INTERVAL", "0.2"),
-        ("RELAIS_ACTION_TIMEOUT", "30"),
-        ("RELAIS_RETENTION_TEXT_DAYS", "30"),  # and a stack of its own
-    ),
-)
+PRIVACY_STACK = replace(FULL, env=(*FULL.env, ("RELAIS_RETENTION_TEXT_DAYS", "30")))
+"""The full stack's options, a stack of its own (the retention setting makes it another)."""
 
 
 def eventually(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:

@@ -25,8 +25,8 @@ from bot.channels.sms_privacy import sender_id_for
 from bot.ops.sms_sandbox import Phone
 from bot.ops.stack import Counsellor, Stack
 from bot.texts import t
-from tests.privacy.privacy_support import STAFF, files_holding, tracker_events
-from tests.stacks import COUNSELLOR
+from tests.privacy.privacy_support import files_holding, tracker_events
+from tests.stacks import COUNSELLOR, STAFF
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
