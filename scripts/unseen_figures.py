@@ -3,7 +3,10 @@
 The unseen sets are blind: this prints only aggregate figures (need macro-F1, crisis recall,
 false alarms, hard-negative alarm rates by category, per-class F1, confusion-pair counts), so
 that working on the model never shows a line of them. Usage:
-    .venv/bin/python scripts/unseen_figures.py [fr|en ...] [--nlu-only]
+    .venv/bin/python scripts/unseen_figures.py [fr|en ...] [--full] [--sealed]
+
+`--sealed` measures the sealed sets (tests/nlu/sealed_{fr,en}.yml) instead: run once, at the
+end of a piece of NLU work, never while tuning.
 """
 
 from __future__ import annotations
@@ -26,9 +29,14 @@ def main(argv: list[str]) -> None:
     languages = [a for a in argv if not a.startswith("--")] or ["fr", "en"]
     agent = load_agent(ensure_model(nlu_only="--full" not in argv))
     for language in languages:
-        paths = [
-            ROOT / "tests" / "nlu" / f"unseen_{part}_{language}.yml" for part in ("needs", "crisis")
-        ]
+        paths = (
+            [ROOT / "tests" / "nlu" / f"sealed_{language}.yml"]
+            if "--sealed" in argv
+            else [
+                ROOT / "tests" / "nlu" / f"unseen_{part}_{language}.yml"
+                for part in ("needs", "crisis")
+            ]
+        )
         examples = load_labelled(paths)
         parses = asyncio.run(parse_all(agent, [e.text for e in examples]))
         report = needs_report(examples, parses)
