@@ -311,10 +311,9 @@ def _load_descriptor(folder: Path, source: Source) -> tuple[dict[str, Any], bool
         pointer = text.strip() if text.strip() and "\n" not in text.strip() else None
         target = inside(folder, pointer) if pointer else None
         if pointer and target is None and Path(pointer).name == "datapackage.json":
-            return (
-                descriptor(),
-                True,
-            )  # a pointer out of the folder is not followed: the official one
+            # a pointer out of the folder is not followed: the official descriptor, as when
+            # the folder has none (its tables are then optional)
+            return descriptor(), False
         if target is not None and target.is_file() and target.suffix == ".json":
             if source.refuse_size(target):
                 return {}, True

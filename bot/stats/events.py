@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.dialogue.results import is_results
+from bot.directory.needs import NEED_IDS
 
 TZ = ZoneInfo("America/Montreal")
 ASK_HUMAN = "ask_human"
@@ -134,14 +135,14 @@ class Conversation:
             self.needs[need] = True
 
     def _add_need(self, need: Any) -> None:
-        if isinstance(need, str) and need and need.isidentifier():
-            self.needs.setdefault(need[:40], False)
+        if need in NEED_IDS:  # one of the 20: a slot set by a forged message is not a need
+            self.needs.setdefault(need, False)
 
     def _slot(self, name: str, value: Any) -> None:
         if name == "language" and value in ("fr", "en"):
             self.language = value
         elif name == "need":
-            self.need = value if isinstance(value, str) else ""
+            self.need = value if value in NEED_IDS else ""
             self._add_need(value)
         elif name == "needs" and isinstance(value, list):
             for need in value:
@@ -161,6 +162,8 @@ class Conversation:
         response = (event.get("metadata") or {}).get("utter_action")
         if is_results(custom):
             need = str(custom.get("need") or "")
+            if need not in NEED_IDS:
+                return
             self._add_need(need)
             self.results_shown = True
             self.shown.add(need)

@@ -89,3 +89,13 @@ def test_events_that_change_nothing_say_so() -> None:
     assert talk.apply(user("greet"))  # the day and the channel
     assert not talk.apply(user("greet"))
     assert not talk.apply({"event": "action", "name": "action_listen"})
+
+
+def test_a_forged_need_is_not_a_need() -> None:
+    """`/need_food{"need": "b"}` sets the slot to anything: only the 20 needs are counted
+    (the dashboard once answered 500 on a need 'b' the chat fuzz had recorded)."""
+    talk = Conversation.start("secret", "conversation-4", NOON)
+    for event in (slot("need", "b"), slot("needs", ["H2X 1Y4", "food"]), results("<b>"),
+                  utter("utter_no_results")):  # fmt: skip
+        talk.apply(event)
+    assert talk.needs == {"food": False} and not talk.facts()["results_shown"]

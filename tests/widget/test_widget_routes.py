@@ -34,6 +34,7 @@ async def rasa(aiohttp_server: Any) -> Any:
                 "paused": False,
                 "events": [
                     {"event": "user", "text": "I need food"},
+                    {"event": "slot", "name": "language", "value": "en"},  # the detector's
                     {"event": "bot", "text": "Where are you?", "data": {}},
                 ],
             }
