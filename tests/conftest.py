@@ -14,11 +14,22 @@ from typing import Any
 
 import pytest
 
+from tests.exit_watchdog import arm_exit_watchdog, remember_exit_status
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from bot.ops.stack import Stack, StackOptions
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    remember_exit_status(session, exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    arm_exit_watchdog(config)
 
 
 class StackPool:
