@@ -23,7 +23,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import TypeAlias
 from urllib.parse import parse_qs
 
 import aiohttp
@@ -307,60 +308,52 @@ async def proxy_websocket(request: web.Request, client: str) -> web.StreamRespon
         )
     downstream = web.WebSocketResponse(autoping=False, max_msg_size=settings.proxy_max_body)
     await downstream.prepare(request)
+
+    async def admitted(text: str) -> bool:
+        """A person's frame goes on to Rasa unless its sender is over the limit (then the
+        person is told, in their language, when to write again)."""
+        try:
+            for sender in socket_senders(text):
+                await check_message(request.app, client, sender)
+        except Limited as limited:
+            await downstream.send_str(limited_bot_message(limited.wait))
+            return False
+        return True
+
     try:
-        await asyncio.gather(
-            _to_rasa(request.app, downstream, upstream, client),
-            _to_person(upstream, downstream),
-        )
+        await asyncio.gather(_relay(downstream, upstream, admitted), _relay(upstream, downstream))
     finally:
         await upstream.close()
         await downstream.close()
     return downstream
 
 
-async def _to_rasa(
-    app: web.Application,
-    downstream: web.WebSocketResponse,
-    upstream: aiohttp.ClientWebSocketResponse,
-    client: str,
-) -> None:
-    try:
-        async for message in downstream:
-            if message.type == WSMsgType.TEXT:
-                try:
-                    for sender in socket_senders(message.data):
-                        await check_message(app, client, sender)
-                except Limited as limited:
-                    await downstream.send_str(limited_bot_message(limited.wait))
-                    continue
-                await upstream.send_str(message.data)
-            elif message.type == WSMsgType.BINARY:
-                await upstream.send_bytes(message.data)
-            elif message.type == WSMsgType.PING:
-                await upstream.ping(message.data)
-            elif message.type == WSMsgType.PONG:
-                await upstream.pong(message.data)
-    finally:
-        await upstream.close()
+WebSocket: TypeAlias = web.WebSocketResponse | aiohttp.ClientWebSocketResponse
 
 
-async def _to_person(
-    upstream: aiohttp.ClientWebSocketResponse, downstream: web.WebSocketResponse
+async def _relay(
+    source: WebSocket,
+    target: WebSocket,
+    admitted: Callable[[str], Awaitable[bool]] | None = None,
 ) -> None:
+    """Every frame from `source` to `target` as it is (text frames only once `admitted`),
+    until either side closes; then the other side is closed too. A side that goes away
+    while a frame is written to it ends the relay like a close would."""
     try:
-        async for message in upstream:
+        async for message in source:
             if message.type == WSMsgType.TEXT:
-                await downstream.send_str(message.data)
+                if admitted is None or await admitted(message.data):
+                    await target.send_str(message.data)
             elif message.type == WSMsgType.BINARY:
-                await downstream.send_bytes(message.data)
+                await target.send_bytes(message.data)
             elif message.type == WSMsgType.PING:
-                await downstream.ping(message.data)
+                await target.ping(message.data)
             elif message.type == WSMsgType.PONG:
-                await downstream.pong(message.data)
+                await target.pong(message.data)
     except ConnectionResetError:
         pass
     finally:
-        await downstream.close()
+        await target.close()
 
 
 # -- set-up -------------------------------------------------------------------------------
