@@ -147,7 +147,8 @@ def write_endpoints(run_dir: Path, ports: Ports, tracker_db: Path, tracker_url: 
     Rasa substitutes `${VAR}` in endpoints.yml but refuses to start when one is unset, so the
     root file keeps plain defaults for `rasa run` and each supervised run gets its own copy.
     A tracker URL stays in the environment (it may hold a password): the copy names the
-    variable, and Rasa's SQL store takes a whole URL given as its `host`.
+    variable as the store's `url`, which Rasa gives a custom store as its `host`, and
+    Rasa's SQL store takes a whole URL there.
     """
     endpoints = yaml.safe_load(ENDPOINTS_FILE.read_text(encoding="utf-8")) or {}
     endpoints.setdefault("action_endpoint", {})["url"] = f"http://127.0.0.1:{ports.actions}/webhook"
@@ -155,7 +156,7 @@ def write_endpoints(run_dir: Path, ports: Ports, tracker_db: Path, tracker_url: 
     if tracker_url and store:
         for key in ("dialect", "db", "host", "port", "username", "password", "login_db"):
             store.pop(key, None)
-        store["host"] = "${RELAIS_TRACKER_URL}"
+        store["url"] = "${RELAIS_TRACKER_URL}"
     elif store.get("dialect") == "sqlite":
         store["db"] = str(tracker_db)
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -93,7 +93,7 @@ def test_children_command_lines(tmp_path):
 
 def test_a_tracker_url_goes_to_rasa_by_environment(tmp_path):
     """`RELAIS_TRACKER_URL` (e.g. PostgreSQL): Rasa's SQL store gets the whole URL as its
-    `host`, named in endpoints.yml by variable only (a password stays out of the file)."""
+    `host` (endpoints.yml's `url`), named there by variable only (a password stays out of the file)."""
     url = "postgresql://relais:a-password@db.example:5432/relais"
     settings = replace(get_settings(), tracker_url=url)
     ports = runner.Ports(web=1, rasa=2, actions=3)
@@ -106,7 +106,7 @@ def test_a_tracker_url_goes_to_rasa_by_environment(tmp_path):
     assert "a-password" not in path.read_text()
     store = yaml.safe_load(path.read_text())["tracker_store"]
     assert store == {"type": "bot.runtime.tracker_store.RelaisTrackerStore",
-                     "host": "${RELAIS_TRACKER_URL}"}  # fmt: skip
+                     "url": "${RELAIS_TRACKER_URL}"}  # fmt: skip
     assert all(child.env["RELAIS_TRACKER_URL"] == url for child in children)
     without = runner.build_children(
         replace(settings, tracker_url=""), tmp_path / "m.tar.gz", ports,

@@ -25,7 +25,7 @@ from bot.ops.sms_sandbox import Phone
 from bot.ops.stack import Stack
 from bot.settings import ROOT
 from tests.privacy import canaries
-from tests.privacy.privacy_support import leaking
+from tests.privacy.privacy_support import leaking, tracker_words
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -144,6 +144,7 @@ async def test_export_then_forget_then_purge_leave_nothing(any_privacy_stack: St
 
     rest_id, socket_id = await write_everywhere(stack)
     assert leaking(stack), "the canaries should be stored somewhere by now"
+    assert tracker_words(stack, rest_id), "Rasa's tracker store is not where the stack says"
     for name in ("actions.log", "rasa.log", "web.log"):
         log = stack.folder / "log" / name
         assert canaries.found_in(log.read_bytes()) == [], f"{name} logged a canary"
@@ -170,6 +171,7 @@ async def test_export_then_forget_then_purge_leave_nothing(any_privacy_stack: St
     report = relais(stack, "privacy", "forget", *subject_args(rest_id, socket_id)).stdout
     assert "Conversations (Rasa)" in report and "Demandes de rappel : 1 demandes" in report
     assert leaking(stack) == {}
+    assert tracker_words(stack, rest_id) == 0
 
     # nothing served from the Rasa process's memory either
     async with aiohttp.ClientSession() as session:
