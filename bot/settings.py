@@ -94,6 +94,10 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     proxy_max_body: int = 64 * 1024
     """Largest request body the proxy forwards to Rasa (bytes)."""
+    tracker_url: str = ""
+    """Rasa's tracker store as a database URL (`RELAIS_TRACKER_URL`, e.g. the PostgreSQL of
+    `RELAIS_DATABASE_URL`); empty: the SQLite file of endpoints.yml or `RELAIS_TRACKER_DB`.
+    Rasa (`bot.ops.runner`) and the privacy commands (`bot.privacy.tracker_rows`) read it."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -115,6 +119,7 @@ class Settings:
             trusted_proxies=tuple(env.get("RELAIS_TRUSTED_PROXIES", "").replace(",", " ").split()),
             limits=Limits.from_env(env),
             proxy_max_body=int(env.get("RELAIS_PROXY_MAX_BODY", 64 * 1024)),
+            tracker_url=env.get("RELAIS_TRACKER_URL", ""),
         )
 
     def with_secrets(self) -> Settings:

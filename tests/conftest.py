@@ -46,6 +46,12 @@ class StackPool:
             self.running[options] = stack
         return stack
 
+    def release(self, options: StackOptions) -> None:
+        """Stop the stack of `options` now (e.g. before its database is dropped)."""
+        stack = self.running.pop(options, None)
+        if stack is not None:
+            stack.stop()
+
     def stop_all(self) -> None:
         for stack in self.running.values():
             stack.stop()

@@ -8,6 +8,7 @@ under `CI=true`, where PostgreSQL is part of the contract.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -45,6 +46,25 @@ def require_postgres(url: str | None = None) -> str:
 def postgres_schema_url(prefix: str = "test") -> AbstractContextManager[str]:
     """A psycopg2 URL whose `search_path` is a new, empty schema; the schema is dropped after."""
     return scratch_schema(require_postgres(), prefix)
+
+
+@contextmanager
+def fresh_database(prefix: str) -> Iterator[str]:
+    """A URL of a new, empty PostgreSQL database `<prefix>_<random>` (dropped after, with any
+    connection left to it): for what needs a whole database, such as Rasa's tracker store."""
+    server = make_url(require_postgres())
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, future=True, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 DATABASE_KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -124,7 +124,9 @@ class Ports:
 
 def child_env(settings: Settings, ports: Ports, tracker_db: Path) -> dict[str, str]:
     """The environment every child shares (secrets here, never on a command line)."""
+    tracker = {"RELAIS_TRACKER_URL": settings.tracker_url} if settings.tracker_url else {}
     return {
+        **tracker,
         "RELAIS_DATABASE_URL": settings.database_url,
         "RELAIS_RASA_TOKEN": settings.rasa_token,
         "RELAIS_SECRET_KEY": settings.secret_key,
@@ -138,16 +140,24 @@ def child_env(settings: Settings, ports: Ports, tracker_db: Path) -> dict[str, s
     }
 
 
-def write_endpoints(run_dir: Path, ports: Ports, tracker_db: Path) -> Path:
-    """The root `endpoints.yml` with this run's action-server port and tracker file.
+def write_endpoints(run_dir: Path, ports: Ports, tracker_db: Path, tracker_url: str = "") -> Path:
+    """The root `endpoints.yml` with this run's action-server port and tracker store: the
+    SQLite file `tracker_db`, or the database `tracker_url` (`RELAIS_TRACKER_URL`).
 
     Rasa substitutes `${VAR}` in endpoints.yml but refuses to start when one is unset, so the
     root file keeps plain defaults for `rasa run` and each supervised run gets its own copy.
+    A tracker URL stays in the environment (it may hold a password): the copy names the
+    variable as the store's `url`, which Rasa gives a custom store as its `host`, and
+    Rasa's SQL store takes a whole URL there.
     """
     endpoints = yaml.safe_load(ENDPOINTS_FILE.read_text(encoding="utf-8")) or {}
     endpoints.setdefault("action_endpoint", {})["url"] = f"http://127.0.0.1:{ports.actions}/webhook"
     store = endpoints.get("tracker_store") or {}
-    if store.get("dialect") == "sqlite":
+    if tracker_url and store:
+        for key in ("dialect", "db", "host", "port", "username", "password", "login_db"):
+            store.pop(key, None)
+        store["url"] = "${RELAIS_TRACKER_URL}"
+    elif store.get("dialect") == "sqlite":
         store["db"] = str(tracker_db)
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / "endpoints.yml"
@@ -174,7 +184,7 @@ def build_children(
     python = sys.executable
     env = child_env(settings, ports, tracker_db)
     tracker_db.parent.mkdir(parents=True, exist_ok=True)
-    endpoints = write_endpoints(run_dir, ports, tracker_db)
+    endpoints = write_endpoints(run_dir, ports, tracker_db, settings.tracker_url)
     children = [
         Child(
             "actions",

@@ -2,9 +2,10 @@
 
 `Stack(folder, StackOptions(...))` starts what `relais run` starts — the action server, Rasa
 and, if asked, the web application — with the same supervisor (`bot.ops.runner`), on the
-demo directory in a SQLite file of the folder, with the trained model of the content-hash
-cache. Options add an SMS sandbox (`bot.ops.sms_sandbox`), a counsellor account, or extra
-environment for every process. Nothing is mocked: these are the real processes.
+demo directory in a SQLite file of the folder (or in a database given by URL, PostgreSQL,
+with Rasa's tracker store), with the trained model of the content-hash cache. Options add
+an SMS sandbox (`bot.ops.sms_sandbox`), a counsellor account, or extra environment for
+every process. Nothing is mocked: these are the real processes.
 """
 
 from __future__ import annotations
@@ -65,6 +66,10 @@ class StackOptions:
     secret_key: str = "stack-secret-key"
     web_host: str = "127.0.0.1"
     """Where the web app listens (another loopback address, e.g. 127.0.0.2, plays another host)."""
+    database_url: str = ""
+    """A database for the application AND Rasa's tracker store (e.g. a PostgreSQL database
+    of its own, as `RELAIS_DATABASE_URL` and `RELAIS_TRACKER_URL` in production); empty: two
+    SQLite files of the folder."""
 
 
 @dataclass
@@ -79,7 +84,8 @@ class Stack:
         from bot.ops.sms_sandbox import SmsSandbox, sms_env
 
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.database_url = f"sqlite:///{self.folder / 'relais.db'}"
+        self.database_url = self.options.database_url or f"sqlite:///{self.folder / 'relais.db'}"
+        self.tracker_url = self.options.database_url or f"sqlite:///{self.folder / 'tracker.db'}"
         self.ports = runner.Ports(
             web=free_port(self.options.web_host), rasa=free_port(), actions=free_port()
         )
@@ -96,6 +102,7 @@ class Stack:
         settings = replace(
             get_settings(),
             database_url=self.database_url,
+            tracker_url=self.options.database_url,
             rasa_token=self.options.token,
             secret_key=self.options.secret_key,
             web_host=self.options.web_host,

@@ -89,3 +89,27 @@ def test_children_command_lines(tmp_path):
     env = children[1].env
     assert env["RELAIS_ACTION_SERVER_URL"] == "http://127.0.0.1:3/webhook"
     assert env["RELAIS_TRACKER_DB"] == str(tmp_path / "t.db")
+
+
+def test_a_tracker_url_goes_to_rasa_by_environment(tmp_path):
+    """`RELAIS_TRACKER_URL` (e.g. PostgreSQL): Rasa's SQL store gets the whole URL as its
+    `host` (endpoints.yml's `url`), named there by variable only (a password stays out of the file)."""
+    url = "postgresql://relais:a-password@db.example:5432/relais"
+    settings = replace(get_settings(), tracker_url=url)
+    ports = runner.Ports(web=1, rasa=2, actions=3)
+    children = runner.build_children(
+        settings, tmp_path / "m.tar.gz", ports, tracker_db=tmp_path / "t.db",
+        run_dir=tmp_path / "run",
+    )  # fmt: skip
+    rasa = children[1]
+    path = Path(rasa.argv[rasa.argv.index("--endpoints") + 1])
+    assert "a-password" not in path.read_text()
+    store = yaml.safe_load(path.read_text())["tracker_store"]
+    assert store == {"type": "bot.runtime.tracker_store.RelaisTrackerStore",
+                     "url": "${RELAIS_TRACKER_URL}"}  # fmt: skip
+    assert all(child.env["RELAIS_TRACKER_URL"] == url for child in children)
+    without = runner.build_children(
+        replace(settings, tracker_url=""), tmp_path / "m.tar.gz", ports,
+        tracker_db=tmp_path / "t.db", run_dir=tmp_path / "run2",
+    )  # fmt: skip
+    assert all("RELAIS_TRACKER_URL" not in child.env for child in without)

@@ -2,7 +2,9 @@
 disturb the shared one): a person writes identifiers over REST (with a shared location),
 socket.io and SMS, is handed to a counsellor, leaves a callback number; `relais privacy
 export` returns all of it; after `relais privacy forget`, and again after `relais privacy
-purge --older-than 0`, no file the stack wrote (databases, their WAL, logs) holds any of it."""
+purge --older-than 0`, no file the stack wrote (databases, their WAL, logs) holds any of it,
+and on PostgreSQL (the application's tables and Rasa's tracker store in one database) no
+row of any table either."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -24,8 +25,18 @@ from bot.ops.sms_sandbox import Phone
 from bot.ops.stack import Stack
 from bot.settings import ROOT
 from tests.privacy import canaries
+from tests.privacy.privacy_support import leaking, tracker_words
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(
+    params=[pytest.param("postgres", marks=pytest.mark.postgres), "sqlite"]
+)  # PostgreSQL first: its stack stops when its test ends, before the SQLite one starts
+def any_privacy_stack(request: pytest.FixtureRequest) -> Stack:
+    """The privacy stack on SQLite files, or on a PostgreSQL database of its own."""
+    name = "postgres_privacy_stack" if request.param == "postgres" else "privacy_stack"
+    return request.getfixturevalue(name)
 
 
 def relais(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
@@ -34,7 +45,7 @@ def relais(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
         **os.environ,
         **stack.env,
         "RELAIS_DATABASE_URL": stack.database_url,
-        "RELAIS_TRACKER_DB": str(stack.folder / "tracker.db"),
+        "RELAIS_TRACKER_URL": stack.tracker_url,
         "RELAIS_RASA_URL": stack.rasa_url,
         "RELAIS_RASA_TOKEN": stack.token,
         "RELAIS_LOG_DIR": str(stack.folder / "log"),
@@ -45,17 +56,6 @@ def relais(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return done
-
-
-def leaks(folder: Path) -> dict[str, list[bytes]]:
-    """Every file under `folder` that holds a canary, byte for byte."""
-    found = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            hits = canaries.found_in(path.read_bytes())
-            if hits:
-                found[str(path.relative_to(folder))] = hits
-    return found
 
 
 def add_callback(stack: Stack, sender_id: str) -> None:
@@ -138,12 +138,13 @@ def subject_args(rest_id: str, socket_id: str) -> list[str]:
     return ["--conversation", rest_id, "--conversation", socket_id, "--phone", canaries.PHONE]
 
 
-async def test_export_then_forget_then_purge_leave_nothing(privacy_stack: Stack) -> None:
-    stack = privacy_stack
-    assert leaks(stack.folder) == {}, "a canary is in the stack before anyone wrote it"
+async def test_export_then_forget_then_purge_leave_nothing(any_privacy_stack: Stack) -> None:
+    stack = any_privacy_stack
+    assert leaking(stack) == {}, "a canary is in the stack before anyone wrote it"
 
     rest_id, socket_id = await write_everywhere(stack)
-    assert leaks(stack.folder), "the canaries should be stored somewhere by now"
+    assert leaking(stack), "the canaries should be stored somewhere by now"
+    assert tracker_words(stack, rest_id), "Rasa's tracker store is not where the stack says"
     for name in ("actions.log", "rasa.log", "web.log"):
         log = stack.folder / "log" / name
         assert canaries.found_in(log.read_bytes()) == [], f"{name} logged a canary"
@@ -169,7 +170,8 @@ async def test_export_then_forget_then_purge_leave_nothing(privacy_stack: Stack)
 
     report = relais(stack, "privacy", "forget", *subject_args(rest_id, socket_id)).stdout
     assert "Conversations (Rasa)" in report and "Demandes de rappel : 1 demandes" in report
-    assert leaks(stack.folder) == {}
+    assert leaking(stack) == {}
+    assert tracker_words(stack, rest_id) == 0
 
     # nothing served from the Rasa process's memory either
     async with aiohttp.ClientSession() as session:
@@ -178,6 +180,6 @@ async def test_export_then_forget_then_purge_leave_nothing(privacy_stack: Stack)
             assert canaries.EMAIL not in await answer.text()
 
     await write_everywhere(stack)
-    assert leaks(stack.folder)
+    assert leaking(stack)
     relais(stack, "privacy", "purge", "--older-than", "0")
-    assert leaks(stack.folder) == {}
+    assert leaking(stack) == {}
