@@ -24,6 +24,7 @@ totals by place are conversations, not needs.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -239,6 +240,32 @@ def record_handoff(
     )
     _merge_needs(conn, key, {need: True for need in unmet_needs})
     return True
+
+
+def unlink(conn: Connection, sender_keys: Iterable[str]) -> int:
+    """Cut the facts of these conversations from the person (`relais privacy forget`): each
+    gets a random key and no sender key, so nothing derived from a conversation id finds it
+    again, while it keeps counting in the rollup as the anonymous conversation it was.
+    Returns how many conversations were unlinked."""
+    wanted = sorted(set(sender_keys))
+    if not wanted:
+        return 0
+    keys = list(
+        conn.execute(
+            select(conversation.c.key).where(conversation.c.sender_key.in_(wanted))
+        ).scalars()
+    )
+    for key in keys:
+        anonymous = secrets.token_hex(16)
+        conn.execute(
+            update(conversation_need).where(conversation_need.c.key == key).values(key=anonymous)
+        )
+        conn.execute(
+            update(conversation)
+            .where(conversation.c.key == key)
+            .values(key=anonymous, sender_key="")
+        )
+    return len(keys)
 
 
 # --- the rollup -------------------------------------------------------------------------------
@@ -618,6 +645,7 @@ __all__ = [
     "rebuild_months",
     "record_handoff",
     "refresh",
+    "unlink",
     "write_day",
     "write_facts",
 ]
