@@ -106,6 +106,14 @@ def cells_of(conn: Connection, by: str, flt: Filters, measures: tuple[str, ...])
     return {m: {key: n for key, n in counts.items() if n} for m, counts in found.items()}
 
 
+def by_mrc(by_place: Mapping[tuple[Hashable, Hashable], int]) -> dict:
+    """(need, code_geo) counts summed by (need, MRC): `cells(…, "mrc", …)` without a query."""
+    found: dict[tuple[Hashable, Hashable], int] = defaultdict(int)
+    for (need, code), n in by_place.items():
+        found[(need, mrc_of().get(str(code), ""))] += n
+    return {key: n for key, n in found.items() if n}
+
+
 def needs_rows(
     conn: Connection, by: str, flt: Filters, *, measure: str = "conversations", k: int = K
 ) -> list[dict[str, Any]]:
@@ -142,4 +150,13 @@ def margins(counts: Mapping[tuple[Hashable, Hashable], int], k: int = K) -> dict
     }
 
 
-__all__ = ["BY", "Filters", "cells", "cells_of", "margins", "needs_rows", "staff_threshold"]
+__all__ = [
+    "BY",
+    "Filters",
+    "by_mrc",
+    "cells",
+    "cells_of",
+    "margins",
+    "needs_rows",
+    "staff_threshold",
+]

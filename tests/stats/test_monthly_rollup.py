@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.stats import store
 from bot.stats.broker import open_engine
-from bot.stats.report import Filters, cells, mrc_of, needs_rows
+from bot.stats.report import Filters, by_mrc, cells, mrc_of, needs_rows
 from bot.stats.suppression import suppress
 from tests.pg import DATABASE_KINDS, fresh_database_url
 
@@ -183,6 +183,8 @@ def test_monthly_rollup_sums_to_its_days_and_queries_match_counting_one_by_one(
                     for measure in ("conversations", "unmet"):
                         want = expected_cells(convs, by, flt, measure)
                         assert cells(conn, by, flt, measure) == want, (since, until, extra, by)
+                        if by == "mrc":  # the export sums its municipalities' cells
+                            assert by_mrc(cells(conn, "municipality", flt, measure)) == want
                         done = suppress(want, 5)
                         rows = needs_rows(conn, by, flt, measure=measure, k=5)
                         assert len(rows) == len(want)
