@@ -40,7 +40,6 @@ from sqlalchemy import (
     String,
     Table,
     and_,
-    bindparam,
     delete,
     func,
     insert,
@@ -48,6 +47,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 metadata = MetaData()
@@ -425,46 +425,22 @@ def _shift(
             delta[key] = change
     if not delta:
         return
-    current = _month_rows(conn, table, keys, measures, month)
-    changed, added, gone = [], [], []
-    for key, change in delta.items():
-        values = tuple(a + b for a, b in zip(current.get(key, zero), change, strict=True))
-        row = {**{f"k_{k}": v for k, v in zip(keys, key, strict=True)}, "k_month": month}
-        if values[0] <= 0:
-            if key in current:
-                gone.append(row)
-        elif key in current:
-            changed.append({**row, **{f"v_{m}": v for m, v in zip(measures, values, strict=True)}})
-        else:
-            added.append(
-                {
-                    "month": month,
-                    **dict(zip(keys, key, strict=True)),
-                    **dict(zip(measures, values, strict=True)),
-                }
-            )
-    match = and_(*[table.c[k] == bindparam(f"k_{k}") for k in ("month", *keys)])
-    if gone:
-        conn.execute(delete(table).where(match), gone)
-    if changed:
-        conn.execute(
-            update(table).where(match).values({m: bindparam(f"v_{m}") for m in measures}),
-            changed,
-        )
-    if added:
-        conn.execute(insert(table), added)
-
-
-def _month_rows(
-    conn: Connection, table: Table, keys: tuple[str, ...], measures: tuple[str, ...], month: str
-) -> Counts:
-    query = select(*[table.c[k] for k in keys], *[table.c[m] for m in measures]).where(
-        table.c.month == month
+    rows = [
+        {"month": month, **dict(zip(keys, key, strict=True)),
+         **dict(zip(measures, change, strict=True))}
+        for key, change in delta.items()
+    ]  # fmt: skip
+    # one upsert adding the changes (SQLite and PostgreSQL), then the rows left without a
+    # conversation go
+    upsert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+    conn.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[table.c[k] for k in ("month", *keys)],
+            set_={m: table.c[m] + upsert.excluded[m] for m in measures},
+        ),
+        rows,
     )
-    return {
-        tuple(row[: len(keys)]): tuple(int(v) for v in row[len(keys) :])
-        for row in conn.execute(query)
-    }
+    conn.execute(delete(table).where(table.c.month == month, table.c[measures[0]] <= 0))
 
 
 def rebuild_months(conn: Connection) -> None:
