@@ -218,3 +218,38 @@ def test_a_period_is_cut_into_whole_months_and_edges() -> None:
     assert store.pieces("2024-02-10", None) == [
         ("day", "2024-02-10", "2024-02-29"), ("month", "2024-03", None)]  # fmt: skip
     assert store.pieces(None, "2026-03-31") == [("month", None, "2026-03")]
+
+
+def test_the_migration_fills_the_months_from_the_days_already_rolled_up(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, inspect
+
+    from bot.db import upgrade
+
+    url = f"sqlite:///{tmp_path / 'before.db'}"
+    upgrade(url, "0005")
+    engine = create_engine(url, future=True)
+    rows = [
+        {"day": day, "need": need, "code_geo": "66023", "language": "fr", "channel": "web",
+         **{m: n + i for i, m in enumerate(store.MEASURES)}}
+        for day, need, n in (("2026-01-31", "", 3), ("2026-02-01", "", 4), ("2026-02-28", "", 5),
+                             ("2026-02-28", "food", 2))
+    ]  # fmt: skip
+    kinds = [
+        {"day": "2026-02-01", "kind": "crisis", "value": "suicide", "code_geo": "66023",
+         "language": "fr", "channel": "web", "conversations": 1},
+        {"day": "2026-02-02", "kind": "crisis", "value": "suicide", "code_geo": "66023",
+         "language": "fr", "channel": "web", "conversations": 2},
+    ]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(store.daily.insert(), rows)
+        conn.execute(store.daily_kind.insert(), kinds)
+    upgrade(url)
+    with engine.begin() as conn:
+        months = {(r["month"], r["need"]): r["conversations"] for r in
+                  conn.execute(select(store.monthly)).mappings()}  # fmt: skip
+        assert months == {("2026-01", ""): 3, ("2026-02", ""): 9, ("2026-02", "food"): 2}
+        [kind] = conn.execute(select(store.monthly_kind)).mappings().all()
+        assert (kind["month"], kind["value"], kind["conversations"]) == ("2026-02", "suicide", 3)
+        indexes = {i["name"] for i in inspect(conn).get_indexes("stats_daily")}
+        assert "ix_stats_daily_cover" in indexes and "ix_stats_daily_need_day" not in indexes
+    engine.dispose()
