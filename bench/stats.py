@@ -3,8 +3,10 @@ what recording costs a turn.
 
 - the rollup of 1,000,000 conversations over a year (random needs, municipalities of the
   territory, languages, channels, crises, handoffs) is built the way `store.refresh` builds
-  it, day by day, into a SQLite file;
-- every figure the CLI, the API and the dashboard ask for is timed on it (a year and 30 days);
+  it, day by day through `store.write_day` (the daily tables and their months), into a SQLite
+  file;
+- every figure the CLI, the API, the dashboard and the export ask for is timed on it, over a
+  year and over 30 days (best of 3, refresh included);
 - one day's refresh from its per-conversation facts (2,740 conversations: a year's average);
 - a turn's events through `StatsEventBroker.publish` (the turn's side), and the writer
   thread's rate (conversations written per second).
@@ -44,7 +46,7 @@ def build_rollup(
 ) -> dict[str, int]:
     """The rollup of `conversations` random conversations over `days` days from `first` (as
     `store._rollup_day` would write it)."""
-    from sqlalchemy import insert
+    from sqlalchemy import func, select
 
     from bot.directory.needs import NEED_IDS
     from bot.places.territory import served_municipalities
@@ -77,54 +79,63 @@ def build_rollup(
                 kinds[("outcome", rng.choice(["referred", "information_given"]), code, lang, chan)] += 1  # fmt: skip
                 kinds[("wait", str(rng.choice(store.WAIT_BUCKETS[:6])), code, lang, chan)] += 1
         with engine.begin() as conn:
-            conn.execute(insert(store.daily), [
-                {"day": day, "need": need, "code_geo": code, "language": lang, "channel": chan,
-                 "conversations": c["conversations"], "unmet": c["unmet"],
-                 "results_shown": c["results_shown"], "widened": 0,
-                 "handoff_requested": c["handoff_requested"],
-                 "handoff_answered": c["handoff_answered"], "callback_requested": 0}
-                for (need, code, lang, chan), c in cells.items()
-            ])  # fmt: skip
-            conn.execute(insert(store.daily_kind), [
-                {"day": day, "kind": k, "value": v, "code_geo": code, "language": lang,
-                 "channel": chan, "conversations": count}
-                for (k, v, code, lang, chan), count in kinds.items()
-            ])  # fmt: skip
+            store.write_day(
+                conn, day,
+                {key: tuple(c[m] for m in store.MEASURES) for key, c in cells.items()},
+                {key: (count,) for key, count in kinds.items()},
+            )  # fmt: skip
         rows_daily += len(cells)
         rows_kind += len(kinds)
-    return {"stats_daily_rows": rows_daily, "stats_daily_kind_rows": rows_kind}
+    with engine.begin() as conn:
+        months = conn.execute(select(func.count()).select_from(store.monthly)).scalar()
+        months_kind = conn.execute(select(func.count()).select_from(store.monthly_kind)).scalar()
+    return {"stats_daily_rows": rows_daily, "stats_daily_kind_rows": rows_kind,
+            "stats_monthly_rows": int(months or 0), "stats_monthly_kind_rows": int(months_kind or 0)}  # fmt: skip
 
 
-def query_times(engine: Any) -> dict[str, float]:
-    from bot.stats.report import Filters, needs_rows
-    from bot.stats.web import dashboard
+def query_times(engine: Any, folder: Path) -> dict[str, float]:
+    """Each figure over the last 30 days and over the whole year (ms, best of 3)."""
+    from bot.stats.report import Filters
 
-    year = Filters(since=FIRST, until=FIRST + dt.timedelta(days=DAYS - 1))
-    month = Filters(since=FIRST + dt.timedelta(days=DAYS - 30), until=year.until)
+    until = FIRST + dt.timedelta(days=DAYS - 1)
+    periods = {
+        "year": Filters(since=FIRST, until=until),
+        "30_days": Filters(since=until - dt.timedelta(days=29), until=until),
+    }
     out: dict[str, float] = {}
     with engine.begin() as conn:
-        for by in ("municipality", "mrc", "need", "day"):
-            out[f"needs_by_{by}_year_ms"] = _timed(lambda by=by: needs_rows(conn, by, year))
-        out["needs_by_municipality_30_days_ms"] = _timed(
-            lambda: needs_rows(conn, "municipality", month)
-        )
-        out["unmet_by_municipality_year_ms"] = _timed(
-            lambda: needs_rows(conn, "municipality", year, measure="unmet")
-        )
-        out["dashboard_year_ms"] = _timed(lambda: dashboard(conn, year, "fr", "week", 5))
-        out["dashboard_30_days_ms"] = _timed(lambda: dashboard(conn, month, "fr", "day", 5))
-        one = Filters(since=year.since, until=year.until, needs=("food",), mrc="66")
-        out["dashboard_year_one_need_one_mrc_ms"] = _timed(
-            lambda: dashboard(conn, one, "en", "day", 5)
-        )
+        for name, flt in periods.items():
+            out.update(_period_times(conn, name, flt, folder / name))
+    out["slowest_year_ms"] = max(v for k, v in out.items() if k.endswith("_year_ms"))
+    out["slowest_30_days_ms"] = max(v for k, v in out.items() if k.endswith("_30_days_ms"))
+    return out
+
+
+def _period_times(conn: Any, name: str, flt: Any, folder: Path) -> dict[str, float]:
+    from bot.stats.export import export
+    from bot.stats.report import BY, Filters, needs_rows
+    from bot.stats.web import dashboard
+
+    out = {f"needs_by_{by}_{name}_ms": _timed(lambda by=by: needs_rows(conn, by, flt)) for by in BY}
+    out[f"unmet_by_municipality_{name}_ms"] = _timed(
+        lambda: needs_rows(conn, "municipality", flt, measure="unmet")
+    )
+    out[f"dashboard_{name}_ms"] = _timed(lambda: dashboard(conn, flt, "fr", "week", 5))
+    out[f"dashboard_by_day_{name}_ms"] = _timed(lambda: dashboard(conn, flt, "fr", "day", 5))
+    one = Filters(since=flt.since, until=flt.until, needs=("food",), mrc="66")
+    out[f"dashboard_one_need_one_mrc_{name}_ms"] = _timed(
+        lambda: dashboard(conn, one, "en", "day", 5)
+    )
+    out[f"export_{name}_ms"] = _timed(lambda: export(conn, flt, folder))
     return out
 
 
 def refresh_one_day(engine: Any, rng: random.Random) -> dict[str, float]:
-    """A day's facts (2,740 conversations) written through `write_facts`, then its rollup."""
+    """A day's facts (2,740 conversations) written through `write_facts`, then its rollup:
+    the last day of the year, so its month (already full of days) is shifted too."""
     from bot.stats import store
 
-    day = (FIRST + dt.timedelta(days=DAYS)).isoformat()
+    day = (FIRST + dt.timedelta(days=DAYS - 1)).isoformat()
     n = CONVERSATIONS // DAYS
     started = time.perf_counter()
     with engine.begin() as conn:
@@ -196,7 +207,7 @@ def run() -> dict[str, Any]:
         build_s = round(time.perf_counter() - started, 1)
         result: dict[str, Any] = {"conversations": CONVERSATIONS, "days": DAYS, **sizes,
                                   "build_rollup_s": build_s}  # fmt: skip
-        result.update(query_times(engine))
+        result.update(query_times(engine, Path(folder)))
         result.update(refresh_one_day(engine, rng))
         engine.dispose()
         result.update(recording(url))

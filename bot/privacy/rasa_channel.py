@@ -62,6 +62,13 @@ async def forget_conversations(agent: Any, sender_ids: list[str]) -> int:
             evict = getattr(store, "evict", None)
             if evict is not None:
                 evict(sender_id)
+    broker: Any = getattr(store, "event_broker", None)
+    if sender_ids and hasattr(broker, "forget") and hasattr(broker, "flush"):
+        # the statistics broker: no live facts left, its queued writes landed, so that the
+        # erasure's unlinking of the statistics (`bot.stats.store.unlink`) finds them all
+        for sender_id in sender_ids:
+            broker.forget(sender_id)
+        await asyncio.to_thread(broker.flush)
     if sender_ids:
         await asyncio.to_thread(scrub.scrub, store.engine)
     return removed

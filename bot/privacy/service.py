@@ -8,6 +8,9 @@ The stores (docs/privacy.md has the full list):
 - `callbacks`: callback requests (the number sealed, `identity`);
 - `sms`: the phone's SMS state (number sealed, options offered, pages waiting for "more")
   and the ids of messages already received;
+- `stats`: the anonymous facts of each conversation behind the statistics (`bot.stats`),
+  found for a week by a keyed hash of the conversation id: erasure unlinks them (they keep
+  counting, as nobody's conversation);
 - `register`: accesses to transcripts (no content; kept `access_days`);
 - `logs`: rotated log files (redacted).
 
@@ -43,7 +46,7 @@ from .policy import DAY, RetentionPolicy
 
 log = logging.getLogger(__name__)
 
-STORES: tuple[str, ...] = ("tracker", "handoff", "callbacks", "sms", "register", "logs")
+STORES: tuple[str, ...] = ("tracker", "handoff", "callbacks", "sms", "stats", "register", "logs")
 PURGED = "purged"
 """What a handoff record's conversation id becomes once its text is gone."""
 SMS_DEDUPE_DAYS = 7.0
@@ -281,6 +284,7 @@ class Privacy:
             "sms", "message_ids",
             _deleted(conn, delete(sms_inbound).where(sms_inbound.c.sender_id.in_(ids))),
         )  # fmt: skip
+        report.add("stats", "unlinked", _unlink_stats(conn, ids))
 
     def forget_tracker(self, ids: list[str]) -> int:
         """Erase conversations from Rasa's tracker store: through the Rasa process (which
@@ -390,6 +394,15 @@ class Privacy:
 
 def _deleted(conn: Connection, statement: Any) -> int:
     return int(conn.execute(statement).rowcount or 0)
+
+
+def _unlink_stats(conn: Connection, ids: list[str]) -> int:
+    """The conversations' statistics facts, unlinked (`bot.stats.store.unlink`)."""
+    from bot.stats import store
+    from bot.stats.events import keyed
+
+    secret = server_secret()
+    return store.unlink(conn, [keyed(secret, sender_id) for sender_id in ids])
 
 
 def _decrypt(cipher: Any, token: str | None) -> str | None:

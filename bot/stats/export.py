@@ -89,13 +89,13 @@ def export(conn: Connection, flt: report.Filters, folder: Path, k: int = K) -> P
     def oe(need: Hashable, _col: Hashable) -> str:
         return _oe(need)
 
-    by_place = report.cells(conn, "municipality", flt)
+    both = report.cells_of(conn, "municipality", flt, ("conversations", "unmet"))
+    by_place, unmet = both["conversations"], both["unmet"]
     resources.append(_table(folder / "needs_by_municipality.csv", "need", "code_geo", by_place, k,
                             {"open_eligibility": oe, "municipality": place}))  # fmt: skip
-    unmet = report.cells(conn, "municipality", flt, "unmet")
     resources.append(_table(folder / "unmet_needs_by_municipality.csv", "need", "code_geo", unmet, k,
                             {"open_eligibility": oe, "municipality": place}))  # fmt: skip
-    by_mrc = report.cells(conn, "mrc", flt)
+    by_mrc = report.by_mrc(by_place)
     resources.append(_table(folder / "needs_by_mrc.csv", "need", "mrc", by_mrc, k,
                             {"open_eligibility": oe, "mrc_name": mrc_name}))  # fmt: skip
     by_day = report.cells(conn, "day", flt)

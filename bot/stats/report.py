@@ -82,14 +82,17 @@ def place_names() -> dict[str, str]:
 def cells(conn: Connection, by: str, flt: Filters, measure: str = "conversations") -> dict:
     """Counts keyed (row, column) for `by`: (need, code_geo), (need, mrc), (need, "all") or
     (day, need)."""
+    return cells_of(conn, by, flt, (measure,))[measure]
+
+
+def cells_of(conn: Connection, by: str, flt: Filters, measures: tuple[str, ...]) -> dict[str, dict]:
+    """`cells` of several measures from one query: measure → counts."""
     store.refresh(conn)
     groups = {"municipality": ["need", "code_geo"], "mrc": ["need", "code_geo"],
               "need": ["need"], "day": ["day", "need"]}[by]  # fmt: skip
-    rows = store.daily_counts(conn, groups, flt.sql(), (measure,))
-    found: dict[tuple[Hashable, Hashable], int] = defaultdict(int)
+    rows = store.daily_counts(conn, groups, flt.sql(), measures, needs=flt.needs)
+    found: dict[str, dict[tuple[Hashable, Hashable], int]] = {m: defaultdict(int) for m in measures}
     for row in rows:
-        if flt.needs and row["need"] not in flt.needs:
-            continue
         if by == "municipality":
             key: tuple[Hashable, Hashable] = (row["need"], row["code_geo"])
         elif by == "mrc":
@@ -98,7 +101,16 @@ def cells(conn: Connection, by: str, flt: Filters, measure: str = "conversations
             key = (row["need"], "all")
         else:
             key = (row["day"], row["need"])
-        found[key] += row[measure]
+        for measure in measures:
+            found[measure][key] += row[measure]
+    return {m: {key: n for key, n in counts.items() if n} for m, counts in found.items()}
+
+
+def by_mrc(by_place: Mapping[tuple[Hashable, Hashable], int]) -> dict:
+    """(need, code_geo) counts summed by (need, MRC): `cells(…, "mrc", …)` without a query."""
+    found: dict[tuple[Hashable, Hashable], int] = defaultdict(int)
+    for (need, code), n in by_place.items():
+        found[(need, mrc_of().get(str(code), ""))] += n
     return {key: n for key, n in found.items() if n}
 
 
@@ -138,4 +150,13 @@ def margins(counts: Mapping[tuple[Hashable, Hashable], int], k: int = K) -> dict
     }
 
 
-__all__ = ["BY", "Filters", "cells", "margins", "needs_rows", "staff_threshold"]
+__all__ = [
+    "BY",
+    "Filters",
+    "by_mrc",
+    "cells",
+    "cells_of",
+    "margins",
+    "needs_rows",
+    "staff_threshold",
+]

@@ -104,8 +104,8 @@ def dashboard(conn: Any, flt: report.Filters, language: str, step: str, k: int) 
         series[key] = series.get(key, 0) + row["conversations"]
     timeline = [(d, v) for d, v in sorted(one_way(dict(series), k), key=lambda i: str(i[0]))]
     # needs (and unmet) by municipality
-    by_place = report.cells(conn, "municipality", flt)
-    unmet = report.cells(conn, "municipality", flt, "unmet")
+    both = report.cells_of(conn, "municipality", flt, ("conversations", "unmet"))
+    by_place, unmet = both["conversations"], both["unmet"]
     places = suppress(by_place, k)
     unmet_done = suppress(unmet, k)
     need_rows = sorted(

@@ -1,7 +1,9 @@
 """Needs analytics through the real stack: conversations over REST and SMS, in French and
 English, a crisis, an unmet need and a handoff closed by a counsellor; then exactly them in
 `relais stats needs --json`, in `GET /api/v1/stats/needs`, on the dashboard in Chromium
-(screenshot), and nowhere a word any person wrote in the open-data export.
+(screenshot; axe-core finds nothing serious or critical, in both languages), and nowhere a
+word any person wrote in the open-data export; after `relais privacy forget`, no statistics
+fact is found from the conversation id, and the counts are the same.
 
 The stack is the shared full one (tests/stacks.py, `RELAIS_STATS_MIN_COUNT=1`), so other
 tests' conversations are in its statistics too: the test compares the figures before and
@@ -30,7 +32,10 @@ from bot.handoff.store import HandoffStore, create_handoff_engine
 from bot.ops.sms_sandbox import Phone
 from bot.ops.stack import Stack
 from bot.settings import ROOT
+from bot.stats.events import keyed
+from bot.texts import t
 from tests.browser import ARTIFACTS, launch_options
+from tests.handoff.console_checks import axe_serious
 from tests.stacks import COUNSELLOR, STAFF
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -41,15 +46,30 @@ WORDS = ("nourriture cette semaine", "help finding a food bank", "kill myself",
 """What the people write: none of it may reach a statistics file."""
 
 
-def relais(stack: Stack, *args: str) -> str:
+def relais(stack: Stack, *args: str, env: dict[str, str] | None = None) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         capture_output=True, text=True, cwd=ROOT, check=False,
         env={**os.environ, **stack.env, "RELAIS_DATABASE_URL": stack.database_url,
-             "RELAIS_STATS_MIN_COUNT": "1"},
+             "RELAIS_STATS_MIN_COUNT": "1", **(env or {})},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def stats_facts(stack: Stack, sender_key: str) -> int:
+    """Statistics facts rows a keyed hash of a conversation id finds."""
+    from sqlalchemy import create_engine, func, select
+
+    from bot.stats.store import conversation
+
+    engine = create_engine(stack.database_url, future=True)
+    try:
+        with engine.connect() as conn:
+            query = select(func.count()).where(conversation.c.sender_key == sender_key)
+            return int(conn.execute(query).scalar() or 0)
+    finally:
+        engine.dispose()
 
 
 def jar() -> aiohttp.CookieJar:
@@ -216,6 +236,19 @@ async def test_conversations_appear_exactly_in_the_statistics(stack: Stack, tmp_
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shot = ARTIFACTS / "stats-dashboard.png"
         await page.screenshot(path=str(shot), full_page=True)
+        # accessible in both languages: axe-core finds nothing serious or critical
+        for language in ("en", "fr"):
+            context = await browser.new_context(viewport={"width": 1280, "height": 2200})
+            page = await context.new_page()
+            await page.goto(f"{stack.web_url}/console/login?lang={language}")
+            await page.fill("#email", STAFF.email)
+            await page.fill("#password", STAFF.password)
+            async with page.expect_navigation():
+                await page.click("button[type=submit]")
+            await page.goto(f"{stack.web_url}/console/stats?since={since()}&step=week")
+            assert await page.locator("h1").inner_text() == t("stats.title", language)
+            assert await axe_serious(page) == [], language
+            await context.close()
         await browser.close()
     assert shot.stat().st_size > 10_000
     if os.environ.get("RELAIS_DOCS_PICTURES"):
@@ -232,3 +265,14 @@ async def test_conversations_appear_exactly_in_the_statistics(stack: Stack, tmp_
     for line in (folder / "needs_by_municipality.csv").read_text(encoding="utf-8").splitlines()[1:]:
         count, suppressed = line.rsplit(",", 2)[-2:]
         assert (suppressed == "true" and count == "") or int(count) >= 5
+
+    # erasure: the person's statistics facts are unlinked, the counts stay
+    counted = needs(stack)
+    sender_key = keyed(stack.env["RELAIS_SECRET_KEY"], helped)
+    assert stats_facts(stack, sender_key) == 1
+    report = relais(stack, "privacy", "forget", "--conversation", helped,
+                    env={"RELAIS_RASA_URL": stack.rasa_url, "RELAIS_RASA_TOKEN": stack.token,
+                         "RELAIS_TRACKER_DB": str(stack.folder / "tracker.db")})  # fmt: skip
+    assert t("privacy.store.stats", "fr") in report or t("privacy.store.stats", "en") in report
+    assert stats_facts(stack, sender_key) == 0
+    assert needs(stack) == counted
