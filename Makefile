@@ -22,7 +22,15 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml uv.lock
 widget/node_modules/.package-lock.json: widget/package-lock.json
 	cd widget && npm ci --no-audit --no-fund --loglevel=error
 
-install: $(VENV)/.installed widget/node_modules/.package-lock.json
+# Schemathesis checks the HTTP API against its OpenAPI document (tests/web/test_openapi_fuzz.py)
+# from an environment of its own: it needs a jsonschema newer than Rasa allows.
+SCHEMATHESIS := $(VENV)/schemathesis/bin/schemathesis
+$(SCHEMATHESIS): tests/tools/schemathesis.txt | $(VENV)/.installed
+	python3.10 -m venv $(VENV)/schemathesis
+	$(BIN)/uv pip install -q --no-config --python $(VENV)/schemathesis/bin/python --require-hashes -r tests/tools/schemathesis.txt
+	touch $@
+
+install: $(VENV)/.installed widget/node_modules/.package-lock.json $(SCHEMATHESIS)
 	@bash scripts/ensure-system-deps.sh
 
 # The search encoder (bot/search/training/build.py): built once, a few minutes on CPU.

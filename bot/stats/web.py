@@ -68,6 +68,18 @@ def filters_of(query: Any) -> report.Filters:
     )
 
 
+def _api_query_valid(query: Any) -> bool:
+    """The API refuses what its document refuses (the dashboard's filters fall back instead):
+    `since` a date, `until` a date when given, each enumerated value one of its values."""
+    return bool(
+        _day(query.get("since"), None)
+        and ("until" not in query or _day(query["until"], None))
+        and query.get("unmet", "0") in ("0", "1", "true", "false")
+        and query.get("language", "fr") in texts.LANGUAGES
+        and query.get("channel", "web") in CHANNELS
+    )
+
+
 def percentile(buckets: dict[int, int], share: float) -> int | None:
     """The lower bound of the waiting-time bucket holding the `share` quantile."""
     total = sum(buckets.values())
@@ -235,7 +247,7 @@ async def api_needs(request: web.Request) -> web.Response:
     if not roles.has_role(found[1], roles.STAFF):
         raise json_error(403, "forbidden", "console.error.forbidden")
     by = request.query.get("by", "need")
-    if by not in report.BY or not _day(request.query.get("since"), None):
+    if by not in report.BY or not _api_query_valid(request.query):
         raise json_error(400, "bad_request", "stats.error.bad_query")
     flt = filters_of(request.query)
     measure = "unmet" if request.query.get("unmet") in ("1", "true") else "conversations"

@@ -141,7 +141,7 @@ async def services(request: web.Request) -> web.Response:
         result = await asyncio.get_running_loop().run_in_executor(None, run)
     except PlaceNotFound:
         raise json_error(
-            400, "place_not_found", "search.error.place_not_found", place=(place or "")[:80]
+            404, "place_not_found", "search.error.place_not_found", place=(place or "")[:80]
         ) from None
     return web.json_response(result.as_dict())
 

@@ -103,9 +103,13 @@ async def test_ten_kilobyte_strings_are_refused(client) -> None:  # type: ignore
     "place", ["", "🙂🙂🙂", "Laval'; DROP TABLE service; --", "<b>Laval</b>", "\u0000", "zzzz qqqq"]
 )
 async def test_odd_places_never_500(client, place) -> None:  # type: ignore[no-untyped-def]
+    """A blank place is no place (400); one the gazetteer does not know is not found (404)."""
     response = await client.get("/api/v1/services", params={"need": "food", "place": place})
-    assert response.status in (200, 400)
-    assert "error" in await response.json() or response.status == 200
+    body = await response.json()
+    assert response.status in (200, 400, 404)
+    if response.status == 404:
+        assert body["error"]["code"] == "place_not_found"
+    assert "error" in body or response.status == 200
 
 
 async def test_odd_text_is_searched_safely(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
