@@ -162,10 +162,18 @@ async def test_concurrent_messages_are_served_one_at_a_time(two_servers: Stack) 
             )
         )
         tracker = await a.tracker(sender)
+        recorded = turns(tracker)
+        # some serial order: the same messages, one after the other in the order recorded,
+        # through one server, make the very same conversation (a turn run beside another
+        # one would not have seen it: its answer or its slots would differ)
+        replayed = f"{sender}-replay"
+        for text, _ in recorded:
+            await a.send(replayed, text)
+        replay = story(await a.tracker(replayed))
 
     assert all(answers), "every message is answered"
-    recorded = turns(tracker)
     assert Counter(text for text, _ in recorded) == Counter(AT_ONCE)  # each exactly once
+    assert story(tracker) == replay, first_difference(story(tracker), replay)
     # serial: each turn's bot messages follow its own user event, none of another turn's
     # (the REST channel renders the results, recorded as a custom payload with no text, as text)
     answered = {
