@@ -98,6 +98,14 @@ class Settings:
     """Rasa's tracker store as a database URL (`RELAIS_TRACKER_URL`, e.g. the PostgreSQL of
     `RELAIS_DATABASE_URL`); empty: the SQLite file of endpoints.yml or `RELAIS_TRACKER_DB`.
     Rasa (`bot.ops.runner`) and the privacy commands (`bot.privacy.tracker_rows`) read it."""
+    redis_url: str = ""
+    """Redis shared by several Rasa servers (`RELAIS_REDIS_URL`): the lock per conversation
+    (`bot.runtime.lock_store`); empty: Rasa's in-memory lock store, one server only."""
+    redis_prefix: str = "relais"
+    """Letters and digits naming this installation's keys in that Redis (`RELAIS_REDIS_PREFIX`)."""
+    instances: int = 1
+    """Rasa servers writing the same conversations (`RELAIS_INSTANCES`); more than one needs
+    `RELAIS_REDIS_URL` and a tracker store on a database server (`RELAIS_TRACKER_URL`)."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -120,6 +128,9 @@ class Settings:
             limits=Limits.from_env(env),
             proxy_max_body=int(env.get("RELAIS_PROXY_MAX_BODY", 64 * 1024)),
             tracker_url=env.get("RELAIS_TRACKER_URL", ""),
+            redis_url=env.get("RELAIS_REDIS_URL", ""),
+            redis_prefix=env.get("RELAIS_REDIS_PREFIX") or "relais",
+            instances=int(env.get("RELAIS_INSTANCES") or 1),
         )
 
     def with_secrets(self) -> Settings:
@@ -131,6 +142,21 @@ class Settings:
             rasa_token=self.rasa_token or secret_files.read_or_create(RASA_TOKEN_FILE),
             secret_key=self.secret_key or secret_files.read_or_create(SECRET_KEY_FILE),
         )
+
+    def instances_problem(self) -> str | None:
+        """Why several instances cannot share these stores (a catalog key; None: fine).
+
+        Two Rasa servers on one conversation need one lock across them (Redis) and one
+        tracker store both can write (a database server: a SQLite file is one machine's, and
+        `RelaisTrackerStore` keeps its cache only for a single writer).
+        """
+        if self.instances <= 1:
+            return None
+        if not self.redis_url:
+            return "dialogue.run.instances_need_redis"
+        if not self.tracker_url or self.tracker_url.startswith("sqlite"):
+            return "dialogue.run.instances_need_database"
+        return None
 
     def exposure_problem(self) -> str | None:
         """Why these settings must not listen beyond this machine (None: fine).

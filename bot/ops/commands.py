@@ -81,6 +81,7 @@ def _run(args: argparse.Namespace) -> int:
     port = {"RELAIS_WEB_PORT": str(args.port)} if args.port else {}
     settings = Settings.from_env({**os.environ, **port}).with_secrets()
     runner.refuse_if_exposed(settings)
+    runner.refuse_if_unshared(settings)
     say_both("dialogue.run.starting")
     runner.ensure_directory(settings.database_url, say_both)
     responses.write()

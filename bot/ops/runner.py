@@ -125,8 +125,10 @@ class Ports:
 def child_env(settings: Settings, ports: Ports, tracker_db: Path) -> dict[str, str]:
     """The environment every child shares (secrets here, never on a command line)."""
     tracker = {"RELAIS_TRACKER_URL": settings.tracker_url} if settings.tracker_url else {}
+    redis = {"RELAIS_REDIS_URL": settings.redis_url} if settings.redis_url else {}
     return {
         **tracker,
+        **redis,
         "RELAIS_DATABASE_URL": settings.database_url,
         "RELAIS_RASA_TOKEN": settings.rasa_token,
         "RELAIS_SECRET_KEY": settings.secret_key,
@@ -140,7 +142,16 @@ def child_env(settings: Settings, ports: Ports, tracker_db: Path) -> dict[str, s
     }
 
 
-def write_endpoints(run_dir: Path, ports: Ports, tracker_db: Path, tracker_url: str = "") -> Path:
+def write_endpoints(
+    run_dir: Path,
+    ports: Ports,
+    tracker_db: Path,
+    tracker_url: str = "",
+    *,
+    redis_url: str = "",
+    redis_prefix: str = "relais",
+    instances: int = 1,
+) -> Path:
     """The root `endpoints.yml` with this run's action-server port and tracker store: the
     SQLite file `tracker_db`, or the database `tracker_url` (`RELAIS_TRACKER_URL`).
 
@@ -148,7 +159,10 @@ def write_endpoints(run_dir: Path, ports: Ports, tracker_db: Path, tracker_url: 
     root file keeps plain defaults for `rasa run` and each supervised run gets its own copy.
     A tracker URL stays in the environment (it may hold a password): the copy names the
     variable as the store's `url`, which Rasa gives a custom store as its `host`, and
-    Rasa's SQL store takes a whole URL there.
+    Rasa's SQL store takes a whole URL there. So does a Redis URL (`RELAIS_REDIS_URL`): with
+    one, the conversation lock is `RelaisRedisLockStore` under `redis_prefix`, shared by every
+    Rasa server; without, Rasa's in-memory lock (one server). With several `instances`, the
+    tracker store keeps no conversation in memory: its cache is exact for one writer only.
     """
     endpoints = yaml.safe_load(ENDPOINTS_FILE.read_text(encoding="utf-8")) or {}
     endpoints.setdefault("action_endpoint", {})["url"] = f"http://127.0.0.1:{ports.actions}/webhook"
@@ -159,6 +173,14 @@ def write_endpoints(run_dir: Path, ports: Ports, tracker_db: Path, tracker_url: 
         store["url"] = "${RELAIS_TRACKER_URL}"
     elif store.get("dialect") == "sqlite":
         store["db"] = str(tracker_db)
+    if store and instances > 1:
+        store["cache_conversations"] = 0
+    if redis_url:
+        endpoints["lock_store"] = {
+            "type": "bot.runtime.lock_store.RelaisRedisLockStore",
+            "url": "${RELAIS_REDIS_URL}",
+            "key_prefix": redis_prefix,
+        }
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
@@ -184,7 +206,15 @@ def build_children(
     python = sys.executable
     env = child_env(settings, ports, tracker_db)
     tracker_db.parent.mkdir(parents=True, exist_ok=True)
-    endpoints = write_endpoints(run_dir, ports, tracker_db, settings.tracker_url)
+    endpoints = write_endpoints(
+        run_dir,
+        ports,
+        tracker_db,
+        settings.tracker_url,
+        redis_url=settings.redis_url,
+        redis_prefix=settings.redis_prefix,
+        instances=settings.instances,
+    )
     children = [
         Child(
             "actions",
@@ -192,25 +222,39 @@ def build_children(
             f"http://127.0.0.1:{ports.actions}/health",
             {**env, "SANIC_HOST": "127.0.0.1"},  # rasa_sdk's only interface setting
         ),
-        Child(
-            "rasa",
-            [
-                python, "-m", "bot.ops.rasa_cli", "run",
-                "--model", str(model),
-                "--endpoints", str(endpoints),
-                "--credentials", str(CREDENTIALS_FILE),
-                "--enable-api",
-                "--cors", *(cors if cors is not None else settings.allowed_origins),
-                "--interface", "127.0.0.1", "--port", str(ports.rasa),
-            ],
-            f"http://127.0.0.1:{ports.rasa}/",
-            env,
-            startup_timeout=300.0,
-        ),
-    ]  # fmt: skip
+        rasa_child(settings, model, ports.rasa, endpoints, env, cors),
+    ]
     if with_web:
         children.append(web_child(settings, ports, tracker_db))
     return children
+
+
+def rasa_child(
+    settings: Settings,
+    model: Path,
+    port: int,
+    endpoints: Path,
+    env: dict[str, str],
+    cors: tuple[str, ...] | None = None,
+    name: str = "rasa",
+) -> Child:
+    """One Rasa server on `port` with the run's endpoints (another one on the same action
+    server and stores is one more instance)."""
+    return Child(
+        name,
+        [
+            sys.executable, "-m", "bot.ops.rasa_cli", "run",
+            "--model", str(model),
+            "--endpoints", str(endpoints),
+            "--credentials", str(CREDENTIALS_FILE),
+            "--enable-api",
+            "--cors", *(cors if cors is not None else settings.allowed_origins),
+            "--interface", "127.0.0.1", "--port", str(port),
+        ],
+        f"http://127.0.0.1:{port}/",
+        dict(env),
+        startup_timeout=300.0,
+    )  # fmt: skip
 
 
 def web_child(settings: Settings, ports: Ports, tracker_db: Path = DEFAULT_TRACKER_DB) -> Child:
@@ -341,6 +385,19 @@ def refuse_if_exposed(settings: Settings) -> None:
             t("dialogue.run.weak_secret", language, host=settings.web_host, name=problem),
             file=sys.stderr,
         )
+    raise SystemExit(2)
+
+
+def refuse_if_unshared(settings: Settings) -> None:
+    """Exit (code 2, both languages) rather than run several instances on stores that are
+    one process's: Rasa's in-memory lock, a SQLite tracker file."""
+    from bot.texts import t
+
+    problem = settings.instances_problem()
+    if problem is None:
+        return
+    for language in ("fr", "en"):
+        print(t(problem, language, instances=settings.instances), file=sys.stderr)
     raise SystemExit(2)
 
 

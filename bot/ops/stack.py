@@ -70,6 +70,13 @@ class StackOptions:
     """A database for the application AND Rasa's tracker store (e.g. a PostgreSQL database
     of its own, as `RELAIS_DATABASE_URL` and `RELAIS_TRACKER_URL` in production); empty: two
     SQLite files of the folder."""
+    redis_url: str = ""
+    """Redis for the conversation lock (`RELAIS_REDIS_URL`); empty: Rasa's in-memory lock."""
+    redis_prefix: str = "relais"
+    """The lock's key prefix in that Redis (`RELAIS_REDIS_PREFIX`), e.g. one per test."""
+    rasa_servers: int = 1
+    """Rasa servers on the same action server and stores (`RELAIS_INSTANCES`): `rasa`,
+    `rasa2`, …; more than one needs `database_url` and `redis_url`."""
 
 
 @dataclass
@@ -103,6 +110,9 @@ class Stack:
             get_settings(),
             database_url=self.database_url,
             tracker_url=self.options.database_url,
+            redis_url=self.options.redis_url,
+            redis_prefix=self.options.redis_prefix,
+            instances=self.options.rasa_servers,
             rasa_token=self.options.token,
             secret_key=self.options.secret_key,
             web_host=self.options.web_host,
@@ -120,7 +130,18 @@ class Stack:
                 run_dir=self.folder / "run",
                 with_web=self.options.web,
             )
+            rasa = next(i for i, c in enumerate(children) if c.name == "rasa")
+            self.rasa_ports = [self.ports.rasa] + [
+                free_port() for _ in range(self.options.rasa_servers - 1)
+            ]
+            endpoints = Path(children[rasa].argv[children[rasa].argv.index("--endpoints") + 1])
+            for number, port in enumerate(self.rasa_ports[1:], start=2):
+                more = runner.rasa_child(
+                    settings, model, port, endpoints, children[rasa].env, name=f"rasa{number}"
+                )
+                children.insert(rasa + number - 1, more)
         else:
+            self.rasa_ports = [self.ports.rasa]
             children = [runner.web_child(settings, self.ports)]
         for child in children:
             child.env.update(env)
@@ -143,6 +164,11 @@ class Stack:
     def web_url(self) -> str:
         """The public origin: the page, the widget, the API and Rasa's channels (proxied)."""
         return f"http://{self.options.web_host}:{self.ports.web}"
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """Every Rasa server of the stack (`rasa_url` first)."""
+        return [f"http://127.0.0.1:{port}" for port in self.rasa_ports]
 
     def client(self) -> RasaClient:
         return RasaClient(self.rasa_url, self.token)

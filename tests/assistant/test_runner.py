@@ -113,3 +113,102 @@ def test_a_tracker_url_goes_to_rasa_by_environment(tmp_path):
         tracker_db=tmp_path / "t.db", run_dir=tmp_path / "run2",
     )  # fmt: skip
     assert all("RELAIS_TRACKER_URL" not in child.env for child in without)
+
+
+def endpoints_of(child: runner.Child) -> dict:
+    return yaml.safe_load(Path(child.argv[child.argv.index("--endpoints") + 1]).read_text())
+
+
+def test_a_redis_url_gives_rasa_the_shared_lock_by_environment(tmp_path):
+    """`RELAIS_REDIS_URL`: Rasa's lock store is `RelaisRedisLockStore`, the URL named by
+    variable only (it may hold a password); unset, no lock_store section (Rasa's in-memory one)."""
+    url = "redis://:a-password@cache.example:6379/2"
+    settings = replace(get_settings(), redis_url=url, redis_prefix="relaisprod")
+    ports = runner.Ports(web=1, rasa=2, actions=3)
+    children = runner.build_children(
+        settings, tmp_path / "m.tar.gz", ports, tracker_db=tmp_path / "t.db",
+        run_dir=tmp_path / "run",
+    )  # fmt: skip
+    path = Path(children[1].argv[children[1].argv.index("--endpoints") + 1])
+    assert "a-password" not in path.read_text()
+    assert endpoints_of(children[1])["lock_store"] == {
+        "type": "bot.runtime.lock_store.RelaisRedisLockStore",
+        "url": "${RELAIS_REDIS_URL}",
+        "key_prefix": "relaisprod",
+    }
+    assert all(child.env["RELAIS_REDIS_URL"] == url for child in children)
+    assert "cache_conversations" not in endpoints_of(children[1])["tracker_store"]
+    without = runner.build_children(
+        replace(settings, redis_url=""), tmp_path / "m.tar.gz", ports,
+        tracker_db=tmp_path / "t.db", run_dir=tmp_path / "run2",
+    )  # fmt: skip
+    assert "lock_store" not in endpoints_of(without[1])
+    assert all("RELAIS_REDIS_URL" not in child.env for child in without)
+
+
+def test_several_instances_keep_no_conversation_in_memory(tmp_path):
+    settings = replace(
+        get_settings(),
+        tracker_url="postgresql://relais@db.example/relais",
+        redis_url="redis://127.0.0.1:6379/0",
+        instances=2,
+    )
+    children = runner.build_children(
+        settings, tmp_path / "m.tar.gz", runner.Ports(web=1, rasa=2, actions=3),
+        tracker_db=tmp_path / "t.db", run_dir=tmp_path / "run",
+    )  # fmt: skip
+    store = endpoints_of(children[1])["tracker_store"]
+    assert store["cache_conversations"] == 0 and store["url"] == "${RELAIS_TRACKER_URL}"
+
+
+def test_the_instance_settings_from_the_environment():
+    from bot.settings import Settings
+
+    default = Settings.from_env({})
+    assert (default.instances, default.redis_url, default.redis_prefix) == (1, "", "relais")
+    assert default.instances_problem() is None
+    env = {"RELAIS_INSTANCES": "2", "RELAIS_REDIS_URL": "redis://r", "RELAIS_REDIS_PREFIX": "x1"}
+    settings = Settings.from_env(env)
+    assert (settings.instances, settings.redis_url, settings.redis_prefix) == (2, "redis://r", "x1")
+
+
+def test_several_instances_refuse_unshared_stores(capsys):
+    """More than one instance: no start without Redis or on a SQLite tracker store, with a
+    message in both languages naming what to set."""
+    shared = replace(
+        get_settings(),
+        instances=2,
+        redis_url="redis://127.0.0.1:6379/0",
+        tracker_url="postgresql://relais@db.example/relais",
+    )
+    runner.refuse_if_unshared(shared)  # fine: returns
+    runner.refuse_if_unshared(replace(shared, instances=1, redis_url="", tracker_url=""))
+    cases = {
+        "RELAIS_REDIS_URL": replace(shared, redis_url=""),
+        "RELAIS_TRACKER_URL": replace(shared, tracker_url=""),
+    }
+    cases_sqlite = replace(shared, tracker_url="sqlite:///var/tracker.db")
+    for name, settings in [*cases.items(), ("RELAIS_TRACKER_URL", cases_sqlite)]:
+        try:
+            runner.refuse_if_unshared(settings)
+        except SystemExit as exc:
+            assert exc.code == 2
+        else:
+            raise AssertionError(f"started without {name}")
+        printed = capsys.readouterr().err
+        assert "Refus de démarrer" in printed and "Refusing to start" in printed
+        assert printed.count(name) == 2 and "RELAIS_INSTANCES=2" in printed
+
+
+def test_relais_run_refuses_two_instances_without_redis():
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env={**env, "RELAIS_INSTANCES": "2", "RELAIS_TRACKER_URL": "postgresql://x@127.0.0.1/x"},
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "RELAIS_REDIS_URL" in done.stderr and "Refusing to start" in done.stderr
