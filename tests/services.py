@@ -7,6 +7,9 @@ servers are part of the contract (they run on every machine of this project).
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 import pytest
@@ -38,3 +41,23 @@ def require_redis() -> str:
     finally:
         client.close()
     return url
+
+
+@contextmanager
+def redis_prefix(stem: str) -> Iterator[str]:
+    """A Redis key prefix of the caller's own (`stem` + random); every key under it is
+    deleted afterwards. Skips (or fails under CI) when Redis does not answer."""
+    import redis
+
+    url = require_redis()
+    name = stem + uuid.uuid4().hex[:12]
+    try:
+        yield name
+    finally:
+        client = redis.Redis.from_url(url)
+        try:
+            keys = list(client.scan_iter(match=f"{name}:*", count=1000))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()

@@ -15,7 +15,6 @@ import os
 import signal
 import threading
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from rasa.core.utils import number_of_sanic_workers
 from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 
 from bot.runtime.lock_store import RelaisRedisLockStore, apply_url
-from tests.services import redis_url, require_redis
+from tests.services import redis_prefix, redis_url
 
 FAST = {"wait_time_in_seconds": 0.05}
 """Waiters poll often in tests (Rasa polls every second); a release wakes them at once anyway."""
@@ -38,16 +37,8 @@ FAST = {"wait_time_in_seconds": 0.05}
 @pytest.fixture
 def prefix() -> Iterator[str]:
     """A key prefix of this test's own; every key under it is deleted afterwards."""
-    url = require_redis()
-    name = "relaistest" + uuid.uuid4().hex[:12]
-    yield name
-    client = redis.Redis.from_url(url)
-    try:
-        keys = list(client.scan_iter(match=f"{name}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+    with redis_prefix("relaistest") as name:
+        yield name
 
 
 @pytest.fixture

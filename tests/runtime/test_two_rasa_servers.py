@@ -15,13 +15,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
 import yaml
 
 from bot.ops.rasa_client import RasaClient
 from bot.ops.stack import Stack, StackOptions
 from tests.pg import fresh_database
-from tests.services import redis_url, require_redis
+from tests.services import redis_prefix, redis_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.integration, pytest.mark.slow]
 
@@ -41,23 +40,14 @@ AT_ONCE = ["allo", "j'ai faim", "Longueuil", "chu pu capable de payer mon loyer"
 def two_servers(stacks: Any) -> Iterator[Stack]:
     """One action server and two Rasa servers on a new PostgreSQL database and a Redis key
     prefix of their own (both dropped after)."""
-    url = require_redis()
-    prefix = "relaistwo" + uuid.uuid4().hex[:12]
-    with fresh_database("relais_two") as database:
+    with redis_prefix("relaistwo") as prefix, fresh_database("relais_two") as database:
         options = StackOptions(
-            database_url=database, redis_url=url, redis_prefix=prefix, rasa_servers=2
+            database_url=database, redis_url=redis_url(), redis_prefix=prefix, rasa_servers=2
         )
         try:
             yield stacks.get(options)
         finally:
             stacks.release(options)
-            client = redis.Redis.from_url(redis_url())
-            try:
-                keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-                if keys:
-                    client.delete(*keys)
-            finally:
-                client.close()
 
 
 TIMES = {"next_opening"}
