@@ -196,8 +196,11 @@ def build_children(
     run_dir: Path = RUN_DIR,
     cors: tuple[str, ...] | None = None,
     with_web: bool = True,
+    more_rasa_ports: tuple[int, ...] = (),
 ) -> list[Child]:
-    """The action server, Rasa and (optionally) the web app, in start order.
+    """The action server, Rasa and (optionally) the web app, in start order. Each of
+    `more_rasa_ports` is one more Rasa server (`rasa2`, …) on the same action server and
+    stores.
 
     Rasa and the action server listen on 127.0.0.1 only: people reach Rasa's channels
     through the web app's proxy (`bot.web.rasa_proxy`), on the one public origin. Rasa's
@@ -223,6 +226,10 @@ def build_children(
             {**env, "SANIC_HOST": "127.0.0.1"},  # rasa_sdk's only interface setting
         ),
         rasa_child(settings, model, ports.rasa, endpoints, env, cors),
+        *(
+            rasa_child(settings, model, port, endpoints, env, cors, name=f"rasa{number}")
+            for number, port in enumerate(more_rasa_ports, start=2)
+        ),
     ]
     if with_web:
         children.append(web_child(settings, ports, tracker_db))

@@ -120,6 +120,8 @@ class Stack:
             allowed_origins=tuple(allowed),
         )
         runner.ensure_directory(self.database_url, quiet)
+        more = tuple(free_port() for _ in range(self.options.rasa_servers - 1))
+        self.rasa_ports = [self.ports.rasa, *more]
         if self.options.assistant:
             model = self.model or runner.ensure_model()
             children = runner.build_children(
@@ -129,19 +131,9 @@ class Stack:
                 tracker_db=self.folder / "tracker.db",
                 run_dir=self.folder / "run",
                 with_web=self.options.web,
+                more_rasa_ports=more,
             )
-            rasa = next(i for i, c in enumerate(children) if c.name == "rasa")
-            self.rasa_ports = [self.ports.rasa] + [
-                free_port() for _ in range(self.options.rasa_servers - 1)
-            ]
-            endpoints = Path(children[rasa].argv[children[rasa].argv.index("--endpoints") + 1])
-            for number, port in enumerate(self.rasa_ports[1:], start=2):
-                more = runner.rasa_child(
-                    settings, model, port, endpoints, children[rasa].env, name=f"rasa{number}"
-                )
-                children.insert(rasa + number - 1, more)
         else:
-            self.rasa_ports = [self.ports.rasa]
             children = [runner.web_child(settings, self.ports)]
         for child in children:
             child.env.update(env)
