@@ -39,6 +39,13 @@ def run() -> dict:
                 for child in stack.supervisor.children
                 if child.log_path and child.log_path.exists()
             }
+            unhandled_kinds = {
+                child.name: kinds
+                for child in stack.supervisor.children
+                if child.log_path
+                and child.log_path.exists()
+                and (kinds := fuzz.unhandled_kinds(child.log_path.read_text(errors="replace")))
+            }
         finally:
             stack.stop()
     unhandled = sum(counts["unhandled"] for counts in logged.values())
@@ -52,6 +59,7 @@ def run() -> dict:
         },
         "socketio": {**sio, "seconds": round(sio_s, 1)},
         "logged_errors": logged,
+        "unhandled_kinds": unhandled_kinds,
         "server_errors": errors,
         "server_errors_target": 0,
     }

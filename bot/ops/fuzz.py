@@ -14,6 +14,8 @@ import itertools
 import json
 import random
 import re
+from collections import Counter
+from collections.abc import Iterator
 
 INTENTS = (
     "need_food", "need_housing", "need_shelter", "need_mental_health", "need_health",
@@ -254,21 +256,43 @@ WEBSOCKET_CLOSED = re.compile(
 response to the finished upgrade): counted apart, not a failure of a message."""
 
 
+def _traceback_records(log_text: str) -> Iterator[str]:
+    """Each logged record that carries a traceback."""
+    starts = [m.start() for m in RECORD.finditer(log_text)] + [len(log_text)]
+    for start, end in itertools.pairwise(starts):
+        record = log_text[start:end]
+        if "Traceback (most recent call last)" in record:
+            yield record
+
+
+def _kind(record: str) -> str:
+    """`answered`, `websocket_closed` or `unhandled` (see `log_errors`)."""
+    first = record.splitlines()[0]
+    if "answering with" in first:
+        return "answered"
+    if "/socket.io/" in first and WEBSOCKET_CLOSED.search(record):
+        return "websocket_closed"
+    return "unhandled"
+
+
 def log_errors(log_text: str) -> dict[str, int]:
     """Logged records with a traceback: `answered` (an action that failed or was too slow,
     the person answered politely by `bot.runtime.patches`; `timeouts` of them were too slow)
     and `unhandled` (every other one: a bug)."""
     counts = {"answered": 0, "timeouts": 0, "websocket_closed": 0, "unhandled": 0}
-    starts = [m.start() for m in RECORD.finditer(log_text)] + [len(log_text)]
-    for start, end in itertools.pairwise(starts):
-        record = log_text[start:end]
-        if "Traceback (most recent call last)" not in record:
-            continue
-        if "answering with" in record.splitlines()[0]:
-            counts["answered"] += 1
-            counts["timeouts"] += "exceptions.TimeoutError" in record
-        elif "/socket.io/" in record.splitlines()[0] and WEBSOCKET_CLOSED.search(record):
-            counts["websocket_closed"] += 1
-        else:
-            counts["unhandled"] += 1
+    for record in _traceback_records(log_text):
+        kind = _kind(record)
+        counts[kind] += 1
+        counts["timeouts"] += kind == "answered" and "exceptions.TimeoutError" in record
     return counts
+
+
+def unhandled_kinds(log_text: str) -> dict[str, int]:
+    """The unhandled records by exception (the traceback's last line, its first 200
+    characters), so that a benchmark says what went wrong, not only how often."""
+    kinds: Counter[str] = Counter()
+    for record in _traceback_records(log_text):
+        if _kind(record) == "unhandled":
+            lines = [line for line in record.strip().splitlines() if line.strip()]
+            kinds[lines[-1].strip()[:200]] += 1
+    return dict(kinds.most_common(10))
