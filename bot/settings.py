@@ -100,7 +100,8 @@ class Settings:
     Rasa (`bot.ops.runner`) and the privacy commands (`bot.privacy.tracker_rows`) read it."""
     redis_url: str = ""
     """Redis shared by several Rasa servers (`RELAIS_REDIS_URL`): the lock per conversation
-    (`bot.runtime.lock_store`); empty: Rasa's in-memory lock store, one server only."""
+    (`bot.runtime.lock_store`); empty: the in-memory lock
+    store (`bot.runtime.memory_lock_store`), one server only."""
     redis_prefix: str = "relais"
     """Letters and digits naming this installation's keys in that Redis (`RELAIS_REDIS_PREFIX`)."""
     instances: int = 1

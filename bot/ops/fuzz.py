@@ -287,12 +287,18 @@ def log_errors(log_text: str) -> dict[str, int]:
     return counts
 
 
+def _exception(record: str) -> str:
+    """The exception a record's last traceback ends with (a warning printed after it without
+    a timestamp belongs to the same record, and is not it)."""
+    frames = record.rsplit("Traceback (most recent call last):", 1)[-1].splitlines()[1:]
+    return next((line.strip() for line in frames if line.strip() and not line[0].isspace()), "")
+
+
 def unhandled_kinds(log_text: str) -> dict[str, int]:
-    """The unhandled records by exception (the traceback's last line, its first 200
+    """The unhandled records by exception (the last traceback's exception line, its first 200
     characters), so that a benchmark says what went wrong, not only how often."""
     kinds: Counter[str] = Counter()
     for record in _traceback_records(log_text):
         if _kind(record) == "unhandled":
-            lines = [line for line in record.strip().splitlines() if line.strip()]
-            kinds[lines[-1].strip()[:200]] += 1
+            kinds[_exception(record)[:200]] += 1
     return dict(kinds.most_common(10))

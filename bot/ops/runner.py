@@ -48,6 +48,12 @@ QUIET_ENV = {
 }
 """No telemetry, no downloads, quiet logs: for every child process."""
 
+KEEP_ALIVE_ENV = {"SANIC_KEEP_ALIVE_TIMEOUT": "75"}
+"""Rasa and the action server (Sanic) keep an idle connection longer than their aiohttp
+clients do (15 s: Rasa calling the action server, the web app calling Rasa), so a client
+never sends a request on a connection the server is closing at that instant ("Cannot write to
+closing transport": the action failed and the person was told the service was unavailable)."""
+
 
 @dataclass
 class Child:
@@ -69,7 +75,7 @@ class Child:
         self.process = subprocess.Popen(
             self.argv,
             cwd=ROOT,
-            env={**os.environ, **QUIET_ENV, **self.env},
+            env={**os.environ, **QUIET_ENV, **KEEP_ALIVE_ENV, **self.env},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -161,7 +167,7 @@ def write_endpoints(
     variable as the store's `url`, which Rasa gives a custom store as its `host`, and
     Rasa's SQL store takes a whole URL there. So does a Redis URL (`RELAIS_REDIS_URL`): with
     one, the conversation lock is `RelaisRedisLockStore` under `redis_prefix`, shared by every
-    Rasa server; without, Rasa's in-memory lock (one server). With several `instances`, the
+    Rasa server; without, the root file's in-memory lock (one server). With several `instances`, the
     tracker store keeps no conversation in memory: its cache is exact for one writer only.
     """
     endpoints = yaml.safe_load(ENDPOINTS_FILE.read_text(encoding="utf-8")) or {}
@@ -397,7 +403,7 @@ def refuse_if_exposed(settings: Settings) -> None:
 
 def refuse_if_unshared(settings: Settings) -> None:
     """Exit (code 2, both languages) rather than run several instances on stores that are
-    one process's: Rasa's in-memory lock, a SQLite tracker file."""
+    one process's: the in-memory lock, a SQLite tracker file."""
     from bot.texts import t
 
     problem = settings.instances_problem()

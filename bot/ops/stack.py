@@ -71,7 +71,7 @@ class StackOptions:
     of its own, as `RELAIS_DATABASE_URL` and `RELAIS_TRACKER_URL` in production); empty: two
     SQLite files of the folder."""
     redis_url: str = ""
-    """Redis for the conversation lock (`RELAIS_REDIS_URL`); empty: Rasa's in-memory lock."""
+    """Redis for the conversation lock (`RELAIS_REDIS_URL`); empty: the in-memory lock of one server."""
     redis_prefix: str = "relais"
     """The lock's key prefix in that Redis (`RELAIS_REDIS_PREFIX`), e.g. one per test."""
     rasa_servers: int = 1

@@ -121,7 +121,8 @@ def endpoints_of(child: runner.Child) -> dict:
 
 def test_a_redis_url_gives_rasa_the_shared_lock_by_environment(tmp_path):
     """`RELAIS_REDIS_URL`: Rasa's lock store is `RelaisRedisLockStore`, the URL named by
-    variable only (it may hold a password); unset, no lock_store section (Rasa's in-memory one)."""
+    variable only (it may hold a password); unset, the in-memory lock of one server
+    (`RelaisInMemoryLockStore`, from the root endpoints.yml)."""
     url = "redis://:a-password@cache.example:6379/2"
     settings = replace(get_settings(), redis_url=url, redis_prefix="relaisprod")
     ports = runner.Ports(web=1, rasa=2, actions=3)
@@ -142,7 +143,9 @@ def test_a_redis_url_gives_rasa_the_shared_lock_by_environment(tmp_path):
         replace(settings, redis_url=""), tmp_path / "m.tar.gz", ports,
         tracker_db=tmp_path / "t.db", run_dir=tmp_path / "run2",
     )  # fmt: skip
-    assert "lock_store" not in endpoints_of(without[1])
+    assert endpoints_of(without[1])["lock_store"] == {
+        "type": "bot.runtime.memory_lock_store.RelaisInMemoryLockStore"
+    }
     assert all("RELAIS_REDIS_URL" not in child.env for child in without)
 
 

@@ -24,6 +24,8 @@ KeyError: 'session_id'
 Traceback (most recent call last):
   File "y.py", line 2, in g
 KeyError: 'session_id'
+/site-packages/rasa/shared/utils/io.py:100: UserWarning: Failed to parse arguments
+  More info at https://rasa.com/docs/rasa/stories
 
 2026-12-04 10:00:05 INFO     rasa.core.processor  - another turn
 """
