@@ -10,6 +10,7 @@ Used by `bench/fuzz.py` (10,000 through REST and socket.io) and the tests (a few
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import random
@@ -196,6 +197,25 @@ async def through_rest(url: str, texts: list[str], workers: int = 4) -> dict[str
     return {**counts, "errors": errors[:20]}
 
 
+QUIET = 0.3
+"""Seconds without a bot message that end a turn: the next message is sent after the whole
+answer, as a person would (sent at the first bot message, the texts queued up behind turns
+still running and measured the queue, not the channel)."""
+CONNECT_WAIT = 10.0
+"""Seconds a (re)connection may take before it counts as refused (python-socketio's 1 s is
+less than a busy server needs to accept the namespace)."""
+
+
+async def _turn_over(answered: asyncio.Event) -> None:
+    """Wait until the bot has said nothing for `QUIET` seconds."""
+    while True:
+        answered.clear()
+        try:
+            await asyncio.wait_for(answered.wait(), QUIET)
+        except asyncio.TimeoutError:
+            return
+
+
 async def through_socketio(url: str, texts: list[str], clients: int = 4) -> dict[str, object]:
     """Each text from a socket.io client (as the widget speaks), waiting for the bot's answer
     (at most 20 s: a message the bot does not answer is counted, not an error). A server
@@ -215,7 +235,7 @@ async def through_socketio(url: str, texts: list[str], clients: int = 4) -> dict
         sio.on("bot_uttered", lambda *_: answered.set())
         session_id = ""
         try:
-            await sio.connect(url, socketio_path="/socket.io")
+            await sio.connect(url, socketio_path="/socket.io", wait_timeout=CONNECT_WAIT)
             while queue:
                 index, text = queue.pop()
                 if index % 40 == 0 or not session_id:
@@ -227,14 +247,14 @@ async def through_socketio(url: str, texts: list[str], clients: int = 4) -> dict
                 try:
                     await asyncio.wait_for(answered.wait(), 20)
                     counts["answered"] += 1
-                    await asyncio.sleep(0.05)  # the rest of the turn's messages
+                    await _turn_over(answered)
                 except asyncio.TimeoutError:
                     counts["unanswered"] += 1
                     session_id = ""  # a fresh conversation for the next one
                 if not sio.connected:
                     counts["server_errors"] += 1
                     errors.append(f"connection dropped after message #{index}")
-                    await sio.connect(url, socketio_path="/socket.io")
+                    await sio.connect(url, socketio_path="/socket.io", wait_timeout=CONNECT_WAIT)
         except (socketio.exceptions.ConnectionError, OSError) as exc:
             counts["server_errors"] += 1
             errors.append(f"{type(exc).__name__}: {exc}"[:200])
