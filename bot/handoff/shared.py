@@ -249,11 +249,12 @@ class Shared:
         return cls(LocalHub(), Presence(), LocalInFlight())
 
     @classmethod
-    def on_redis(cls, url: str, prefix: str) -> Shared:
+    def on_redis(cls, url: str, prefix: str, poll_interval: float = 1.0) -> Shared:
+        """`poll_interval`: the relay's, which is also how often presence is refreshed."""
         client = LoopClient(url)
         return cls(
             RedisHub(client, key(prefix, "handoff", "events")),
-            RedisPresence(client, prefix),
+            RedisPresence(client, prefix, ttl=max(PRESENCE_TTL, 3 * poll_interval)),
             RedisInFlight(client, prefix),
             PassLock(client, key(prefix, "handoff", "relay")),
             client,

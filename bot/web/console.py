@@ -90,12 +90,13 @@ async def handoff_context(app: web.Application) -> AsyncIterator[None]:
     engine = create_handoff_engine(settings.database_url)
     await init_tables(engine)
     rasa = RasaApi(settings.rasa_url, settings.rasa_token)
+    handoff = _handoff_settings(app)
     shared = (
-        Shared.on_redis(settings.redis_url, settings.redis_prefix)
+        Shared.on_redis(settings.redis_url, settings.redis_prefix, handoff.poll_interval)
         if settings.redis_url
         else Shared.in_memory()
-    )
-    service = ConsoleService(HandoffStore(engine), rasa, _handoff_settings(app), shared)
+    )  # several web apps (RELAIS_REDIS_URL): console events, presence, one relay pass at a time
+    service = ConsoleService(HandoffStore(engine), rasa, handoff, shared)
     app[SERVICE] = service
     app[SESSIONS] = sessions.SessionStore(engine)
     app[CHECKER] = auth.PasswordChecker()
