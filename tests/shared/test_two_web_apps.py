@@ -1,6 +1,7 @@
 """Two web apps on one PostgreSQL and one Redis answer as one (issue 18, point 4): a sender's
 messages are counted across both, a console session and the login throttle hold on either,
-and a counsellor whose console is open on app A follows a conversation worked through app B.
+a counsellor whose console is open on app A follows a conversation worked through app B, and
+both see a newly imported directory (the generation number in the database).
 
 Each test fails when that state lives in one process's memory: the limiter, the console
 events and the presence were in memory before (`bot.limits.MemoryLimiter`,
@@ -145,3 +146,28 @@ async def test_a_console_on_one_web_app_follows_work_done_on_the_other(pair: Pai
     said = [e for e in pair.rasa.delivered["p1"] if e["metadata"]["type"] == "counsellor_message"]
     assert len(said) == 1
     await ws.close()
+
+
+async def test_both_web_apps_see_a_new_directory(pair: Pair, shared_stores: Stores) -> None:
+    """`relais directory import` (its own process) bumps the generation in the database in
+    the import's transaction; every web app compares its index with it and rebuilds."""
+    from types import SimpleNamespace
+
+    from bot.directory import generation
+    from bot.directory.store import create_engine_from_url
+    from bot.web.api_search import SEARCH_STATE
+
+    engine = create_engine_from_url(shared_stores.database_url)
+    try:
+        with engine.connect() as conn:
+            before = generation.read(conn)
+        states = [server.app[SEARCH_STATE] for server in (pair.a, pair.b)]
+        for server, state in zip((pair.a, pair.b), states, strict=True):
+            state.index = SimpleNamespace(generation=before)  # an index built before the import
+            assert not await state._stale(server.app)
+        with engine.begin() as conn:  # what the import commits with its rows
+            generation.bump(conn)
+    finally:
+        engine.dispose()
+    for server, state in zip((pair.a, pair.b), states, strict=True):
+        assert await state._stale(server.app)  # each rebuilds on its next search
