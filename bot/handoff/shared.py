@@ -56,6 +56,9 @@ class LocalHub:
             except Exception:  # a closing socket must not stop the others
                 log.debug("listener failed", exc_info=True)
 
+    async def subscribe(self) -> None:
+        """Nothing to subscribe to."""
+
     async def run(self, stop: asyncio.Event) -> None:
         """Nothing to relay from elsewhere."""
 
@@ -67,7 +70,7 @@ class RedisHub(LocalHub):
         super().__init__()
         self.client = client
         self.channel = channel
-        self.ready = asyncio.Event()
+        self._pubsub: Any = None
 
     async def publish(self, payload: dict[str, Any]) -> None:
         """On Redis, so every app's consoles get it; Redis down: this app's consoles only
@@ -78,20 +81,31 @@ class RedisHub(LocalHub):
             log.warning("console event not shared, Redis failed: %s", error)
             await self.deliver(payload)
 
+    async def subscribe(self) -> None:
+        """Subscribe before the app serves anyone: no event published once it is up is lost."""
+        pubsub = self.client.get().pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(self.channel)
+        except (redis.RedisError, OSError) as error:
+            log.warning("console events from other web apps not received yet: %s", error)
+            await pubsub.close()
+            return
+        self._pubsub = pubsub
+
     async def run(self, stop: asyncio.Event) -> None:
         """Relay the channel to this app's consoles until `stop`, subscribing again after a
         Redis failure."""
         while not stop.is_set():
-            pubsub = self.client.get().pubsub(ignore_subscribe_messages=True)
+            pubsub, self._pubsub = self._pubsub, None
+            pubsub = pubsub or self.client.get().pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(self.channel)
-                self.ready.set()
+                if not pubsub.subscribed:
+                    await pubsub.subscribe(self.channel)
                 while not stop.is_set():
                     message = await pubsub.get_message(timeout=0.5)
                     if message and message.get("type") == "message":
                         await self.deliver(json.loads(message["data"]))
             except (redis.RedisError, OSError, ValueError) as error:
-                self.ready.clear()
                 log.warning("console events from other web apps interrupted: %s", error)
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)

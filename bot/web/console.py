@@ -102,6 +102,7 @@ async def handoff_context(app: web.Application) -> AsyncIterator[None]:
     app[CHECKER] = auth.PasswordChecker()
     app[SECRET] = auth.secret_key(settings.secret_key)
     await app[SESSIONS].purge_expired()
+    await shared.hub.subscribe()
     stop = asyncio.Event()
     tasks = [asyncio.create_task(service.run_relay(stop)),
              asyncio.create_task(service.run_typing_relay(stop)),
