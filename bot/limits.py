@@ -1,16 +1,43 @@
-"""Rate limits: sliding windows behind a small interface, so Redis can back them later.
+"""Rate limits: sliding windows behind a small interface, in memory or in Redis.
 
 `MemoryLimiter` keeps, per key, the times of the hits still inside the window; it serves one
-process (the web app's proxy, the action server). A Redis limiter would implement the same
-`hit` with a sorted set per key (ZADD, ZREMRANGEBYSCORE, ZCARD in one MULTI).
+process (the default: one web app). `RedisLimiter` keeps the same window as a sorted set per
+key in Redis (`RELAIS_REDIS_URL`), changed by one Lua script so that hits arriving at several
+web apps at once are counted once each and the answers are those of one process.
 """
 
 from __future__ import annotations
 
+import logging
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import Protocol
+
+import redis
+
+from bot.redis_state import LoopClient
+from bot.redis_state import key as redis_key
+
+log = logging.getLogger(__name__)
+
+SLIDING_WINDOW = """
+if redis.replicate_commands then redis.replicate_commands() end -- Redis < 5: TIME, then writes
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local limit, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return math.max(tonumber(oldest[2]) + window - now, 1)
+end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window)
+return 0
+"""
+"""KEYS[1] the key's window (member: one hit, score: its time in ms, Redis's clock);
+ARGV limit, window (ms), a unique member. Returns 0 (hit counted) or the ms to wait."""
 
 
 class Limiter(Protocol):
@@ -60,6 +87,37 @@ class MemoryLimiter:
         for key in idle:
             del self.hits[key]
             self.windows.pop(key, None)
+
+
+class RedisLimiter:
+    """The sliding window of `MemoryLimiter`, shared by every process on one Redis.
+
+    Redis unreachable: the hit is allowed and a warning logged. A limit protects the service
+    from floods; refusing everyone while Redis restarts would refuse people in crisis too.
+    """
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self.client = LoopClient(url)
+        self.prefix = prefix
+
+    async def hit(self, key: str, limit: int, window: float) -> float:
+        client = self.client.get()
+        try:
+            wait_ms = await client.eval(
+                SLIDING_WINDOW,
+                1,
+                redis_key(self.prefix, "limit", key),
+                int(limit),
+                max(1, int(window * 1000)),
+                secrets.token_hex(8),
+            )
+        except (redis.RedisError, OSError) as error:
+            log.warning("rate limit not counted, Redis failed: %s", error)
+            return 0.0
+        return int(wait_ms) / 1000
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
 
 
 def retry_after(seconds: float) -> str:

@@ -40,6 +40,9 @@ class SmsConfig:
     secret_key: str
     database_url: str
     send_timeout: float = 10.0
+    redis_url: str = ""
+    """Redis shared by the Rasa servers (`RELAIS_REDIS_URL`): one phone's order across them."""
+    redis_prefix: str = "relais"
 
     @classmethod
     def from_credentials(
@@ -68,6 +71,8 @@ class SmsConfig:
             max_segments=int(value("max_segments", "3")),
             secret_key=settings.secret_key,
             database_url=settings.database_url,
+            redis_url=settings.redis_url,
+            redis_prefix=settings.redis_prefix,
         )
 
     def missing(self) -> list[str]:

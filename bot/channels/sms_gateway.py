@@ -1,6 +1,6 @@
 """The SMS conversation loop, independent of Sanic: what happens to one inbound SMS.
 
-    webhook ─▶ accept() ─▶ per-phone queue ─▶ handle():
+    webhook ─▶ admit() ─▶ per-phone queue (and line in Redis) ─▶ handle():
         duplicate MessageSid? ─▶ drop
         opted out? ─▶ only START is heard
         keyword (STOP, AIDE, PLUS…)? ─▶ answered here, or turned into a Rasa payload
@@ -9,7 +9,11 @@
 
 The webhook returns as soon as the message is queued; each phone has its own queue worked
 in arrival order, so a burst of messages gets answers in the order it was written, while
-other phones are served concurrently. Only the hashed `sender_id` is logged.
+other phones are served concurrently. With several Rasa servers (`RELAIS_REDIS_URL`), each
+message also takes its place in the phone's line in Redis on arrival and waits for its turn
+there (`sms_order`), so the order holds whichever server a webhook reached; a redelivered
+MessageSid is dropped by the shared database (`sms_inbound`) on any server. Only the hashed
+`sender_id` is logged.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from bot.texts import normalize_language, t
 
 from .sms_config import SmsConfig
 from .sms_keywords import Command, Keyword, change_language_payload, parse_keyword
+from .sms_order import RedisOrder, phone_order
 from .sms_privacy import (
     NumberCipher,
     is_sender_id,
@@ -89,7 +94,9 @@ class SmsGateway:
         self.sender = sender
         self.runner = runner
         self.conversation = conversation
+        self.order = phone_order(config.redis_url, config.redis_prefix)
         self._queues: dict[str, deque[Inbound]] = {}
+        self._turns: set[asyncio.Task[None]] = set()
         self._workers: dict[str, asyncio.Task[None]] = {}
 
     @classmethod
@@ -109,6 +116,8 @@ class SmsGateway:
         await self.drain()
         await self.sender.close()
         await self.store.close()
+        if isinstance(self.order, RedisOrder):
+            await self.order.aclose()
 
     # --- inbound --------------------------------------------------------------------------
 
@@ -125,6 +134,22 @@ class SmsGateway:
             body=(params.get("Body") or "").strip(),
         )
 
+    async def admit(self, item: Inbound) -> None:
+        """Queue the message; the webhook answers once this returns. With several servers
+        (Redis), its place in the phone's line is taken now and the line is the queue: the
+        message waits for its turn there, whichever server holds the earlier ones."""
+        ticket = await self.order.ticket(item.sender_id)
+        if ticket is None:
+            self.accept(item)
+            return
+        task = asyncio.create_task(self._take_turn(item, ticket))
+        self._turns.add(task)
+        task.add_done_callback(self._turns.discard)
+
+    async def _take_turn(self, item: Inbound, ticket: int) -> None:
+        async with self.order.turn(item.sender_id, ticket):
+            await self._handle_or_apologize(item)
+
     def accept(self, item: Inbound) -> None:
         """Queue a message behind the same phone's earlier ones; returns at once."""
         queue = self._queues.get(item.sender_id)
@@ -133,15 +158,17 @@ class SmsGateway:
             self._workers[item.sender_id] = asyncio.create_task(self._work(item.sender_id, queue))
         queue.append(item)
 
+    async def _handle_or_apologize(self, item: Inbound) -> None:
+        try:
+            await self.handle(item)
+        except Exception:
+            log.exception("SMS from %s failed", item.sender_id)
+            await self._apologize(item.sender_id)
+
     async def _work(self, sender_id: str, queue: deque[Inbound]) -> None:
         try:
             while queue:
-                item = queue.popleft()
-                try:
-                    await self.handle(item)
-                except Exception:
-                    log.exception("SMS from %s failed", sender_id)
-                    await self._apologize(sender_id)
+                await self._handle_or_apologize(queue.popleft())
         finally:
             # no await between the empty check and here: nothing can be queued in between
             self._queues.pop(sender_id, None)
@@ -156,8 +183,9 @@ class SmsGateway:
 
     async def drain(self) -> None:
         """Wait until every queued message is handled (tests, shutdown)."""
-        while self._workers:
-            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+        while self._workers or self._turns:
+            tasks = [*self._workers.values(), *self._turns]
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def handle(self, item: Inbound) -> None:
         """Everything one inbound SMS causes (see the module docstring)."""

@@ -179,7 +179,7 @@ class TwilioSmsInput(InputChannel):
             except (ValueError, InvalidNumber) as exc:
                 log.warning("SMS webhook refused: %s", exc)
                 return response.text("bad request", status=400)
-            gateway.accept(item)
+            await gateway.admit(item)
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         @webhook.listener("before_server_stop")

@@ -136,8 +136,10 @@ class ConsoleService(HandoffService):
         while not stop.is_set():
             if self.listeners:
                 try:
-                    for escalation_id in await self.persons_typing():
-                        await self.publish({"type": "typing", "escalation_id": escalation_id})
+                    for escalation_id in await self.persons_typing():  # this app's consoles
+                        await self.shared.hub.deliver(
+                            {"type": "typing", "escalation_id": escalation_id}
+                        )
                 except (RasaUnavailable, OSError):
                     log.debug("typing relay pass failed", exc_info=True)
             with contextlib.suppress(asyncio.TimeoutError):

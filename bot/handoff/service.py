@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from bot.dialogue import results
@@ -29,11 +29,11 @@ from bot.texts import t
 from . import queue
 from .config import HandoffSettings
 from .rasa_api import RasaApi, RasaUnavailable, bot_event
+from .shared import Listener, Shared
 from .store import ACTIVE, CLOSED, COUNSELLOR, RETURNED, SYSTEM, WAITING, HandoffStore
 
 log = logging.getLogger(__name__)
 
-Listener = Callable[[dict[str, Any]], Awaitable[None]]
 GOODBYE_INTENTS = frozenset({"goodbye"})
 RELAY_CONCURRENCY = 8
 """Trackers read at the same time by one relay pass."""
@@ -107,7 +107,8 @@ class Backoff:
 
 
 class Presence:
-    """Which counsellors have a console open, and since when one has been gone."""
+    """Which counsellors have a console open in this process, and since when one has been
+    gone (one web app; several share `bot.handoff.shared.RedisPresence`)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
@@ -115,13 +116,13 @@ class Presence:
         self.sockets: dict[int, int] = {}
         self.gone_since: dict[int, float] = {}
 
-    def connected(self, counsellor_id: int) -> bool:
+    async def connected(self, counsellor_id: int) -> bool:
         """Count one more console; True when the counsellor just came online."""
         self.sockets[counsellor_id] = self.sockets.get(counsellor_id, 0) + 1
         self.gone_since.pop(counsellor_id, None)
         return self.sockets[counsellor_id] == 1
 
-    def disconnected(self, counsellor_id: int) -> bool:
+    async def disconnected(self, counsellor_id: int) -> bool:
         """Count one console less; True when the counsellor's last console just closed."""
         count = self.sockets.get(counsellor_id, 0) - 1
         if count <= 0:
@@ -131,35 +132,47 @@ class Presence:
         self.sockets[counsellor_id] = count
         return False
 
-    def absent_for(self, counsellor_id: int) -> float:
+    async def absent_for(self, counsellor_id: int) -> float:
         """Seconds without a console (counted from process start after a restart)."""
         if self.sockets.get(counsellor_id):
             return 0.0
         return self.clock() - self.gone_since.get(counsellor_id, self.started)
 
+    async def online(self) -> set[int]:
+        return set(self.sockets)
+
+    async def heartbeat(self) -> None:
+        """Nothing to refresh in memory."""
+
 
 class HandoffService:
     """Everything the console does, plus the background relay."""
 
-    def __init__(self, store: HandoffStore, rasa: RasaApi, settings: HandoffSettings) -> None:
+    def __init__(
+        self,
+        store: HandoffStore,
+        rasa: RasaApi,
+        settings: HandoffSettings,
+        shared: Shared | None = None,
+    ) -> None:
         self.store = store
         self.rasa = rasa
         self.settings = settings
-        self.presence = Presence()
-        self.listeners: set[Listener] = set()
+        self.shared = shared or Shared.in_memory()
+        self.presence = self.shared.presence
         self._names: dict[int, str] = {}
         self.backoff = Backoff()
-        self._resuming: set[int] = set()
+
+    @property
+    def listeners(self) -> set[Listener]:
+        """The consoles open in this process."""
+        return self.shared.hub.listeners
 
     # --- broadcasting ------------------------------------------------------------------
 
     async def publish(self, payload: dict[str, Any]) -> None:
-        """Send `payload` to every open console (a dead one is dropped by its handler)."""
-        for listener in list(self.listeners):
-            try:
-                await listener(payload)
-            except Exception:  # a closing socket must not stop the others
-                log.debug("listener failed", exc_info=True)
+        """Send `payload` to every open console, in every web app sharing the service."""
+        await self.shared.hub.publish(payload)
 
     async def publish_queue(self) -> None:
         await self.publish({"type": "queue", "items": await self.queue_items()})
@@ -239,9 +252,9 @@ class HandoffService:
         """Post `resume`, the notice and `action_listen` in one request (one tracker update
         under Rasa's lock); marked sent only once Rasa confirmed. After a failure, the
         tracker is read first: a request that timed out may have been applied."""
-        if row["id"] in self._resuming or not self.backoff.due(row["id"]):
+        inflight = f"resume:{row['id']}"
+        if not self.backoff.due(row["id"]) or not await self.shared.inflight.take(inflight):
             return False
-        self._resuming.add(row["id"])
         try:
             sender_id = row["sender_id"]
             if check_first and has_message(
@@ -262,7 +275,7 @@ class HandoffService:
             log.warning("resume of %s failed (%s): retry in %.1f s", row["sender_id"], exc, wait)
             return False
         finally:
-            self._resuming.discard(row["id"])
+            await self.shared.inflight.drop(inflight)
         self.backoff.done(row["id"])
         if delivered and await self.store.mark_sent(row["id"]):
             await self.publish(
@@ -399,7 +412,7 @@ class HandoffService:
     async def _check_counsellors(self, items: list[dict[str, Any]]) -> None:
         held = {e["claimed_by"] for e in items if e["claimed_by"] and e["status"] == ACTIVE}
         for counsellor_id in held:
-            if self.presence.absent_for(counsellor_id) > self.settings.counsellor_grace:
+            if await self.presence.absent_for(counsellor_id) > self.settings.counsellor_grace:
                 await self.counsellor_left(counsellor_id)
 
     async def _announce_positions(self) -> None:
@@ -421,11 +434,20 @@ class HandoffService:
             await self._say(item, SYSTEM, text)
 
     async def run_relay(self, stop: asyncio.Event) -> None:
-        """The background task: a pass every `poll_interval` seconds until `stop`."""
+        """The background task: a pass every `poll_interval` seconds until `stop`. With
+        several web apps, each says its consoles are alive and one at a time runs the pass."""
+        lock = self.shared.pass_lock
         while not stop.is_set():
             started = time.monotonic()
             try:
-                await self.relay_once()
+                await self.presence.heartbeat()
+                token = await lock.acquire() if lock is not None else ""
+                if token is not None:
+                    try:
+                        await self.relay_once()
+                    finally:
+                        if lock is not None and token:
+                            await lock.release(token)
             except Exception:
                 log.exception("handoff relay pass failed")
             delay = max(0.05, self.settings.poll_interval - (time.monotonic() - started))

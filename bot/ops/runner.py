@@ -131,7 +131,11 @@ class Ports:
 def child_env(settings: Settings, ports: Ports, tracker_db: Path) -> dict[str, str]:
     """The environment every child shares (secrets here, never on a command line)."""
     tracker = {"RELAIS_TRACKER_URL": settings.tracker_url} if settings.tracker_url else {}
-    redis = {"RELAIS_REDIS_URL": settings.redis_url} if settings.redis_url else {}
+    redis = (
+        {"RELAIS_REDIS_URL": settings.redis_url, "RELAIS_REDIS_PREFIX": settings.redis_prefix}
+        if settings.redis_url
+        else {}
+    )  # the children share limits, SMS order and console state under the same prefix
     return {
         **tracker,
         **redis,

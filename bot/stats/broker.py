@@ -9,38 +9,128 @@ put, never a database round trip on the turn's path. The writer coalesces what p
 
 Keys are keyed hashes of the conversation id (`events.keyed`, the server secret): no
 conversation id, no text ever reaches the statistics tables.
+
+Several Rasa servers (`RELAIS_REDIS_URL`) each see only the turns of a conversation that
+reached them: in memory, a second server would start the conversation again (another key, so
+it is counted twice) and write its partial facts over the first's. There the live facts are
+kept in Redis instead (`RedisLive`, one small JSON per conversation, expiring after a day);
+Rasa's conversation lock runs one turn at a time, so the read-change-write of one conversation
+never overlaps with another server's.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
 from collections import OrderedDict
-from typing import Any
+from dataclasses import asdict
+from typing import Any, Protocol
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.stats.events import Conversation
+from bot.stats.events import Conversation, keyed
 
 log = logging.getLogger(__name__)
 
 LIVE_CONVERSATIONS = 20_000
 """Conversations whose facts stay in memory (a few hundred bytes each)."""
 Item = tuple[str, dict[str, Any], dict[str, bool]]
+LIVE_TTL = 24 * 3600
+"""Seconds a conversation's live facts stay in Redis after its last event."""
+
+
+class Live(Protocol):
+    """The facts of the conversations in progress, by sender id."""
+
+    def get(self, sender_id: str) -> Conversation | None: ...
+    def put(self, sender_id: str, found: Conversation) -> None: ...
+    def pop(self, sender_id: str) -> None: ...
+
+
+class MemoryLive:
+    """One Rasa server: the latest `LIVE_CONVERSATIONS` conversations in memory."""
+
+    def __init__(self) -> None:
+        self.items: OrderedDict[str, Conversation] = OrderedDict()
+
+    def get(self, sender_id: str) -> Conversation | None:
+        found = self.items.get(sender_id)
+        if found is not None:
+            self.items.move_to_end(sender_id)
+        return found
+
+    def put(self, sender_id: str, found: Conversation) -> None:
+        if sender_id not in self.items:
+            self.items[sender_id] = found
+            while len(self.items) > LIVE_CONVERSATIONS:
+                self.items.popitem(last=False)
+
+    def pop(self, sender_id: str) -> None:
+        self.items.pop(sender_id, None)
+
+    def __contains__(self, sender_id: object) -> bool:
+        return sender_id in self.items
+
+
+class RedisLive:
+    """Several Rasa servers: the facts in Redis, `<prefix>:stats:live:<keyed sender id>`."""
+
+    def __init__(self, url: str, prefix: str, secret: str) -> None:
+        import redis
+
+        from bot.redis_state import key
+
+        self.red = redis.Redis.from_url(url, socket_timeout=2)
+        self.prefix = key(prefix, "stats", "live")
+        self.secret = secret
+
+    def _key(self, sender_id: str) -> str:
+        from bot.redis_state import key
+
+        return key(self.prefix, keyed(self.secret, "live", sender_id))
+
+    def get(self, sender_id: str) -> Conversation | None:
+        raw = self.red.get(self._key(sender_id))
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        data["shown"] = set(data.get("shown") or ())
+        return Conversation(**data)
+
+    def put(self, sender_id: str, found: Conversation) -> None:
+        data = asdict(found)
+        data["shown"] = sorted(found.shown)
+        self.red.set(self._key(sender_id), json.dumps(data), ex=LIVE_TTL)
+
+    def pop(self, sender_id: str) -> None:
+        self.red.delete(self._key(sender_id))
 
 
 class StatsEventBroker(EventBroker):
     """Writes anonymous facts of each conversation to the `stats_` tables (`bot.stats.store`)."""
 
-    def __init__(self, database_url: str | None = None, secret: str | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str | None = None,
+        secret: str | None = None,
+        redis_url: str | None = None,
+        redis_prefix: str | None = None,
+    ) -> None:
         from bot.privacy.identity import server_secret
         from bot.settings import get_settings
 
         self.database_url = database_url or get_settings().database_url
         self.secret = secret or server_secret()
-        self.live: OrderedDict[str, Conversation] = OrderedDict()
+        settings = get_settings()
+        redis_url = settings.redis_url if redis_url is None else redis_url
+        self.live: Live = (
+            RedisLive(redis_url, redis_prefix or settings.redis_prefix, self.secret)
+            if redis_url
+            else MemoryLive()
+        )
         self.pending: queue.Queue[Item | None] = queue.Queue()
         self.engine: Any = None
         self.writer = threading.Thread(target=self._write_loop, name="stats-writer", daemon=True)
@@ -66,24 +156,27 @@ class StatsEventBroker(EventBroker):
         sender_id = str(event.get("sender_id") or "")
         kind = event.get("event")
         if kind in ("session_started", "restart"):
-            self.live.pop(sender_id, None)  # the next user message starts a new conversation
+            self.live.pop(sender_id)  # the next user message starts a new conversation
             return
         found = self.live.get(sender_id)
         if found is None:
             if kind != "user":
                 return  # nothing to count before the person says something
             found = Conversation.start(self.secret, sender_id, float(event.get("timestamp") or 0))
-            self.live[sender_id] = found
-            while len(self.live) > LIVE_CONVERSATIONS:
-                self.live.popitem(last=False)
+        if isinstance(self.live, MemoryLive):  # the object itself is kept: nothing to copy
+            self.live.put(sender_id, found)
+            changed = found.apply(event)
         else:
-            self.live.move_to_end(sender_id)
-        if found.apply(event) and found.day:
+            before = asdict(found)
+            changed = found.apply(event)
+            if asdict(found) != before:
+                self.live.put(sender_id, found)
+        if changed and found.day:
             self.pending.put((found.key, found.facts(), dict(found.needs)))
 
     def forget(self, sender_id: str) -> None:
         """Drop a conversation's live facts (its person asked for erasure)."""
-        self.live.pop(sender_id, None)
+        self.live.pop(sender_id)
 
     # --- the writer thread ------------------------------------------------------------------
 

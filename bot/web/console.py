@@ -44,6 +44,7 @@ from bot.handoff import auth, roles, sessions
 from bot.handoff.config import HandoffSettings
 from bot.handoff.console_service import ConsoleService
 from bot.handoff.rasa_api import RasaApi
+from bot.handoff.shared import Shared
 from bot.handoff.store import OUTCOMES, HandoffStore, create_handoff_engine, init_tables
 from bot.web import keys
 from bot.web.console_view import public_escalation, public_message, public_note
@@ -89,18 +90,27 @@ async def handoff_context(app: web.Application) -> AsyncIterator[None]:
     engine = create_handoff_engine(settings.database_url)
     await init_tables(engine)
     rasa = RasaApi(settings.rasa_url, settings.rasa_token)
-    service = ConsoleService(HandoffStore(engine), rasa, _handoff_settings(app))
+    handoff = _handoff_settings(app)
+    shared = (
+        Shared.on_redis(settings.redis_url, settings.redis_prefix, handoff.poll_interval)
+        if settings.redis_url
+        else Shared.in_memory()
+    )  # several web apps (RELAIS_REDIS_URL): console events, presence, one relay pass at a time
+    service = ConsoleService(HandoffStore(engine), rasa, handoff, shared)
     app[SERVICE] = service
     app[SESSIONS] = sessions.SessionStore(engine)
     app[CHECKER] = auth.PasswordChecker()
     app[SECRET] = auth.secret_key(settings.secret_key)
     await app[SESSIONS].purge_expired()
+    await shared.hub.subscribe()
     stop = asyncio.Event()
     tasks = [asyncio.create_task(service.run_relay(stop)),
-             asyncio.create_task(service.run_typing_relay(stop))]  # fmt: skip
+             asyncio.create_task(service.run_typing_relay(stop)),
+             asyncio.create_task(shared.hub.run(stop))]  # fmt: skip
     yield
     stop.set()
     await asyncio.gather(*tasks)
+    await shared.aclose()
     app[CHECKER].close()
     await rasa.close()
     await engine.dispose()
@@ -396,7 +406,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 await ws.close(code=4401, message=b"signed out")
                 return
 
-    came = service.presence.connected(counsellor_id)
+    came = await service.presence.connected(counsellor_id)
     watcher = asyncio.create_task(watch_session())
     try:
         if came:  # an open transfer list elsewhere shows the counsellor who just came online
@@ -414,7 +424,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         with contextlib.suppress(asyncio.CancelledError):
             await watcher  # a sign-out finishes its close (4401) before the handler returns
         service.listeners.discard(listener)
-        if service.presence.disconnected(counsellor_id):
+        if await service.presence.disconnected(counsellor_id):
             await service.publish({"type": "presence"})
     return ws
 

@@ -258,7 +258,7 @@ async def api_counsellors(request: web.Request) -> web.StreamResponse:
     """Who a conversation can be transferred to: the other active counsellors online."""
     service = request.app[SERVICE]
     me = request["counsellor"]["id"]
-    online = set(service.presence.sockets)
+    online = await service.presence.online()
     people = [
         {"id": c["id"], "name": c["name"]}
         for c in await service.store.counsellors()

@@ -32,7 +32,7 @@ from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
 from bot import texts
-from bot.limits import Limiter, MemoryLimiter, retry_after
+from bot.limits import Limiter, MemoryLimiter, RedisLimiter, retry_after
 from bot.settings import Settings
 from bot.web import keys
 from bot.web.errors import error_body
@@ -370,9 +370,26 @@ async def upstream_session(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def shared_limits(app: web.Application) -> AsyncIterator[None]:
+    """Close the Redis limiter's connections with the app (a cleanup context)."""
+    yield
+    limiter = app[LIMITER]
+    if isinstance(limiter, RedisLimiter):
+        await limiter.aclose()
+
+
+def default_limiter(settings: Settings) -> Limiter:
+    """Limits in Redis when several web apps share it (`RELAIS_REDIS_URL`), so a sender
+    spreading messages over them is counted once; else in this process's memory."""
+    if settings.redis_url:
+        return RedisLimiter(settings.redis_url, settings.redis_prefix)
+    return MemoryLimiter()
+
+
 def setup_routes(app: web.Application, limiter: Limiter | None = None) -> None:
-    """Add Rasa's public channels to `app` (limits in this process's memory by default)."""
-    app[LIMITER] = limiter or MemoryLimiter()
+    """Add Rasa's public channels to `app` (limits: `default_limiter` unless given)."""
+    app[LIMITER] = limiter or default_limiter(app[keys.SETTINGS])
+    app.cleanup_ctx.append(shared_limits)
     app.router.add_route("POST", REST_PATH, proxy, name="rasa_rest")
     app.router.add_route("OPTIONS", REST_PATH, proxy)
     app.router.add_route("*", SOCKET_PATH, proxy, name="rasa_socketio")

@@ -138,6 +138,7 @@ def test_a_redis_url_gives_rasa_the_shared_lock_by_environment(tmp_path):
         "key_prefix": "relaisprod",
     }
     assert all(child.env["RELAIS_REDIS_URL"] == url for child in children)
+    assert all(child.env["RELAIS_REDIS_PREFIX"] == "relaisprod" for child in children)
     assert "cache_conversations" not in endpoints_of(children[1])["tracker_store"]
     without = runner.build_children(
         replace(settings, redis_url=""), tmp_path / "m.tar.gz", ports,
