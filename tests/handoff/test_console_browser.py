@@ -105,6 +105,8 @@ async def test_console_reads_right_in_both_languages(
             await expect(page.locator("#callbacks li").first).to_contain_text("+15148721111")
             callbacks = await assert_reads_right(page, "#callbacks")
             assert "demain matin" in callbacks and "+15148721111" in callbacks
+            number = {"fr": "Numéro : +15148721111", "en": "Number: +15148721111"}[language]
+            assert number in callbacks, callbacks  # each language's own punctuation
             await screenshot(page, f"console-callbacks-{language}-{width}.png")
             await page.keyboard.press("Alt+h")
             await expect(page.locator("#help")).to_be_visible()
@@ -139,6 +141,14 @@ async def test_console_work_in_chromium(
         await expect(page.locator(f'#queue li[data-id="{calm.escalation_id}"]')).to_be_visible(
             timeout=10000
         )
+        # the tabs by keyboard: the arrow keys move between them (a tab list)
+        await page.focus("#tab-queue")
+        await page.keyboard.press("ArrowRight")
+        await expect(page.locator("#tab-callbacks")).to_be_focused()
+        await expect(page.locator("#tab-callbacks")).to_have_attribute("aria-selected", "true")
+        await expect(page.locator("#callbacks")).to_be_visible()
+        await page.keyboard.press("ArrowLeft")
+        await expect(page.locator("#queue")).to_be_visible()
         await page.keyboard.press("Alt+n")  # the next request, crisis first
         await expect(page.locator(".transcript").first).to_contain_text("parler à une personne")
         await page.keyboard.press("Alt+c")
@@ -156,7 +166,7 @@ async def test_console_work_in_chromium(
         await page.keyboard.press("Alt+o")
         await page.keyboard.type("Orienter vers le TAL")
         await page.click("#note-form button")
-        await expect(page.locator("#notes")).to_contain_text("TAL")
+        await expect(page.locator("#notes")).to_contain_text("TAL", timeout=10000)
         await page.select_option("#outcome", "referred")
         await page.check('#close-unmet input[value="legal"]')
         await page.click("#close")

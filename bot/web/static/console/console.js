@@ -73,7 +73,7 @@
 
   function label(item) {
     return [item.crisis_label, item.needs_label || item.need_label, item.place_label || item.municipality_name]
-      .filter(Boolean).join(" · ") || none();
+      .filter(Boolean).join(" · ") || tr("queue.no_need");
   }
 
   async function api(method, path, body) {
@@ -599,10 +599,11 @@
       const choice = el("select", { "aria-label": tr("action.outcome") }, $("#outcomes").content.cloneNode(true));
       return el("li", { "data-id": item.id, class: `callback${item.crisis ? " crisis" : ""}` },
         el("p", { class: "what" }, label(item)),
-        el("p", {}, `${tr("callbacks.phone")} : `, el("a", { href: `tel:${item.phone}` }, item.phone),
+        el("p", {}, tr("callbacks.phone"), tr("colon"), el("a", { href: `tel:${item.phone}` }, item.phone),
           ` · ${orNone(item.contact_label)} · ${orNone(item.language_label)}`),
-        el("p", { class: "meta" }, `${tr("callbacks.best_time")} : ${orNone(item.best_time)}`,
-          ` · ${tr("callbacks.received")} ${new Date(item.created_at).toLocaleString(LANG, { timeZone: ZONE })}`),
+        el("p", { class: "meta" }, tr("callbacks.best_time"), tr("colon"), orNone(item.best_time),
+          ` · ${tr("callbacks.received")} ${new Date(item.created_at).toLocaleString(LANG,
+            { timeZone: ZONE, dateStyle: "medium", timeStyle: "short" })}`),
         choice,
         el("button", { onclick: async () => {
           if (await api("POST", `callbacks/${item.id}/close`, { outcome: choice.value })) loadCallbacks();
@@ -624,6 +625,11 @@
   }
   $("#tab-queue").addEventListener("click", () => showTab("queue"));
   $("#tab-callbacks").addEventListener("click", () => showTab("callbacks"));
+  // the tabs as a tab list: the arrow keys, Home and End move between them
+  $(".tabs").addEventListener("keydown", (event) => {
+    const next = { ArrowLeft: "queue", Home: "queue", ArrowRight: "callbacks", End: "callbacks" }[event.key];
+    if (next && !event.altKey) { event.preventDefault(); showTab(next); }
+  });
 
   // --- dialogs: help, canned responses (staff) ------------------------------------------
   for (const dialog of document.querySelectorAll("dialog")) {
