@@ -12,6 +12,8 @@ the consoles show is read back in French (Julie) and in English (Marc), with scr
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -30,6 +32,8 @@ from tests.browser import launch_options
 from tests.handoff.console_checks import assert_reads_right, axe_serious, screenshot
 from tests.handoff.test_handoff_e2e import Person
 from tests.stacks import COUNSELLOR
+from tests.stats.test_stats_e2e import eventually
+from tests.stats.test_stats_e2e import relais as relais_cli
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 W = "#relais211-widget"
@@ -88,7 +92,6 @@ async def test_a_whole_shift(stack: Stack) -> None:
     for left in await store.open_escalations():  # other tests' requests share this stack
         await store.close(left["id"], "no_answer")
     crisis = Person(stack.rasa_url)
-    await crisis.connect()
     assert stack.sms is not None
     phone = Phone(f"+1514556{uuid.uuid4().int % 10000:04d}", stack.rasa_url, stack.sms)
     try:
@@ -128,6 +131,7 @@ async def test_a_whole_shift(stack: Stack) -> None:
             calm_item = await open_items(store, sender)
 
             # 2. a crisis: one yes, queued at once, announced distinctly and pinned on top
+            await crisis.connect()  # someone who opens the chat now
             await crisis.say("je veux mourir, je n'en peux plus")
             await crisis.expect("1-866-APPELLE")
             await crisis.say("oui")
@@ -275,9 +279,26 @@ async def test_a_whole_shift(stack: Stack) -> None:
                               "needs", "referrals", "unmet_needs", "waited_seconds",
                               "handled_seconds"} for r in records)  # fmt: skip
         assert any(r["referrals"] == [service_id] for r in records)
+        # and in `relais stats` (the anonymous needs statistics): outcomes, unmet needs
+        await eventually(lambda: shift_in_stats(stack))
     finally:
-        await crisis.client.disconnect()
+        if crisis.client.connected:
+            await crisis.client.disconnect()
         await engine.dispose()
+
+
+def stats(stack: Stack, *args: str) -> str:
+    since = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    return relais_cli(stack, "stats", *args, "--since", since, "--json")
+
+
+def shift_in_stats(stack: Stack) -> None:
+    """The shift's outcomes and unmet needs counted by `relais stats` (other tests' too)."""
+    outcomes = {r["outcome"]: r["count"] for r in json.loads(stats(stack, "outcomes"))}
+    assert outcomes.get("crisis_line_given", 0) >= 1 and outcomes.get("referred", 0) >= 2
+    unmet = {r["need"]: r["count"] for r in json.loads(stats(stack, "needs", "--unmet",
+                                                                  "--by", "need"))}  # fmt: skip
+    assert all(unmet.get(need, 0) >= 1 for need in ("mental_health", "legal", "income")), unmet
 
 
 async def open_widget(browser: Any, stack: Stack) -> Any:

@@ -47,7 +47,8 @@
   }
 
   function fmt(key, vars = {}) {
-    return tr(key).replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
+    // a value the server did not give reads "—", never "null" or "undefined"
+    return tr(key).replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(orNone(vars[name])) : whole));
   }
 
   const none = () => tr("field.none");
