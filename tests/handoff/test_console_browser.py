@@ -224,3 +224,25 @@ async def test_live_message_outlives_an_older_read(
         await page.unroute("**/console/api/escalations/*", hold)
         await browser.close()
     assert errors == []
+
+
+async def test_a_crisis_closes_on_crisis_line_given_by_default(
+    web_app: Any, aiohttp_client: Any, fake_rasa: FakeRasa
+) -> None:
+    """The closing form of a crisis starts on "crisis line given" (the assistant gave it)."""
+    import playwright.async_api as playwright_api
+
+    client = await aiohttp_client(web_app)
+    base = str(client.make_url("")).rstrip("/")
+    asked = fake_rasa.user("p2", "je veux mourir", "crisis_suicide")
+    urgent = await enqueue(sender_id="p2", language="fr", channel="socketio", crisis="suicide",
+                           store=web_app[SERVICE].store, last_event_ts=asked["timestamp"])  # fmt: skip
+    errors: list[str] = []
+    async with playwright_api.async_playwright() as playwright:
+        browser, page = await signed_in(playwright, f"{base}/console/", 1280, errors)
+        expect = playwright_api.expect
+        await page.click(f'#queue li[data-id="{urgent.escalation_id}"] button', timeout=10000)
+        await page.click("#claim")
+        await expect(page.locator("#outcome")).to_have_value("crisis_line_given", timeout=10000)
+        await browser.close()
+    assert errors == []

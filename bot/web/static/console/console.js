@@ -376,13 +376,20 @@
     return [...seen].map(([id, name]) => ({ id, label: name }));
   }
 
+  /** The outcome list; a crisis starts on "crisis line given" (the assistant gave it). */
+  function outcomeChoice(item) {
+    const select = el("select", { id: "outcome" }, $("#outcomes").content.cloneNode(true));
+    if (item.crisis) select.value = "crisis_line_given";
+    return select;
+  }
+
   function closeForm(data) {
     const referrals = referralOptions(data);
     return el("form", { id: "close-form", class: "finish", onsubmit: closeConversation, "aria-labelledby": "h-close",
       "data-for": data.escalation.id, onchange: (event) => { event.target.dataset.touched = "1"; } },
       el("h3", { id: "h-close" }, tr("close.heading")),
       el("label", { for: "outcome" }, tr("action.outcome")),
-      el("select", { id: "outcome" }, $("#outcomes").content.cloneNode(true)),
+      outcomeChoice(data.escalation),
       el("fieldset", { id: "close-needs" }, el("legend", {}, tr("close.needs")),
         checkboxes("needs", NEEDS, data.escalation.needs)),
       el("fieldset", { id: "close-referrals" }, el("legend", {}, tr("close.referrals")),
