@@ -4,6 +4,9 @@
   [--json] [--unmet] [--need ID] [--code-geo CODE | --mrc CODE] [--language fr|en]
   [--channel web|sms|rest]`: one row per cell, suppressed below `RELAIS_STATS_MIN_COUNT`
   (default 5);
+- `relais stats outcomes --since YYYY-MM-DD [--json] […filters]`: how counsellors closed the
+  contacts (referred, information given, crisis line given, callback, no answer…), suppressed
+  the same way; the unmet needs they noted count in `relais stats needs --unmet`;
 - `relais stats export --since YYYY-MM-DD [--until …] DIR`: CSV + datapackage.json, cells
   under 5 suppressed (complementary suppression included).
 """
@@ -52,6 +55,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     needs.add_argument("--unmet", action="store_true", help=_both("stats.help.unmet"))
     needs.add_argument("--json", action="store_true")
     needs.set_defaults(handler=_needs)
+    outcomes = commands.add_parser("outcomes", help=_both("stats.help.outcomes"))
+    _period(outcomes)
+    outcomes.add_argument("--json", action="store_true")
+    outcomes.set_defaults(handler=_outcomes)
     export = commands.add_parser("export", help=_both("stats.help.export"))
     _period(export)
     export.add_argument("folder", type=Path, metavar="DIR")
@@ -94,6 +101,30 @@ def _needs(args: argparse.Namespace) -> int:
         where = row.get("code_geo") or row.get("mrc") or row.get("day") or ""
         count = "<5" if row["suppressed"] else str(row["count"])
         print(f"{row['need'] or '':16} {where:12} {count:>8}")
+    return 0
+
+
+def _outcomes(args: argparse.Namespace) -> int:
+    from bot.stats.report import outcome_rows, staff_threshold
+    from bot.texts import has, t
+
+    engine = _engine()
+    try:
+        with engine.begin() as conn:
+            rows = outcome_rows(conn, filters(args), k=staff_threshold())
+    finally:
+        engine.dispose()
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+        return 0
+    if not rows:
+        say(args.lang, "stats.cli.empty")
+    for row in rows:
+        key = f"stats.outcome.{row['outcome']}"
+        name = t(key, args.lang) if has(key) else row["outcome"]
+        count = "<5" if row["suppressed"] else str(row["count"])
+        print(f"{name:32} {count:>8}")
     return 0
 
 

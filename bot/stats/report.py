@@ -139,6 +139,22 @@ def needs_rows(
     return out
 
 
+def outcome_rows(conn: Connection, flt: Filters, k: int = K) -> list[dict[str, Any]]:
+    """The rows of `relais stats outcomes`: how counsellors closed the contacts (one per
+    conversation: its latest), `outcome`, `count`, `suppressed`, largest first."""
+    store.refresh(conn)
+    counts = {
+        str(r["value"]): int(r["count"]) for r in store.kind_counts(conn, "outcome", flt.sql())
+    }
+    done = suppress({(v, "all"): n for v, n in counts.items() if n}, k)
+    rows = [
+        {"outcome": v, "count": None if (v, "all") in done.hidden else n,
+         "suppressed": (v, "all") in done.hidden}
+        for v, n in counts.items() if n
+    ]  # fmt: skip
+    return sorted(rows, key=lambda r: (-(r["count"] or 0), r["outcome"]))
+
+
 def margins(counts: Mapping[tuple[Hashable, Hashable], int], k: int = K) -> dict[str, Any]:
     """Row, column and grand totals after suppression (for the dashboard's tables)."""
     done = suppress(counts, k)
@@ -158,5 +174,6 @@ __all__ = [
     "cells_of",
     "margins",
     "needs_rows",
+    "outcome_rows",
     "staff_threshold",
 ]

@@ -391,3 +391,37 @@ async def test_transfer_list_follows_who_is_online(web_app: Any, aiohttp_client:
         assert (await (await ana.get(f"{PREFIX}/api/counsellors")).json())["items"] == []
     finally:
         await ben.session.close()
+
+
+async def test_canned_responses_filled_for_the_conversation(
+    web_app: Any, aiohttp_client: Any, fake_rasa: FakeRasa
+) -> None:
+    """Kept by staff in both languages; a conversation gets those of the person's language,
+    the placeholders filled (municipality with its borough, need, counsellor); a taken
+    shortcut, an unknown placeholder or a missing one are refused in both languages."""
+    client = await aiohttp_client(web_app)
+    token = await login(client, "ana@example.org")
+    headers = {"X-CSRF-Token": token}
+    await web_app[SERVICE].store.set_role("ana@example.org", "staff")
+    fr = {
+        "shortcut": "lieu",
+        "language": "fr",
+        "text": "Ici {counsellor} : des ressources en {need} à {municipality}.",
+    }
+    en = {"shortcut": "lieu", "language": "en", "text": "{counsellor} here, in {municipality}."}
+    for body in (fr, en):
+        assert (await client.post(f"{PREFIX}/api/canned", json=body, headers=headers)).status == 201
+    taken = await client.post(f"{PREFIX}/api/canned", json=fr, headers=headers)
+    assert (await taken.json())["error"]["message"] == both("console.error.canned_taken")
+    missing = await client.post(f"{PREFIX}/api/canned/999", json=fr, headers=headers)
+    assert missing.status == 404
+    item = await escalate(web_app, "p1", need="housing", municipality="66023", borough="Verdun")
+    detail = await (await client.get(f"{PREFIX}/api/escalations/{item}")).json()
+    assert [c["text"] for c in detail["canned"]] == [
+        "Ici Ana : des ressources en logement à Verdun (Montréal)."
+    ]
+    listed = (await (await client.get(f"{PREFIX}/api/canned")).json())["items"]
+    first = next(c for c in listed if c["language"] == "en")
+    gone = await client.post(f"{PREFIX}/api/canned/{first['id']}/delete", json={}, headers=headers)
+    assert gone.status == 200
+    assert len((await (await client.get(f"{PREFIX}/api/canned")).json())["items"]) == 1

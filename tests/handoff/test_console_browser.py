@@ -105,6 +105,8 @@ async def test_console_reads_right_in_both_languages(
             await expect(page.locator("#callbacks li").first).to_contain_text("+15148721111")
             callbacks = await assert_reads_right(page, "#callbacks")
             assert "demain matin" in callbacks and "+15148721111" in callbacks
+            number = {"fr": "Numéro : +15148721111", "en": "Number: +15148721111"}[language]
+            assert number in callbacks, callbacks  # each language's own punctuation
             await screenshot(page, f"console-callbacks-{language}-{width}.png")
             await page.keyboard.press("Alt+h")
             await expect(page.locator("#help")).to_be_visible()
@@ -139,6 +141,14 @@ async def test_console_work_in_chromium(
         await expect(page.locator(f'#queue li[data-id="{calm.escalation_id}"]')).to_be_visible(
             timeout=10000
         )
+        # the tabs by keyboard: the arrow keys move between them (a tab list)
+        await page.focus("#tab-queue")
+        await page.keyboard.press("ArrowRight")
+        await expect(page.locator("#tab-callbacks")).to_be_focused()
+        await expect(page.locator("#tab-callbacks")).to_have_attribute("aria-selected", "true")
+        await expect(page.locator("#callbacks")).to_be_visible()
+        await page.keyboard.press("ArrowLeft")
+        await expect(page.locator("#queue")).to_be_visible()
         await page.keyboard.press("Alt+n")  # the next request, crisis first
         await expect(page.locator(".transcript").first).to_contain_text("parler à une personne")
         await page.keyboard.press("Alt+c")
@@ -156,7 +166,7 @@ async def test_console_work_in_chromium(
         await page.keyboard.press("Alt+o")
         await page.keyboard.type("Orienter vers le TAL")
         await page.click("#note-form button")
-        await expect(page.locator("#notes")).to_contain_text("TAL")
+        await expect(page.locator("#notes")).to_contain_text("TAL", timeout=10000)
         await page.select_option("#outcome", "referred")
         await page.check('#close-unmet input[value="legal"]')
         await page.click("#close")
@@ -212,5 +222,27 @@ async def test_live_message_outlives_an_older_read(
         await expect(page.locator("#messages[data-before]")).to_have_count(0)  # drawn again
         await expect(messages).to_contain_text("m'expulser")
         await page.unroute("**/console/api/escalations/*", hold)
+        await browser.close()
+    assert errors == []
+
+
+async def test_a_crisis_closes_on_crisis_line_given_by_default(
+    web_app: Any, aiohttp_client: Any, fake_rasa: FakeRasa
+) -> None:
+    """The closing form of a crisis starts on "crisis line given" (the assistant gave it)."""
+    import playwright.async_api as playwright_api
+
+    client = await aiohttp_client(web_app)
+    base = str(client.make_url("")).rstrip("/")
+    asked = fake_rasa.user("p2", "je veux mourir", "crisis_suicide")
+    urgent = await enqueue(sender_id="p2", language="fr", channel="socketio", crisis="suicide",
+                           store=web_app[SERVICE].store, last_event_ts=asked["timestamp"])  # fmt: skip
+    errors: list[str] = []
+    async with playwright_api.async_playwright() as playwright:
+        browser, page = await signed_in(playwright, f"{base}/console/", 1280, errors)
+        expect = playwright_api.expect
+        await page.click(f'#queue li[data-id="{urgent.escalation_id}"] button', timeout=10000)
+        await page.click("#claim")
+        await expect(page.locator("#outcome")).to_have_value("crisis_line_given", timeout=10000)
         await browser.close()
     assert errors == []

@@ -1,15 +1,19 @@
 """A counsellor's shift with the real processes (the shared full stack: action server, Rasa,
-web app, SMS sandbox): three people ask for a counsellor — one on the widget, one in crisis
-on the widget, one by SMS. Julie is alerted, claims the crisis first from the browser
-notification, answers with a canned response (kept by Sara, staff), searches the directory
-and sends a resource card (seen arriving in the widget and by SMS), writes a note, transfers
-the SMS conversation to Marc, and each contact is closed with an outcome and one unmet need.
-What the consoles show is read back in French (Julie) and in English (Marc).
+web app, SMS sandbox): three people ask for a counsellor — one in the real chat widget (in
+Chromium), one in crisis on the widget's channel, one by SMS. Julie is alerted, claims the
+crisis first from the browser notification, answers with a canned response (kept by Sara,
+staff), sees the person typing and is seen typing, searches the directory and sends a
+resource card (seen arriving in the widget and by SMS), writes a note, transfers the SMS
+conversation to Marc, and each contact is closed with an outcome and one unmet need. What
+the consoles show is read back in French (Julie) and in English (Marc), with screenshots at
+1280 px and at tablet width.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -28,8 +32,11 @@ from tests.browser import launch_options
 from tests.handoff.console_checks import assert_reads_right, axe_serious, screenshot
 from tests.handoff.test_handoff_e2e import Person
 from tests.stacks import COUNSELLOR
+from tests.stats.test_stats_e2e import eventually
+from tests.stats.test_stats_e2e import relais as relais_cli
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+W = "#relais211-widget"
 PASSWORD = "un autre mot de passe solide"
 
 
@@ -84,9 +91,7 @@ async def test_a_whole_shift(stack: Stack) -> None:
     store = HandoffStore(engine)
     for left in await store.open_escalations():  # other tests' requests share this stack
         await store.close(left["id"], "no_answer")
-    calm, crisis = Person(stack.rasa_url), Person(stack.rasa_url)
-    await calm.connect()
-    await crisis.connect()
+    crisis = Person(stack.rasa_url)
     assert stack.sms is not None
     phone = Phone(f"+1514556{uuid.uuid4().int % 10000:04d}", stack.rasa_url, stack.sms)
     try:
@@ -106,16 +111,27 @@ async def test_a_whole_shift(stack: Stack) -> None:
             julie = await sign_in(browser, stack, COUNSELLOR.email, COUNSELLOR.password, "fr")
             marc_page = await sign_in(browser, stack, marc, PASSWORD, "en")
 
-            # 1. on the widget, a housing question in Verdun, then a counsellor
-            await calm.say("j'ai besoin d'aide pour mon logement à Verdun")
-            await calm.expect("Verdun")
-            await calm.say("/ask_human")
-            await calm.expect("Êtes-vous d'accord")
-            await calm.say("/affirm")
-            await calm.expect("dans la file")
-            calm_item = await open_items(store, calm.session_id)
+            # 1. in the chat widget, a housing question in Verdun, then a counsellor
+            widget = await open_widget(browser, stack)
+            await widget.locator(f"{W} .r211-input").fill(
+                "j'ai besoin d'aide pour mon logement à Verdun"
+            )
+            await widget.keyboard.press("Enter")
+            cards = widget.locator(f"{W} .r211-msg-cards")
+            await expect(cards.first).to_be_visible(timeout=60000)
+            await widget.locator(f"{W} .r211-tool-main").click()
+            await expect(widget.locator(f"{W} .r211-tool-main")).to_have_text(
+                "Parler à une personne intervenante"
+            )  # the assistant's own word
+            await widget.get_by_role("button", name="Oui, d'accord").last.click()
+            await expect(widget.locator(f"{W} .r211-from-bot").last).to_contain_text(
+                "dans la file", timeout=60000
+            )
+            sender = await widget.evaluate("window.Relais211.widget.transport.sessionId")
+            calm_item = await open_items(store, sender)
 
             # 2. a crisis: one yes, queued at once, announced distinctly and pinned on top
+            await crisis.connect()  # someone who opens the chat now
             await crisis.say("je veux mourir, je n'en peux plus")
             await crisis.expect("1-866-APPELLE")
             await crisis.say("oui")
@@ -142,6 +158,7 @@ async def test_a_whole_shift(stack: Stack) -> None:
             )
             text = await assert_reads_right(julie, "#queue", "header.top", "#alerts")
             assert "Crise en attente" in text and "Texto" in text and "Clavardage web" in text
+            assert "Besoin pas encore précisé" in text  # the SMS person named no need yet
 
             # the crisis, claimed first from the notification
             await julie.evaluate("window.relaisNotifications.find(n => n.title.includes('CRISE'))"
@@ -166,6 +183,10 @@ async def test_a_whole_shift(stack: Stack) -> None:
             await expect(julie.locator("#notes")).to_contain_text("APPELLE")
             await assert_reads_right(julie, "#conversation")
             await screenshot(julie, "shift-crisis-fr-1280.png")
+            await julie.set_viewport_size({"width": 768, "height": 1024})
+            await assert_reads_right(julie, "#queue", "#conversation", "header.top")
+            await screenshot(julie, "shift-crisis-fr-768.png")
+            await julie.set_viewport_size({"width": 1280, "height": 900})
             await close_with(julie, "crisis_line_given", "mental_health")
             await expect(julie.locator("#close")).to_have_count(0, timeout=10000)
 
@@ -175,6 +196,15 @@ async def test_a_whole_shift(stack: Stack) -> None:
             await expect(julie.locator("#claim")).to_be_visible()
             await julie.keyboard.press("Alt+c")
             await expect(julie.locator("#message")).to_be_focused(timeout=10000)
+            await expect(widget.locator(f"{W} .r211-messages")).to_contain_text(
+                "Julie, personne intervenante du 211", timeout=30000
+            )
+            # typing, both ways: Julie sees the person typing, the person sees Julie typing
+            await widget.locator(f"{W} .r211-input").fill("une question")
+            await expect(julie.locator("#typing")).to_be_visible(timeout=15000)
+            await julie.keyboard.type("Un instant")
+            await expect(widget.locator(f"{W} .r211-typing")).to_be_visible(timeout=15000)
+            await julie.fill("#message", "")
             await julie.keyboard.press("Alt+s")
             assert await julie.locator("#search-need").input_value() == "housing"
             assert await julie.locator("#search-place").input_value() == "Verdun"
@@ -183,12 +213,13 @@ async def test_a_whole_shift(stack: Stack) -> None:
             await expect(hit).to_be_visible(timeout=15000)
             await assert_reads_right(julie, "#panel")
             service_id = await hit.get_attribute("value")
+            card_name = (await julie.locator("#send-cards li strong").first.inner_text()).strip()
             await hit.check()
-            seen = len(calm.received)
+            seen = await cards.count()
             await julie.click("#send-cards-submit")
-            card = await wait_for_card(calm, seen)
-            assert card["cards"][0]["service_id"] == service_id
-            await expect(julie.locator("#messages")).to_contain_text(card["cards"][0]["name"])
+            await expect(cards).to_have_count(seen + 1, timeout=30000)  # in the widget
+            await expect(cards.last).to_contain_text(card_name)
+            await expect(julie.locator("#messages")).to_contain_text(card_name)
             # the card is live at once; the closing form lists it as a referral once the
             # conversation is read again
             referral = julie.locator(f'#close-referrals input[value="{service_id}"]')
@@ -229,7 +260,7 @@ async def test_a_whole_shift(stack: Stack) -> None:
             await marc_page.click(f'#queue li[data-id="{sms_item["id"]}"] button')
             await expect(marc_page.locator("#message")).to_be_visible(timeout=10000)
             text = await assert_reads_right(marc_page, "#queue", "#conversation", "header.top")
-            assert "SMS" in text and "Resource card sent" in text
+            assert "SMS" in text and "Resource card sent" in text and "Need not given yet" in text
             assert await axe_serious(marc_page) == []
             await screenshot(marc_page, "shift-transfer-en-1280.png")
             await marc_page.fill("#message", "Hi, Marc here. Did the food bank answer?")
@@ -248,21 +279,36 @@ async def test_a_whole_shift(stack: Stack) -> None:
                               "needs", "referrals", "unmet_needs", "waited_seconds",
                               "handled_seconds"} for r in records)  # fmt: skip
         assert any(r["referrals"] == [service_id] for r in records)
+        # and in `relais stats` (the anonymous needs statistics): outcomes, unmet needs
+        await eventually(lambda: shift_in_stats(stack))
     finally:
-        await calm.client.disconnect()
-        await crisis.client.disconnect()
+        if crisis.client.connected:
+            await crisis.client.disconnect()
         await engine.dispose()
 
 
-async def wait_for_card(person: Person, seen: int, timeout: float = 30) -> dict[str, Any]:
-    """The first results payload the widget received after its `seen` first messages."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        for message in person.received[seen:]:
-            if message.get("type") == "service_results" and message.get("cards"):
-                return message
-        await asyncio.sleep(0.1)
-    raise AssertionError("no resource card in the widget")
+def stats(stack: Stack, *args: str) -> str:
+    since = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    return relais_cli(stack, "stats", *args, "--since", since, "--json")
+
+
+def shift_in_stats(stack: Stack) -> None:
+    """The shift's outcomes and unmet needs counted by `relais stats` (other tests' too)."""
+    outcomes = {r["outcome"]: r["count"] for r in json.loads(stats(stack, "outcomes"))}
+    assert outcomes.get("crisis_line_given", 0) >= 1 and outcomes.get("referred", 0) >= 2
+    unmet = {r["need"]: r["count"] for r in json.loads(stats(stack, "needs", "--unmet",
+                                                                  "--by", "need"))}  # fmt: skip
+    assert all(unmet.get(need, 0) >= 1 for need in ("mental_health", "legal", "income")), unmet
+
+
+async def open_widget(browser: Any, stack: Stack) -> Any:
+    """The demo 211 page in its own browser context, the chat widget open (Rasa's greeting)."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    await page.goto(f"{stack.web_url}/")
+    await page.locator(f"{W} .r211-launcher").click()
+    await page.locator(f"{W} .r211-from-bot").first.wait_for(timeout=60000)
+    return page
 
 
 async def wait_for_sms(stack: Stack, number: str, fragment: str, timeout: float = 30) -> None:

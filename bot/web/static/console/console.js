@@ -47,7 +47,8 @@
   }
 
   function fmt(key, vars = {}) {
-    return tr(key).replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
+    // a value the server did not give reads "—", never "null" or "undefined"
+    return tr(key).replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(orNone(vars[name])) : whole));
   }
 
   const none = () => tr("field.none");
@@ -73,7 +74,7 @@
 
   function label(item) {
     return [item.crisis_label, item.needs_label || item.need_label, item.place_label || item.municipality_name]
-      .filter(Boolean).join(" · ") || none();
+      .filter(Boolean).join(" · ") || tr("queue.no_need");
   }
 
   async function api(method, path, body) {
@@ -375,13 +376,20 @@
     return [...seen].map(([id, name]) => ({ id, label: name }));
   }
 
+  /** The outcome list; a crisis starts on "crisis line given" (the assistant gave it). */
+  function outcomeChoice(item) {
+    const select = el("select", { id: "outcome" }, $("#outcomes").content.cloneNode(true));
+    if (item.crisis) select.value = "crisis_line_given";
+    return select;
+  }
+
   function closeForm(data) {
     const referrals = referralOptions(data);
     return el("form", { id: "close-form", class: "finish", onsubmit: closeConversation, "aria-labelledby": "h-close",
       "data-for": data.escalation.id, onchange: (event) => { event.target.dataset.touched = "1"; } },
       el("h3", { id: "h-close" }, tr("close.heading")),
       el("label", { for: "outcome" }, tr("action.outcome")),
-      el("select", { id: "outcome" }, $("#outcomes").content.cloneNode(true)),
+      outcomeChoice(data.escalation),
       el("fieldset", { id: "close-needs" }, el("legend", {}, tr("close.needs")),
         checkboxes("needs", NEEDS, data.escalation.needs)),
       el("fieldset", { id: "close-referrals" }, el("legend", {}, tr("close.referrals")),
@@ -599,10 +607,11 @@
       const choice = el("select", { "aria-label": tr("action.outcome") }, $("#outcomes").content.cloneNode(true));
       return el("li", { "data-id": item.id, class: `callback${item.crisis ? " crisis" : ""}` },
         el("p", { class: "what" }, label(item)),
-        el("p", {}, `${tr("callbacks.phone")} : `, el("a", { href: `tel:${item.phone}` }, item.phone),
+        el("p", {}, tr("callbacks.phone"), tr("colon"), el("a", { href: `tel:${item.phone}` }, item.phone),
           ` · ${orNone(item.contact_label)} · ${orNone(item.language_label)}`),
-        el("p", { class: "meta" }, `${tr("callbacks.best_time")} : ${orNone(item.best_time)}`,
-          ` · ${tr("callbacks.received")} ${new Date(item.created_at).toLocaleString(LANG, { timeZone: ZONE })}`),
+        el("p", { class: "meta" }, tr("callbacks.best_time"), tr("colon"), orNone(item.best_time),
+          ` · ${tr("callbacks.received")} ${new Date(item.created_at).toLocaleString(LANG,
+            { timeZone: ZONE, dateStyle: "medium", timeStyle: "short" })}`),
         choice,
         el("button", { onclick: async () => {
           if (await api("POST", `callbacks/${item.id}/close`, { outcome: choice.value })) loadCallbacks();
@@ -624,6 +633,11 @@
   }
   $("#tab-queue").addEventListener("click", () => showTab("queue"));
   $("#tab-callbacks").addEventListener("click", () => showTab("callbacks"));
+  // the tabs as a tab list: the arrow keys, Home and End move between them
+  $(".tabs").addEventListener("keydown", (event) => {
+    const next = { ArrowLeft: "queue", Home: "queue", ArrowRight: "callbacks", End: "callbacks" }[event.key];
+    if (next && !event.altKey) { event.preventDefault(); showTab(next); }
+  });
 
   // --- dialogs: help, canned responses (staff) ------------------------------------------
   for (const dialog of document.querySelectorAll("dialog")) {
