@@ -217,6 +217,21 @@ async def test_a_ticket_never_released_expires_and_the_next_goes_on(servers):
     assert servers[0].get_lock("c1") is None
 
 
+async def test_a_turn_longer_than_its_lifetime_keeps_the_conversation(servers):
+    """The holder renews its lease while its turn runs (a dead one stops renewing: above),
+    so a short lifetime frees a dead server's conversations soon without cutting long turns."""
+    async with servers[0].lock("c1", lock_lifetime=0.3, **FAST) as held:
+        ticket, first = held_ticket(held), held.tickets[0].expires
+
+        def deadline() -> float:
+            lock = servers[1].get_lock("c1")
+            return max((t.expires for t in lock.tickets if t.number == ticket), default=0.0)
+
+        await wait_until(lambda: deadline() > first + 0.3)  # renewed at least twice
+        assert [t.number for t in servers[1].get_lock("c1").tickets] == [ticket]
+    assert servers[0].get_lock("c1") is None
+
+
 async def test_a_lock_cancelled_at_any_step_leaves_no_ticket(servers):
     """Cancelled (a client gone) while its ticket is asked for, answered or waited on, a lock
     gives its ticket back. redis-py 4.6 on Python 3.10 may lose a cancellation (see `lock()`):
