@@ -370,6 +370,11 @@ def balancer_child(
     return Child("balancer", [executable, "-db", "-f", str(path)], health, startup_timeout=60.0)
 
 
+def kind_of(child: Child) -> str:
+    """`rasa` for `rasa`, `rasa2`, `rasa3`…: what the instances of one process share."""
+    return child.name.rstrip("0123456789")
+
+
 class Supervisor:
     """Starts children in order, restarts crashed ones, stops all on a signal."""
 
@@ -391,13 +396,24 @@ class Supervisor:
         self.stop_event.set()
 
     def start_all(self) -> bool:
+        """Start the children in order; the instances of one kind (`rasa`, `rasa2`, …) start
+        together, and the next kind once they all answer."""
+        batches: list[list[Child]] = []
         for child in self.children:
-            child.start(self.log_dir)
-            if not wait_healthy(child, self.stop_event):
-                if not self.stop_event.is_set():
-                    self.say("dialogue.run.failed", name=child.name, log=child.log_path)
-                return False
-            self.say("dialogue.run.started", name=child.name, url=child.health_url.split("?")[0])
+            if batches and kind_of(batches[-1][0]) == kind_of(child):
+                batches[-1].append(child)
+            else:
+                batches.append([child])
+        for batch in batches:
+            for child in batch:
+                child.start(self.log_dir)
+            for child in batch:
+                if not wait_healthy(child, self.stop_event):
+                    if not self.stop_event.is_set():
+                        self.say("dialogue.run.failed", name=child.name, log=child.log_path)
+                    return False
+                url = child.health_url.split("?")[0]
+                self.say("dialogue.run.started", name=child.name, url=url)
         return True
 
     def watch(self, poll: float = 1.0) -> None:

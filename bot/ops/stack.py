@@ -151,8 +151,12 @@ class Stack:
         if self.options.rasa_servers <= 1:
             return (self.ports,)
         return tuple(
-            runner.Ports(web=free_port(), rasa=free_port(), actions=free_port())
-            for _ in range(self.options.rasa_servers)
+            runner.Ports(
+                web=free_port(),
+                rasa=self.ports.rasa if n == 0 else free_port(),
+                actions=free_port(),
+            )
+            for n in range(self.options.rasa_servers)
         )
 
     @property
