@@ -25,7 +25,9 @@ from pathlib import Path
 PERSISTENCE_COOKIE = "relais_instance"
 """The cookie that keeps a browser (and its socket.io session) on one web application."""
 CHECK_SECONDS = 1.0
-"""Seconds between two health checks of one server; two failures in a row take it out."""
+"""Seconds between two health checks of one server; two failures in a row take it out. A
+dead server refuses the connection at once; a busy one gets 10 s to answer (`timeout check`):
+under load a slow answer is not a death, and taking it out would leave nobody."""
 
 
 def haproxy_path() -> str | None:
@@ -67,6 +69,7 @@ def config(
         "    timeout server 120s",
         "    timeout tunnel 1h",
         "    timeout http-request 15s",
+        "    timeout check 10s",
         "    option http-buffer-request",
         "    retries 2",
         "    option redispatch 1",
