@@ -26,8 +26,11 @@ PERSISTENCE_COOKIE = "relais_instance"
 """The cookie that keeps a browser (and its socket.io session) on one web application."""
 CHECK_SECONDS = 1.0
 """Seconds between two health checks of one server; two failures in a row take it out. A
-dead server refuses the connection at once; a busy one gets 10 s to answer (`timeout check`):
-under load a slow answer is not a death, and taking it out would leave nobody."""
+dead Rasa is known at once (its web app cannot connect: 502; a dead web app or action server
+refuses the connection); a busy one gets as long as a turn to answer (`timeout check`, 60 s):
+Rasa answers its health on the event loop that runs the turns, and under load a slow answer
+is not a death (taking it out would leave the others with its load, then nobody). A Rasa
+that hangs without dying is taken out after two such timeouts."""
 
 
 def haproxy_path() -> str | None:
@@ -69,7 +72,7 @@ def config(
         "    timeout server 120s",
         "    timeout tunnel 1h",
         "    timeout http-request 15s",
-        "    timeout check 10s",
+        "    timeout check 60s",
         "    option http-buffer-request",
         "    retries 2",
         "    option redispatch 1",

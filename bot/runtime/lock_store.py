@@ -402,9 +402,30 @@ class RelaisRedisLockStore(RedisLockStore):
                 with contextlib.suppress(Exception):
                     await asyncio.shield(renewing)
         finally:
-            (released,) = await asyncio.shield(self._run_async(conversation_id, "release", ticket))
-            if held:
+            released = await asyncio.shield(self._release_async(conversation_id, ticket))
+            if held and released is not None:
                 self._report_release(conversation_id, ticket, released)
+
+    async def _release_async(self, conversation_id: str, ticket: int) -> int | None:
+        """Give the ticket back (1: released, 0: it had expired), tried twice: a connection
+        Redis dropped is opened again at the second try. If Redis is still unreachable,
+        None: the ticket expires by itself within its lifetime. Never an error: the turn has
+        run and its tracker is saved, so failing now would only make the client send the
+        message again and record it twice."""
+        for attempt in (1, 2):
+            try:
+                (released,) = await self._run_async(conversation_id, "release", ticket)
+                return int(released)
+            except LockError as error:
+                if attempt == 2:
+                    log.warning(
+                        "Ticket %s of conversation '%s' could not be released (%s); it "
+                        "expires by itself within its lifetime.",
+                        ticket,
+                        conversation_id,
+                        error,
+                    )
+        return None
 
     async def _keep_alive(
         self, conversation_id: str, ticket: int, lifetime: float, done: asyncio.Event
