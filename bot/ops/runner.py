@@ -261,12 +261,15 @@ def build_children(
         rasa_env["TICKET_LOCK_LIFETIME"] = os.environ.get("TICKET_LOCK_LIFETIME") or str(
             SHARED_LOCK_LIFETIME
         )
-    children += [
+    rasa_servers = [
         rasa_child(
             settings, model, mine.rasa, endpoints, rasa_env, cors, name=numbered("rasa", number)
         )
         for number, mine in enumerate(own, start=1)
     ]
+    for server in rasa_servers:  # they load their models at once, on the same cores
+        server.startup_timeout *= len(rasa_servers)
+    children += rasa_servers
     if with_web:
         children += [
             web_child(settings, mine, tracker_db, name=numbered("web", number), behind=several)
