@@ -47,10 +47,6 @@ QUIET_ENV = {
     "PYTHONWARNINGS": "ignore",
 }
 """No telemetry, no downloads, quiet logs: for every child process."""
-SHARED_LOCK_LIFETIME = 4
-"""Seconds a conversation's lock outlives its holder's last renewal with several instances
-(Rasa's `TICKET_LOCK_LIFETIME`, default 60; the holder renews it while its turn runs,
-`bot.runtime.lock_store`): a killed Rasa's conversations go on through another within it."""
 
 
 @dataclass
@@ -256,15 +252,8 @@ def build_children(
         )
         for number, mine in enumerate(own, start=1)
     ]
-    rasa_env = dict(env)
-    if several:  # a dead server's conversations are free again within seconds
-        rasa_env["TICKET_LOCK_LIFETIME"] = os.environ.get("TICKET_LOCK_LIFETIME") or str(
-            SHARED_LOCK_LIFETIME
-        )
     rasa_servers = [
-        rasa_child(
-            settings, model, mine.rasa, endpoints, rasa_env, cors, name=numbered("rasa", number)
-        )
+        rasa_child(settings, model, mine.rasa, endpoints, env, cors, name=numbered("rasa", number))
         for number, mine in enumerate(own, start=1)
     ]
     for server in rasa_servers:  # they load their models at once, on the same cores

@@ -57,7 +57,6 @@ def test_two_instances_behind_the_balancer(tmp_path: Path):
         assert argv[argv.index("--port") + 1] == port
         # the conversation's lock and the socket.io rooms in Redis, under the prefix
         assert by_name[name].env["RELAIS_REDIS_PREFIX"] == "relaisx"
-        assert by_name[name].env["TICKET_LOCK_LIFETIME"] == str(runner.SHARED_LOCK_LIFETIME)
     # Rasa calls the balancer's action endpoint, which spreads the calls
     endpoints = (tmp_path / "run" / "endpoints.yml").read_text()
     assert "http://127.0.0.1:5055/webhook" in endpoints
