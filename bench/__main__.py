@@ -30,6 +30,7 @@ ORDER = (
     "stats",
     "fuzz",
     "proxy",
+    "resilience",
 )
 
 

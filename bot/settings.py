@@ -72,6 +72,14 @@ def _default_database_url() -> str:
     return f"sqlite:///{VAR_DIR / 'relais.db'}"
 
 
+def _shared_tracker_url(env: dict[str, str]) -> str:
+    """Several instances on a database server keep their conversations there too, unless
+    `RELAIS_TRACKER_URL` says otherwise (one instance keeps Rasa's SQLite file)."""
+    database = env.get("RELAIS_DATABASE_URL") or ""
+    several = int(env.get("RELAIS_INSTANCES") or 1) > 1
+    return database if several and database.startswith("postgresql") else ""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Settings of every Relais process; built from `RELAIS_*` environment variables."""
@@ -128,7 +136,7 @@ class Settings:
             trusted_proxies=tuple(env.get("RELAIS_TRUSTED_PROXIES", "").replace(",", " ").split()),
             limits=Limits.from_env(env),
             proxy_max_body=int(env.get("RELAIS_PROXY_MAX_BODY", 64 * 1024)),
-            tracker_url=env.get("RELAIS_TRACKER_URL", ""),
+            tracker_url=env.get("RELAIS_TRACKER_URL") or _shared_tracker_url(env),
             redis_url=env.get("RELAIS_REDIS_URL", ""),
             redis_prefix=env.get("RELAIS_REDIS_PREFIX") or "relais",
             instances=int(env.get("RELAIS_INSTANCES") or 1),

@@ -3,7 +3,8 @@
 Rasa 3.6's `SocketIOOutput.send_custom_json` calls `sio.emit(event, **payload)`, so a payload
 such as the results (`{"type": "service_results", …}`) raises TypeError and the widget never
 gets them; and its `SocketIOInput.blueprint` builds the socket.io server inline, so neither
-the output nor the server (a Redis client manager for several instances) can be swapped.
+the output nor the server can be swapped; with `RELAIS_REDIS_URL` the server shares rooms
+across instances through Redis (`bot.channels.socketio_redis`).
 `RelaisSocketIOInput` keeps Rasa's protocol (`session_request` / `session_confirm`,
 `user_uttered` / `bot_uttered`, session rooms, the `socketio` channel name) and owns both.
 It is named in `credentials.yml`, so plain `rasa run` uses it too.
@@ -32,6 +33,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
+
+from bot.channels.socketio_redis import RelaisRedisManager
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +83,18 @@ class RelaisSocketIOInput(SocketIOInput):
         return "socketio"
 
     def new_server(self) -> AsyncServer:
-        """The socket.io server (origins are checked by the web application in front)."""
-        return AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        """The socket.io server (origins are checked by the web application in front).
+
+        With `RELAIS_REDIS_URL`, every emit goes through Redis (`AsyncRedisManager`, on the
+        channel `<RELAIS_REDIS_PREFIX>:socketio`), so a message for a person's room reaches
+        them whichever Rasa server their socket is connected to (a counsellor's message sent
+        through another instance); without, rooms are this process's alone."""
+        url = os.environ.get("RELAIS_REDIS_URL") or ""
+        if not url:
+            return AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        prefix = os.environ.get("RELAIS_REDIS_PREFIX") or "relais"
+        manager = RelaisRedisManager(url, channel=f"{prefix}:socketio", logger=log)
+        return AsyncServer(async_mode="sanic", cors_allowed_origins=[], client_manager=manager)
 
     def get_output_channel(self) -> RelaisSocketIOOutput | None:
         if self.sio is None:

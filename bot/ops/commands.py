@@ -79,6 +79,8 @@ def _run(args: argparse.Namespace) -> int:
 
     # the public origin follows --port unless RELAIS_PUBLIC_URL names it
     port = {"RELAIS_WEB_PORT": str(args.port)} if args.port else {}
+    if args.instances:
+        port["RELAIS_INSTANCES"] = str(args.instances)
     settings = Settings.from_env({**os.environ, **port}).with_secrets()
     runner.refuse_if_exposed(settings)
     runner.refuse_if_unshared(settings)
@@ -95,7 +97,11 @@ def _run(args: argparse.Namespace) -> int:
         web=args.port or settings.web_port, rasa=args.rasa_port, actions=args.actions_port
     )
     children = runner.build_children(
-        settings, model, ports, cors=tuple(args.cors) if args.cors else None
+        settings,
+        model,
+        ports,
+        cors=tuple(args.cors) if args.cors else None,
+        instances=runner.instance_ports(ports, settings.instances),
     )
     supervisor = runner.Supervisor(children, say_both)
     web = f"http://{settings.web_host}:{ports.web}/"
@@ -172,6 +178,12 @@ def register_dialogue(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--port", type=int, default=None, help="web port (RELAIS_WEB_PORT, 8080)")
     run.add_argument("--rasa-port", type=int, default=5005)
     run.add_argument("--actions-port", type=int, default=5055)
+    run.add_argument(
+        "--instances",
+        type=int,
+        default=None,
+        help="Rasa + action server + web app sets behind HAProxy (RELAIS_INSTANCES, 1)",
+    )
     run.add_argument(
         "--cors", nargs="*", help="origins allowed to call Rasa (default: RELAIS_ALLOWED_ORIGINS)"
     )

@@ -123,9 +123,25 @@ def wait_healthy(child: Child, stop: threading.Event) -> bool:
 
 @dataclass(frozen=True)
 class Ports:
+    """Where one run is reached: the public origin, the first Rasa server, the action
+    endpoint Rasa calls. With one instance, the processes themselves; with several, the
+    public origin and the action endpoint are the balancer's (`bot.ops.balancer`)."""
+
     web: int = 8080
     rasa: int = 5005
     actions: int = 5055
+
+
+def instance_ports(ports: Ports, instances: int) -> tuple[Ports, ...]:
+    """The ports of each of `instances` (web app, Rasa, action server) beside the run's
+    `ports`: one instance is the run itself; the n-th of several listens on web+n, rasa+n-1,
+    actions+n (the public port and the action endpoint stay the balancer's)."""
+    if instances <= 1:
+        return (ports,)
+    return tuple(
+        Ports(web=ports.web + n, rasa=ports.rasa + n - 1, actions=ports.actions + n)
+        for n in range(1, instances + 1)
+    )
 
 
 def child_env(settings: Settings, ports: Ports, tracker_db: Path) -> dict[str, str]:
@@ -206,17 +222,22 @@ def build_children(
     run_dir: Path = RUN_DIR,
     cors: tuple[str, ...] | None = None,
     with_web: bool = True,
-    more_rasa_ports: tuple[int, ...] = (),
+    instances: tuple[Ports, ...] = (),
 ) -> list[Child]:
-    """The action server, Rasa and (optionally) the web app, in start order. Each of
-    `more_rasa_ports` is one more Rasa server (`rasa2`, …) on the same action server and
-    stores.
+    """The action server, Rasa and (optionally) the web app, in start order.
+
+    With several `instances` (their ports: `instance_ports`), one of each per instance
+    (`actions`, `actions2`, …, `rasa`, `rasa2`, …, `web`, `web2`, …) on the same stores, then
+    the balancer (`bot.ops.balancer`): the public origin on `ports.web` in front of the web
+    apps, each talking to its own Rasa, and the action endpoint on `ports.actions` in front
+    of the action servers, which every Rasa calls.
 
     Rasa and the action server listen on 127.0.0.1 only: people reach Rasa's channels
     through the web app's proxy (`bot.web.rasa_proxy`), on the one public origin. Rasa's
     CORS allows `cors` (default: `RELAIS_ALLOWED_ORIGINS`), never `*`.
     """
-    python = sys.executable
+    own = instances or (ports,)
+    several = len(own) > 1
     env = child_env(settings, ports, tracker_db)
     tracker_db.parent.mkdir(parents=True, exist_ok=True)
     endpoints = write_endpoints(
@@ -226,24 +247,37 @@ def build_children(
         settings.tracker_url,
         redis_url=settings.redis_url,
         redis_prefix=settings.redis_prefix,
-        instances=settings.instances,
+        instances=max(settings.instances, len(own)),
     )
     children = [
         Child(
-            "actions",
-            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports.actions)],
-            f"http://127.0.0.1:{ports.actions}/health",
+            numbered("actions", number),
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(mine.actions)],
+            f"http://127.0.0.1:{mine.actions}/health",
             {**env, "SANIC_HOST": "127.0.0.1"},  # rasa_sdk's only interface setting
-        ),
-        rasa_child(settings, model, ports.rasa, endpoints, env, cors),
-        *(
-            rasa_child(settings, model, port, endpoints, env, cors, name=f"rasa{number}")
-            for number, port in enumerate(more_rasa_ports, start=2)
-        ),
+        )
+        for number, mine in enumerate(own, start=1)
     ]
+    rasa_servers = [
+        rasa_child(settings, model, mine.rasa, endpoints, env, cors, name=numbered("rasa", number))
+        for number, mine in enumerate(own, start=1)
+    ]
+    for server in rasa_servers:  # they load their models at once, on the same cores
+        server.startup_timeout *= len(rasa_servers)
+    children += rasa_servers
     if with_web:
-        children.append(web_child(settings, ports, tracker_db))
+        children += [
+            web_child(settings, mine, tracker_db, name=numbered("web", number), behind=several)
+            for number, mine in enumerate(own, start=1)
+        ]
+    if several:
+        children.append(balancer_child(settings, ports, own, run_dir, with_web=with_web))
     return children
+
+
+def numbered(kind: str, number: int) -> str:
+    """A child's name: `rasa` for the first instance, `rasa2`, `rasa3`… for the others."""
+    return kind if number == 1 else f"{kind}{number}"
 
 
 def rasa_child(
@@ -274,14 +308,69 @@ def rasa_child(
     )  # fmt: skip
 
 
-def web_child(settings: Settings, ports: Ports, tracker_db: Path = DEFAULT_TRACKER_DB) -> Child:
-    """The web application, talking to the Rasa of `ports` (whether it runs or not)."""
+def web_child(
+    settings: Settings,
+    ports: Ports,
+    tracker_db: Path = DEFAULT_TRACKER_DB,
+    *,
+    name: str = "web",
+    behind: bool = False,
+) -> Child:
+    """The web application, talking to the Rasa of `ports` (whether it runs or not).
+
+    `behind` the balancer, it listens on 127.0.0.1 only and believes the balancer's
+    `X-Forwarded-For` (the balancer appends the real peer, so a person cannot forge it)."""
+    env = child_env(settings, ports, tracker_db)
+    host = settings.web_host
+    if behind:
+        host = env["RELAIS_WEB_HOST"] = "127.0.0.1"
+        trusted = dict.fromkeys([*settings.trusted_proxies, "127.0.0.1"])
+        env["RELAIS_TRUSTED_PROXIES"] = " ".join(trusted)
     return Child(
-        "web",
+        name,
         [sys.executable, "-m", "bot.ops.runner", "serve-web"],
-        f"http://{settings.web_host}:{ports.web}/api/v1/health",
-        child_env(settings, ports, tracker_db),
+        f"http://{host}:{ports.web}/api/v1/health",
+        env,
     )
+
+
+def balancer_child(
+    settings: Settings,
+    ports: Ports,
+    instances: tuple[Ports, ...],
+    run_dir: Path,
+    *,
+    with_web: bool = True,
+) -> Child:
+    """HAProxy with its generated configuration (`bot.ops.balancer`), in the foreground.
+
+    Ready once the public origin answers through it (without web apps: the action endpoint)."""
+    from bot.ops import balancer
+
+    executable = balancer.haproxy_path()
+    if executable is None:
+        raise FileNotFoundError("haproxy")
+    path = balancer.write_config(
+        run_dir,
+        balancer.config(
+            public_host=settings.web_host,
+            public_port=ports.web,
+            web_ports=[mine.web for mine in instances] if with_web else [],
+            actions_port=ports.actions,
+            action_ports=[mine.actions for mine in instances],
+        ),
+    )
+    health = (
+        f"http://{settings.web_host}:{ports.web}/api/v1/health"
+        if with_web
+        else f"http://127.0.0.1:{ports.actions}/health"
+    )
+    return Child("balancer", [executable, "-db", "-f", str(path)], health, startup_timeout=60.0)
+
+
+def kind_of(child: Child) -> str:
+    """`rasa` for `rasa`, `rasa2`, `rasa3`…: what the instances of one process share."""
+    return child.name.rstrip("0123456789")
 
 
 class Supervisor:
@@ -305,13 +394,24 @@ class Supervisor:
         self.stop_event.set()
 
     def start_all(self) -> bool:
+        """Start the children in order; the instances of one kind (`rasa`, `rasa2`, …) start
+        together, and the next kind once they all answer."""
+        batches: list[list[Child]] = []
         for child in self.children:
-            child.start(self.log_dir)
-            if not wait_healthy(child, self.stop_event):
-                if not self.stop_event.is_set():
-                    self.say("dialogue.run.failed", name=child.name, log=child.log_path)
-                return False
-            self.say("dialogue.run.started", name=child.name, url=child.health_url.split("?")[0])
+            if batches and kind_of(batches[-1][0]) == kind_of(child):
+                batches[-1].append(child)
+            else:
+                batches.append([child])
+        for batch in batches:
+            for child in batch:
+                child.start(self.log_dir)
+            for child in batch:
+                if not wait_healthy(child, self.stop_event):
+                    if not self.stop_event.is_set():
+                        self.say("dialogue.run.failed", name=child.name, log=child.log_path)
+                    return False
+                url = child.health_url.split("?")[0]
+                self.say("dialogue.run.started", name=child.name, url=url)
         return True
 
     def watch(self, poll: float = 1.0) -> None:
@@ -407,10 +507,14 @@ def refuse_if_exposed(settings: Settings) -> None:
 
 def refuse_if_unshared(settings: Settings) -> None:
     """Exit (code 2, both languages) rather than run several instances on stores that are
-    one process's: the in-memory lock, a SQLite tracker file."""
+    one process's (the in-memory lock, a SQLite tracker file) or without the balancer."""
     from bot.texts import t
 
     problem = settings.instances_problem()
+    if problem is None and settings.instances > 1:
+        from bot.ops.balancer import haproxy_path
+
+        problem = None if haproxy_path() else "dialogue.run.instances_need_haproxy"
     if problem is None:
         return
     for language in ("fr", "en"):

@@ -75,8 +75,9 @@ class StackOptions:
     redis_prefix: str = "relais"
     """The lock's key prefix in that Redis (`RELAIS_REDIS_PREFIX`), e.g. one per test."""
     rasa_servers: int = 1
-    """Rasa servers on the same action server and stores (`RELAIS_INSTANCES`): `rasa`,
-    `rasa2`, …; more than one needs `database_url` and `redis_url`."""
+    """Instances on the same stores (`RELAIS_INSTANCES`): `actions`, `actions2`, …, `rasa`,
+    `rasa2`, … (and `web`, `web2`, … with `web`) behind the balancer (HAProxy, `balancer`);
+    more than one needs `database_url` and `redis_url`."""
 
 
 @dataclass
@@ -120,8 +121,8 @@ class Stack:
             allowed_origins=tuple(allowed),
         )
         runner.ensure_directory(self.database_url, quiet)
-        more = tuple(free_port() for _ in range(self.options.rasa_servers - 1))
-        self.rasa_ports = [self.ports.rasa, *more]
+        self.instances = self.instance_ports()
+        self.rasa_ports = [mine.rasa for mine in self.instances]
         if self.options.assistant:
             model = self.model or runner.ensure_model()
             children = runner.build_children(
@@ -131,7 +132,7 @@ class Stack:
                 tracker_db=self.folder / "tracker.db",
                 run_dir=self.folder / "run",
                 with_web=self.options.web,
-                more_rasa_ports=more,
+                instances=self.instances,
             )
         else:
             children = [runner.web_child(settings, self.ports)]
@@ -144,6 +145,20 @@ class Stack:
 
     # -- where ---------------------------------------------------------------------------
 
+    def instance_ports(self) -> tuple[runner.Ports, ...]:
+        """Each instance's ports: the stack's own for one; free ones for several (the
+        stack's `ports` are then the balancer's public origin and action endpoint)."""
+        if self.options.rasa_servers <= 1:
+            return (self.ports,)
+        return tuple(
+            runner.Ports(
+                web=free_port(),
+                rasa=self.ports.rasa if n == 0 else free_port(),
+                actions=free_port(),
+            )
+            for n in range(self.options.rasa_servers)
+        )
+
     @property
     def token(self) -> str:
         return self.options.token
@@ -154,13 +169,21 @@ class Stack:
 
     @property
     def web_url(self) -> str:
-        """The public origin: the page, the widget, the API and Rasa's channels (proxied)."""
+        """The public origin: the page, the widget, the API and Rasa's channels (proxied);
+        with several instances, the balancer in front of their web apps."""
         return f"http://{self.options.web_host}:{self.ports.web}"
 
     @property
     def rasa_urls(self) -> list[str]:
         """Every Rasa server of the stack (`rasa_url` first)."""
         return [f"http://127.0.0.1:{port}" for port in self.rasa_ports]
+
+    @property
+    def web_urls(self) -> list[str]:
+        """Every web application of the stack, behind the public origin when several."""
+        if len(self.instances) == 1:
+            return [self.web_url]
+        return [f"http://127.0.0.1:{mine.web}" for mine in self.instances]
 
     def client(self) -> RasaClient:
         return RasaClient(self.rasa_url, self.token)

@@ -23,8 +23,9 @@ atomically, with Redis's clock (servers whose clocks disagree still agree on exp
   (`[<key_prefix>:]lock#seq`) that is never reset, so no number is ever given twice;
 - the ticket served is the smallest live number: first come, first served;
 - a ticket dies at its deadline: `lock_lifetime` (Rasa's, env `TICKET_LOCK_LIFETIME`, default
-  60 s) after it was issued, after its owner last polled while waiting, or after it was served.
-  A dead holder or waiter blocks the conversation for at most one lifetime;
+  60 s) after it was issued, or after its owner last polled, waiting or holding (a holder
+  renews its lease every third of the lifetime while its turn runs). A dead holder or waiter
+  blocks the conversation for at most one lifetime;
 - release removes only the caller's own number (fencing): a late release is a no-op, reported;
 - the script that frees or skips a ticket pushes to the next ticket's wake-up list
   (`[<key_prefix>:]lock#wake:<n>`); a waiter blocks on it (`BLPOP`) for at most
@@ -390,11 +391,55 @@ class RelaisRedisLockStore(RedisLockStore):
                 )
             log.debug("Acquired lock for conversation '%s' (ticket %s).", conversation_id, ticket)
             held = True
-            yield TicketLock(conversation_id, deque([Ticket(ticket, deadline / 1000)]))
+            done = asyncio.Event()
+            renewing = asyncio.ensure_future(
+                self._keep_alive(conversation_id, ticket, lock_lifetime, done)
+            )
+            try:
+                yield TicketLock(conversation_id, deque([Ticket(ticket, deadline / 1000)]))
+            finally:
+                done.set()
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(renewing)
         finally:
-            (released,) = await asyncio.shield(self._run_async(conversation_id, "release", ticket))
-            if held:
+            released = await asyncio.shield(self._release_async(conversation_id, ticket))
+            if held and released is not None:
                 self._report_release(conversation_id, ticket, released)
+
+    async def _release_async(self, conversation_id: str, ticket: int) -> int | None:
+        """Give the ticket back (1: released, 0: it had expired), tried twice: a connection
+        Redis dropped is opened again at the second try. If Redis is still unreachable,
+        None: the ticket expires by itself within its lifetime. Never an error: the turn has
+        run and its tracker is saved, so failing now would only make the client send the
+        message again and record it twice."""
+        for attempt in (1, 2):
+            try:
+                (released,) = await self._run_async(conversation_id, "release", ticket)
+                return int(released)
+            except LockError as error:
+                if attempt == 2:
+                    log.warning(
+                        "Ticket %s of conversation '%s' could not be released (%s); it "
+                        "expires by itself within its lifetime.",
+                        ticket,
+                        conversation_id,
+                        error,
+                    )
+        return None
+
+    async def _keep_alive(
+        self, conversation_id: str, ticket: int, lifetime: float, done: asyncio.Event
+    ) -> None:
+        """While its turn runs, the holder renews its lease every third of the lifetime: a
+        turn longer than the lifetime keeps the conversation, and a dead process frees it one
+        lifetime after its last sign of life (so several instances can run a short lifetime,
+        `TICKET_LOCK_LIFETIME`). A renewal Redis misses is tried again at the next beat."""
+        while not done.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(done.wait(), lifetime / 3)
+                return
+            with contextlib.suppress(LockError):
+                await self._run_async(conversation_id, "poll", ticket, lifetime)
 
     async def _acquire_lock(
         self, conversation_id: str, ticket: int, wait_time_in_seconds: float

@@ -217,6 +217,44 @@ async def test_a_ticket_never_released_expires_and_the_next_goes_on(servers):
     assert servers[0].get_lock("c1") is None
 
 
+async def test_a_turn_longer_than_its_lifetime_keeps_the_conversation(servers):
+    """The holder renews its lease while its turn runs (a dead one stops renewing: above),
+    so a short lifetime frees a dead server's conversations soon without cutting long turns."""
+    async with servers[0].lock("c1", lock_lifetime=0.3, **FAST) as held:
+        ticket, first = held_ticket(held), held.tickets[0].expires
+
+        def deadline() -> float:
+            lock = servers[1].get_lock("c1")
+            return max((t.expires for t in lock.tickets if t.number == ticket), default=0.0)
+
+        await wait_until(lambda: deadline() > first + 0.3)  # renewed at least twice
+        assert [t.number for t in servers[1].get_lock("c1").tickets] == [ticket]
+    assert servers[0].get_lock("c1") is None
+
+
+async def test_a_release_that_meets_a_dropped_connection_never_fails_the_turn(servers):
+    """The turn has run and its tracker is saved when the lock is released: a Redis that
+    drops the connection then must not turn it into an error (the client would send the
+    message again, recorded twice). The release is tried again on a new connection."""
+    store = servers[0]
+    real = store._run_async
+    dropped: list[str] = []
+
+    async def dropping(conversation_id: str, operation: str, *args: Any, **kw: Any) -> Any:
+        if operation == "release" and not dropped:
+            dropped.append(operation)
+            client, _script = store._async_client()
+            await client.connection_pool.disconnect()  # the next command reconnects
+            raise LockError("Redis failed or unreachable: Connection closed by server.")
+        return await real(conversation_id, operation, *args, **kw)
+
+    store._run_async = dropping  # type: ignore[method-assign]
+    async with store.lock("c1", lock_lifetime=30, **FAST):
+        pass
+    assert dropped == ["release"]
+    assert servers[1].get_lock("c1") is None  # released at the second try
+
+
 async def test_a_lock_cancelled_at_any_step_leaves_no_ticket(servers):
     """Cancelled (a client gone) while its ticket is asked for, answered or waited on, a lock
     gives its ticket back. redis-py 4.6 on Python 3.10 may lose a cancellation (see `lock()`):

@@ -113,7 +113,8 @@ def test_the_run_uses_redis_and_no_tracker_cache(two_servers: Stack) -> None:
     assert written["lock_store"]["type"] == "bot.runtime.lock_store.RelaisRedisLockStore"
     assert written["lock_store"]["url"] == "${RELAIS_REDIS_URL}"
     assert written["tracker_store"]["cache_conversations"] == 0
-    assert [c.name for c in two_servers.supervisor.children][:3] == ["actions", "rasa", "rasa2"]
+    names = [c.name for c in two_servers.supervisor.children]
+    assert names == ["actions", "actions2", "rasa", "rasa2", "balancer"]
 
 
 async def test_alternate_servers_give_the_tracker_of_one(two_servers: Stack) -> None:
