@@ -72,6 +72,9 @@ def config(
         "    timeout server 120s",
         "    timeout tunnel 1h",
         "    timeout http-request 15s",
+        # longer than the aiohttp clients keep an idle connection (15 s), as Sanic's is
+        # (runner.KEEP_ALIVE_ENV): a client never reuses a connection being closed
+        "    timeout http-keep-alive 75s",
         "    timeout check 60s",
         "    option http-buffer-request",
         "    retries 2",
