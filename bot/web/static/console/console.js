@@ -440,7 +440,9 @@
       el("button", { type: "button", onclick: () => insertCanned(c) }, `/${c.shortcut} — ${c.text}`))));
     if (!slash && Date.now() - state.sentTyping > 3000 && box.value.trim()) {
       state.sentTyping = Date.now();
-      api("POST", `escalations/${state.selected}/typing`, { typing: true });
+      // not shown (Rasa busy or away): the next keystroke tries again, not 3 s later
+      api("POST", `escalations/${state.selected}/typing`, { typing: true })
+        .then((data) => { if (!data || !data.shown) state.sentTyping = 0; });
     }
   }
 
