@@ -35,7 +35,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ import aiohttp
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.directory.store import scratch_database
 from bot.ops.stack import Stack, StackOptions, free_port
 
 CONVERSATIONS, TURNS = 50, 10
@@ -84,22 +84,9 @@ def redis_address() -> tuple[str, int]:
     return url.host or "127.0.0.1", url.port or 6379
 
 
-@contextlib.contextmanager
-def fresh_database() -> Iterator[str]:
+def fresh_database() -> contextlib.AbstractContextManager[str]:
     """A new PostgreSQL database (dropped after, with any connection left to it)."""
-    server = make_url(postgres_url())
-    name = f"relais_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, future=True, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield server.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    return scratch_database(postgres_url(), "relais_bench")
 
 
 class Relay:

@@ -8,7 +8,6 @@ under `CI=true`, where PostgreSQL is part of the contract.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -18,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.directory.store import scratch_schema
+from bot.directory.store import scratch_database, scratch_schema
 from tests.services import unavailable
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -52,19 +51,8 @@ def postgres_schema_url(prefix: str = "test") -> AbstractContextManager[str]:
 def fresh_database(prefix: str) -> Iterator[str]:
     """A URL of a new, empty PostgreSQL database `<prefix>_<random>` (dropped after, with any
     connection left to it): for what needs a whole database, such as Rasa's tracker store."""
-    server = make_url(require_postgres())
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, future=True, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield server.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with scratch_database(require_postgres(), prefix) as url:
+        yield url
 
 
 DATABASE_KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

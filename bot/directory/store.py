@@ -120,6 +120,30 @@ def scratch_schema(url: str, prefix: str) -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def scratch_database(url: str, prefix: str) -> Iterator[str]:
+    """A URL of a new, empty database `<prefix>_<random>` on the PostgreSQL server of `url`,
+    dropped afterwards with any connection left to it: for what needs a whole database, such
+    as Rasa's tracker store (tests and benchmarks)."""
+    import uuid
+
+    from sqlalchemy import text
+
+    server = make_url(url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, future=True, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 def init_db(engine: Engine) -> None:
     """Bring the database to the project's schema (idempotent; only a read when it is up to
     date). Every area's tables come from one migration history, `bot.db`."""

@@ -17,7 +17,9 @@ import argparse
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bot.texts.terminal import say
 
@@ -81,16 +83,19 @@ def _engine():
     return open_engine(get_settings().database_url)
 
 
-def _needs(args: argparse.Namespace) -> int:
-    from bot.stats.report import needs_rows, staff_threshold
-
+def _read(query: Callable[[Any], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Rows of one report query, in one transaction."""
     engine = _engine()
     try:
         with engine.begin() as conn:
-            measure = "unmet" if args.unmet else "conversations"
-            rows = needs_rows(conn, args.by, filters(args), measure=measure, k=staff_threshold())
+            return query(conn)
     finally:
         engine.dispose()
+
+
+def _show(args: argparse.Namespace, rows: list[dict[str, Any]], line: Callable[..., str]) -> int:
+    """The rows as JSON (`--json`), or one line each (`line(row, count)`; a suppressed count
+    reads "<5"), or the polite "nothing" in the asked language."""
     if args.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         print()
@@ -98,34 +103,36 @@ def _needs(args: argparse.Namespace) -> int:
     if not rows:
         say(args.lang, "stats.cli.empty")
     for row in rows:
-        where = row.get("code_geo") or row.get("mrc") or row.get("day") or ""
-        count = "<5" if row["suppressed"] else str(row["count"])
-        print(f"{row['need'] or '':16} {where:12} {count:>8}")
+        print(line(row, "<5" if row["suppressed"] else str(row["count"])))
     return 0
+
+
+def _needs(args: argparse.Namespace) -> int:
+    from bot.stats.report import needs_rows, staff_threshold
+
+    measure = "unmet" if args.unmet else "conversations"
+    rows = _read(
+        lambda conn: needs_rows(conn, args.by, filters(args), measure=measure, k=staff_threshold())
+    )
+
+    def line(row: dict[str, Any], count: str) -> str:
+        where = row.get("code_geo") or row.get("mrc") or row.get("day") or ""
+        return f"{row['need'] or '':16} {where:12} {count:>8}"
+
+    return _show(args, rows, line)
 
 
 def _outcomes(args: argparse.Namespace) -> int:
     from bot.stats.report import outcome_rows, staff_threshold
     from bot.texts import has, t
 
-    engine = _engine()
-    try:
-        with engine.begin() as conn:
-            rows = outcome_rows(conn, filters(args), k=staff_threshold())
-    finally:
-        engine.dispose()
-    if args.json:
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
-        print()
-        return 0
-    if not rows:
-        say(args.lang, "stats.cli.empty")
-    for row in rows:
+    rows = _read(lambda conn: outcome_rows(conn, filters(args), k=staff_threshold()))
+
+    def line(row: dict[str, Any], count: str) -> str:
         key = f"stats.outcome.{row['outcome']}"
-        name = t(key, args.lang) if has(key) else row["outcome"]
-        count = "<5" if row["suppressed"] else str(row["count"])
-        print(f"{name:32} {count:>8}")
-    return 0
+        return f"{t(key, args.lang) if has(key) else row['outcome']:32} {count:>8}"
+
+    return _show(args, rows, line)
 
 
 def _export(args: argparse.Namespace) -> int:
