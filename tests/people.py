@@ -35,8 +35,11 @@ class SocketPerson:
         await self.client.emit("session_request", {"session_id": self.session_id})
         await asyncio.wait_for(confirmed.wait(), 10)
 
-    async def say(self, text: str) -> None:
-        await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+    async def say(self, text: str, metadata: dict[str, Any] | None = None) -> None:
+        data: dict[str, Any] = {"message": text, "session_id": self.session_id}
+        if metadata:
+            data["metadata"] = metadata
+        await self.client.emit("user_uttered", data)
 
     async def expect(self, fragment: str, timeout: float = 30) -> dict[str, Any]:
         """Wait for a bot message containing `fragment`; returns it."""

@@ -7,6 +7,8 @@ refusals.
 - A body that is not `{"sender": str, "message": str}` gets 400 with a message in French and
   English instead of Rasa's 500; the channel name is this channel's (Rasa lets a client claim
   any `input_channel`, which would make a REST caller look like an SMS phone).
+- A client's `metadata.message_id` becomes the message's id, so a resend after a failed
+  request is answered without being processed twice (`bot.runtime.resent`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.dialogue import results
+from bot.runtime.resent import client_message_id
 from bot.texts import both
 
 log = logging.getLogger(__name__)
@@ -83,7 +86,12 @@ class RelaisRestInput(RestInput):
             try:
                 await on_new_message(
                     UserMessage(
-                        text, collector, sender, input_channel=self.name(), metadata=metadata
+                        text,
+                        collector,
+                        sender,
+                        input_channel=self.name(),
+                        message_id=client_message_id(metadata),
+                        metadata=metadata,
                     )
                 )
             except CancelledError:

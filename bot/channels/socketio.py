@@ -35,6 +35,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels.socketio_redis import RelaisRedisManager
+from bot.runtime.resent import client_message_id
 
 log = logging.getLogger(__name__)
 
@@ -176,12 +177,14 @@ class RelaisSocketIOInput(SocketIOInput):
                 sender_id = sid
             text = data.get("message")
             text = text if isinstance(text, str) else ""
+            metadata = _metadata(data.get(self.metadata_key))
             message = UserMessage(
                 text[:MAX_MESSAGE_CHARS],
                 RelaisSocketIOOutput(sio, self.bot_message_evt),
                 sender_id,
                 input_channel=self.name(),
-                metadata=_metadata(data.get(self.metadata_key)),
+                message_id=client_message_id(metadata),
+                metadata=metadata,
             )
             await on_new_message(message)
 

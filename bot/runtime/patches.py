@@ -2,7 +2,7 @@
 patched function's signature.
 
 Everything else extends Rasa through its seams (components in `config.yml`, channels in
-`credentials.yml`, stores in `endpoints.yml`). Three behaviours have no seam in Rasa 3.6:
+`credentials.yml`, stores in `endpoints.yml`). Four behaviours have no seam in Rasa 3.6:
 
 1. **A failed custom action still answers the person.** Rasa logs an action-server failure
    (down, slow, crashing) and the person gets silence. `MessageProcessor._run_action` runs
@@ -20,6 +20,13 @@ Everything else extends Rasa through its seams (components in `config.yml`, chan
    recognizes the rule policy by its exact class (`node.uses == RulePolicy` in its recipe
    validator) and memorizing policies by class-name suffix (`is_not_in_training_data`), so
    a subclass would silently lose both.
+
+4. **A message sent again is answered, not processed twice** (`resent.py`): a client that
+   got no answer resends its message with the same `metadata.message_id`; under the
+   conversation's lock, `MessageProcessor.handle_message` first looks for that id in the
+   conversation and sends again the answers it had. Rasa's seams stop outside the lock
+   (the channel's `on_new_message` is `Agent.handle_message`, which takes it), so the
+   check can only sit in the processor.
 
 The tracker store (`tracker_store.py`) patches nothing but reads private members of
 `SQLTrackerStore`; they are fenced here too.
@@ -90,6 +97,9 @@ RUN_ACTION = Fence(
     "_run_action",
     ("self", "action", "tracker", "output_channel", "nlg", "prediction"),
 )
+HANDLE_MESSAGE = Fence(
+    "rasa.core.processor", "MessageProcessor", "handle_message", ("self", "message")
+)
 VALIDATE_RESULT = Fence(
     "rasa.core.actions.action", "RemoteAction", "_validate_action_result", ("self", "result")
 )
@@ -120,7 +130,13 @@ TRACKER_STORE_PRIVATE = Fence(
     "_event_query",
     ("self", "session", "sender_id", "fetch_events_from_all_sessions"),
 )
-FENCES: tuple[Fence, ...] = (RUN_ACTION, VALIDATE_RESULT, *POLICY_PREDICT, TRACKER_STORE_PRIVATE)
+FENCES: tuple[Fence, ...] = (
+    RUN_ACTION,
+    HANDLE_MESSAGE,
+    VALIDATE_RESULT,
+    *POLICY_PREDICT,
+    TRACKER_STORE_PRIVATE,
+)
 
 
 def problems(version: str | None = None) -> list[str]:
@@ -252,8 +268,27 @@ def _skipped_when_decided(original: Callable[..., Any]) -> Callable[..., Any]:
     return predict
 
 
+# --- 4. a resent message answered from the conversation ---------------------------------------
+
+
+def _answering_resent(original: Callable[..., Any]) -> Callable[..., Any]:
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    from bot.runtime.resent import answer_if_resent
+
+    async def handle_message(self, message):
+        if not await answer_if_resent(self, message):
+            return await original(self, message)
+        if isinstance(message.output_channel, CollectingOutputChannel):
+            return message.output_channel.messages
+        return None
+
+    return handle_message
+
+
 PATCHES: tuple[tuple[Fence, Callable[[Callable[..., Any]], Callable[..., Any]]], ...] = (
     (RUN_ACTION, _guarded_run_action),
+    (HANDLE_MESSAGE, _answering_resent),
     (VALIDATE_RESULT, _validated_result),
     (POLICY_PREDICT[0], _rule_marking),
     (POLICY_PREDICT[1], _skipped_when_decided),
