@@ -2,7 +2,7 @@
 web app, SMS sandbox): three people ask for a counsellor — one in the real chat widget (in
 Chromium), one in crisis on the widget's channel, one by SMS. Julie is alerted, claims the
 crisis first from the browser notification, answers with a canned response (kept by Sara,
-staff), sees the person typing, searches the directory and sends a
+staff), sees the person typing and is seen typing, searches the directory and sends a
 resource card (seen arriving in the widget and by SMS), writes a note, transfers the SMS
 conversation to Marc, and each contact is closed with an outcome and one unmet need. What
 the consoles show is read back in French (Julie) and in English (Marc), with screenshots at
@@ -199,10 +199,17 @@ async def test_a_whole_shift(stack: Stack) -> None:
             await expect(widget.locator(f"{W} .r211-messages")).to_contain_text(
                 "Julie, personne intervenante du 211", timeout=30000
             )
-            # typing: Julie sees the person typing. (The person seeing Julie typing failed once
-            # in a clean clone, cause not found yet: out of this test until it is.)
+            # typing, both ways: Julie sees the person typing, the person sees Julie typing —
+            # and still sees it once the widget's wait for the last message is over (it used to
+            # hide the counsellor's dots 1.2 s after her "joins" message)
             await widget.locator(f"{W} .r211-input").fill("une question")
             await expect(julie.locator("#typing")).to_be_visible(timeout=15000)
+            await julie.keyboard.type("Un instant")
+            dots = widget.locator(f"{W} .r211-typing")
+            await expect(dots).to_be_visible(timeout=15000)
+            await widget.wait_for_timeout(1500)
+            await expect(dots).to_be_visible(timeout=1000)
+            await julie.fill("#message", "")
             await julie.keyboard.press("Alt+s")
             assert await julie.locator("#search-need").input_value() == "housing"
             assert await julie.locator("#search-place").input_value() == "Verdun"

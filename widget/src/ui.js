@@ -34,6 +34,8 @@ export class Widget {
     this.state.language = normalizeLanguage(this.state.language) || config.pageLanguage;
     this.rendered = [];
     this.receivedCount = 0;
+    this.awaitingAnswer = false; // the assistant's answer to the person's last message
+    this.counsellorIsTyping = false;
     this.transport = new Transport({
       // Rasa's channels are proxied on the origin that served the widget (bot/web/rasa_proxy.py)
       socketUrl: config.socketUrl || config.serverUrl,
@@ -95,7 +97,7 @@ export class Widget {
     this.store.clear();
     this.state = { sessionId: newSessionId(), language: this.state.language, messages: [], open };
     this.transport.switchSession(this.state.sessionId);
-    this.hideTyping();
+    this.clearTyping();
     this.renderAll();
     this.setOpen(open, false);
   }
@@ -364,7 +366,7 @@ export class Widget {
     this.transport.send("/restart", this.metadata()).catch(() => {});
     this.state = { sessionId: newSessionId(), language: this.state.language, messages: [], open: true };
     this.transport.switchSession(this.state.sessionId);
-    this.hideTyping();
+    this.clearTyping();
     this.save();
     this.renderAll();
     this.announce(this.t("restarted"));
@@ -442,21 +444,36 @@ export class Widget {
     this.receivedCount += 1;
     if (!this.isOwner()) return; // another tab of this conversation records it
     this.add(fromRasa(raw));
+    clearTimeout(this.counsellorTypingTimer);
+    this.counsellorIsTyping = false; // the message they were typing has come
     this.bumpTyping();
   }
 
-  /** A counsellor is typing (or stopped): the dots and a spoken "… is typing". */
+  /**
+   * A counsellor is typing (or stopped): the dots and a spoken "… is typing". Kept apart from
+   * the wait for the assistant's answer, so the end of one never hides the other.
+   */
   counsellorTyping({ typing, name }) {
     clearTimeout(this.counsellorTypingTimer);
-    if (!typing) { this.typing.hidden = true; return; }
-    this.typing.hidden = false;
+    this.counsellorIsTyping = Boolean(typing);
+    this.renderTyping();
+    if (!typing) return;
     this.announce(fill(this.t("counsellor_typing"), { name: name || this.t("counsellor_default") }));
     this.scrollDown();
-    this.counsellorTypingTimer = setTimeout(() => { this.typing.hidden = true; }, 8000);
+    this.counsellorTypingTimer = setTimeout(() => {
+      this.counsellorIsTyping = false;
+      this.renderTyping();
+    }, 8000);
+  }
+
+  /** The dots show while an answer is awaited or a counsellor is typing. */
+  renderTyping() {
+    this.typing.hidden = !(this.awaitingAnswer || this.counsellorIsTyping);
   }
 
   showTyping() {
-    this.typing.hidden = false;
+    this.awaitingAnswer = true;
+    this.renderTyping();
     this.announce(this.t("typing"));
     this.scrollDown();
     clearTimeout(this.idleTimer);
@@ -473,10 +490,19 @@ export class Widget {
     this.idleTimer = setTimeout(() => this.turnDone(), TYPING_IDLE_MS);
   }
 
+  /** The assistant's answer is in (or will not come): its dots go, a counsellor's stay. */
   hideTyping() {
     clearTimeout(this.idleTimer);
     clearTimeout(this.noAnswerTimer);
-    this.typing.hidden = true;
+    this.awaitingAnswer = false;
+    this.renderTyping();
+  }
+
+  /** A new or forgotten conversation: no dots of any kind carried over. */
+  clearTyping() {
+    clearTimeout(this.counsellorTypingTimer);
+    this.counsellorIsTyping = false;
+    this.hideTyping();
   }
 
   turnDone() {
