@@ -11,8 +11,10 @@ once; during them:
 2. at 45 %, the action server of instance 2;
 3. at 75 %, every connection to Redis is cut (the relay closes them; new ones are accepted).
 
-A client retries a failed turn once, after a second, as the widget and the SMS channel do
-(failed: an error status, no answer or an empty one). Reported: answered and lost turns
+A client retries a failed turn once, after a second, with the same `metadata.message_id`, as
+the widget does (failed: an error status, no answer or an empty one); the server answers a
+message it already handled from the conversation instead of processing it again
+(`bot.runtime.resent`). Reported: answered and lost turns
 (lost: the retry failed too), retries, user events recorded twice in the tracker store
 (PostgreSQL, read after the run), turns answered but never recorded, p50/p95 per turn
 (retry included), and for each fault: the failed attempts after it (until the next fault), and
@@ -179,6 +181,7 @@ class Turn:
     sender: str
     text: str
     started: float
+    message_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     ended: float = 0.0
     attempts: int = 0
     answered: bool = False
@@ -197,7 +200,13 @@ async def attempt(session: aiohttp.ClientSession, url: str, turn: Turn) -> bool:
 async def _attempt(session: aiohttp.ClientSession, url: str, turn: Turn) -> bool:
     try:
         async with session.post(
-            url, json={"sender": turn.sender, "message": turn.text}, timeout=TURN_TIMEOUT
+            url,
+            json={
+                "sender": turn.sender,
+                "message": turn.text,
+                "metadata": {"message_id": turn.message_id},
+            },
+            timeout=TURN_TIMEOUT,
         ) as answer:
             body = await answer.json(content_type=None) if answer.status == 200 else None
             if answer.status != 200:

@@ -48,6 +48,11 @@ QUIET_ENV = {
 }
 """No telemetry, no downloads, quiet logs: for every child process."""
 
+LOCK_LEASE_SECONDS = 5
+"""Lifetime of a conversation's lock on Redis: the holder renews it every third while its turn
+runs, so it only bounds how long the conversations of a killed Rasa server wait before another
+instance takes them (Rasa's default, 60 s, would leave a person unanswered for a minute)."""
+
 KEEP_ALIVE_ENV = {"SANIC_KEEP_ALIVE_TIMEOUT": "75"}
 """Rasa and the action server (Sanic) keep an idle connection longer than their aiohttp
 clients do (15 s: Rasa calling the action server, the web app calling Rasa), so a client
@@ -206,6 +211,7 @@ def write_endpoints(
             "type": "bot.runtime.lock_store.RelaisRedisLockStore",
             "url": "${RELAIS_REDIS_URL}",
             "key_prefix": redis_prefix,
+            "lease_seconds": LOCK_LEASE_SECONDS,
         }
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / "endpoints.yml"

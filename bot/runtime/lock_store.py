@@ -22,10 +22,11 @@ atomically, with Redis's clock (servers whose clocks disagree still agree on exp
   ticket number → deadline; ticket numbers come from one counter shared by every conversation
   (`[<key_prefix>:]lock#seq`) that is never reset, so no number is ever given twice;
 - the ticket served is the smallest live number: first come, first served;
-- a ticket dies at its deadline: `lock_lifetime` (Rasa's, env `TICKET_LOCK_LIFETIME`, default
-  60 s) after it was issued, or after its owner last polled, waiting or holding (a holder
-  renews its lease every third of the lifetime while its turn runs). A dead holder or waiter
-  blocks the conversation for at most one lifetime;
+- a ticket dies at its deadline: its lifetime (the store's `lease_seconds`, else Rasa's
+  `TICKET_LOCK_LIFETIME`, default 60 s) after it was issued, or after its owner last polled,
+  waiting or holding (a holder renews its lease every third of the lifetime while its turn
+  runs). A dead holder or waiter blocks the conversation for at most one lifetime: `relais run
+  --instances N` sets 5 s, so a killed server's conversations go on elsewhere within 5 s;
 - release removes only the caller's own number (fencing): a late release is a no-op, reported;
 - the script that frees or skips a ticket pushes to the next ticket's wake-up list
   (`[<key_prefix>:]lock#wake:<n>`); a waiter blocks on it (`BLPOP`) for at most
@@ -224,8 +225,14 @@ class RelaisRedisLockStore(RedisLockStore):
         socket_timeout: float = DEFAULT_SOCKET_TIMEOUT_IN_SECONDS,
         url: str | None = None,
         endpoint_config: EndpointConfig | None = None,
+        lease_seconds: float | None = None,
     ) -> None:
         """Connect as `RedisLockStore` does; `url` (or `endpoint_config.url`) wins for what it says.
+
+        `lease_seconds` (the `lock_store:` key of that name) is the lifetime of a ticket whose
+        caller does not give one, which is how Rasa's agent takes a conversation's lock: the
+        holder renews it while its turn runs, so a short lease only shortens how long a dead
+        process's conversations stay blocked. Default: Rasa's `TICKET_LOCK_LIFETIME` (60 s).
 
         Rasa builds a store named by module path as `cls(endpoint_config=…)`: the other keys of
         the `lock_store:` section arrive in `endpoint_config.kwargs`.
@@ -244,18 +251,21 @@ class RelaisRedisLockStore(RedisLockStore):
             "key_prefix": key_prefix,
             "socket_timeout": socket_timeout,
         }
+        known = {*options, "lease_seconds"}
         if endpoint_config is not None:
-            unknown = sorted(set(endpoint_config.kwargs) - set(options))
+            unknown = sorted(set(endpoint_config.kwargs) - known)
             if unknown:
                 raise ValueError(
                     bilingual(
                         f"clés inconnues dans la section lock_store : {unknown} ; "
-                        f"clés possibles : url, {', '.join(options)}",
+                        f"clés possibles : url, {', '.join(sorted(known))}",
                         f"unknown keys in the lock_store section: {unknown}; "
-                        f"known keys: url, {', '.join(options)}",
+                        f"known keys: url, {', '.join(sorted(known))}",
                     )
                 )
-            options.update(endpoint_config.kwargs)
+            given = dict(endpoint_config.kwargs)
+            lease_seconds = given.pop("lease_seconds", lease_seconds)
+            options.update(given)
             url = endpoint_config.url or url
         if url:
             apply_url(str(url), options)
@@ -290,6 +300,14 @@ class RelaisRedisLockStore(RedisLockStore):
             "ssl_ca_certs": options["ssl_ca_certs"],
             "socket_timeout": options["socket_timeout"],
         }
+        self.lease = float(lease_seconds) if lease_seconds else float(LOCK_LIFETIME)
+        if self.lease <= 0:
+            raise ValueError(
+                bilingual(
+                    f"lease_seconds doit être positif : {lease_seconds!r}",
+                    f"lease_seconds must be positive: {lease_seconds!r}",
+                )
+            )
         self._script = self.red.register_script(SCRIPT)
         self._async: tuple[asyncio.AbstractEventLoop, redis.asyncio.Redis, Any] | None = None
 
@@ -352,9 +370,15 @@ class RelaisRedisLockStore(RedisLockStore):
 
     # -- Rasa's interface ------------------------------------------------------------------
 
+    def _lifetime(self, given: float) -> float:
+        """The lease when the caller gave Rasa's default, which is how every Rasa caller (agent,
+        HTTP API) takes a lock; the signatures stay Rasa's."""
+        return self.lease if given == LOCK_LIFETIME else given
+
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         """A new ticket, atomically: no other server can get the same number."""
-        ticket, _served, _deadline = self._run(conversation_id, "issue", lifetime=lock_lifetime)
+        lifetime = self._lifetime(lock_lifetime)
+        ticket, _served, _deadline = self._run(conversation_id, "issue", lifetime=lifetime)
         log.debug("Issued ticket %s for conversation '%s'.", ticket, conversation_id)
         return ticket
 
@@ -373,6 +397,7 @@ class RelaisRedisLockStore(RedisLockStore):
         `async_timeout(0)`, or in a write, Python 3.10's `asyncio.wait_for`: that turn then
         runs and releases as if never cancelled.)
         """
+        lock_lifetime = self._lifetime(lock_lifetime)
         issuing = asyncio.ensure_future(
             self._run_async(conversation_id, "issue", lifetime=lock_lifetime)
         )
@@ -446,7 +471,7 @@ class RelaisRedisLockStore(RedisLockStore):
     ) -> TicketLock:
         """Rasa's private waiting step, for any caller of it: the same wait as `lock()`."""
         deadline = await self._wait_for_turn(
-            conversation_id, ticket, LOCK_LIFETIME, wait_time_in_seconds
+            conversation_id, ticket, self.lease, wait_time_in_seconds
         )
         return TicketLock(conversation_id, deque([Ticket(ticket, deadline / 1000)]))
 

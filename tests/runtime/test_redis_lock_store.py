@@ -419,6 +419,36 @@ def test_rasa_builds_it_from_endpoints_yml(prefix, tmp_path, monkeypatch):
     assert number_of_sanic_workers(config) == 2  # Rasa allows several workers with it
 
 
+async def test_the_lease_of_endpoints_yml_is_the_lifetime_rasa_gets(prefix, tmp_path, monkeypatch):
+    """Rasa's agent takes a conversation's lock without a lifetime: it gets `lease_seconds`, so
+    a ticket its dead server left behind frees the conversation after the lease."""
+    monkeypatch.setenv("RELAIS_TEST_LOCK_URL", redis_url())
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(
+        "lock_store:\n"
+        "  type: bot.runtime.lock_store.RelaisRedisLockStore\n"
+        "  url: ${RELAIS_TEST_LOCK_URL}\n"
+        f"  key_prefix: {prefix}\n"
+        "  lease_seconds: 0.5\n",
+        encoding="utf-8",
+    )
+    store = LockStore.create(read_endpoint_config(str(endpoints), "lock_store"))
+    other = RelaisRedisLockStore(url=redis_url(), key_prefix=prefix)
+    try:
+        assert store.lease == 0.5 and other.lease == 60  # Rasa's TICKET_LOCK_LIFETIME default
+        abandoned = store.issue_ticket("c1")  # its server dies before serving it
+        (left,) = other.get_lock("c1").tickets
+        assert left.number == abandoned and left.expires - time.time() <= 0.6
+        async with store.lock("c1", wait_time_in_seconds=0.05) as held:
+            assert held_ticket(held) > abandoned
+            assert held.tickets[0].expires - time.time() <= 0.6
+    finally:
+        await store.aclose()
+        await other.aclose()
+    with pytest.raises(ValueError, match="lease_seconds"):
+        RelaisRedisLockStore(url=redis_url(), key_prefix=prefix, lease_seconds=-1)
+
+
 class RecordingProcessor:
     """Stands for Rasa's `MessageProcessor` (the model is not under test): records each turn."""
 
@@ -487,7 +517,7 @@ def test_it_takes_redis_lock_store_arguments():
     ours = list(inspect.signature(RelaisRedisLockStore.__init__).parameters)
     theirs = list(inspect.signature(RedisLockStore.__init__).parameters)
     assert ours[: len(theirs)] == theirs
-    assert ours[len(theirs) :] == ["url", "endpoint_config"]
+    assert ours[len(theirs) :] == ["url", "endpoint_config", "lease_seconds"]
 
 
 def test_writing_a_whole_lock_back_is_refused(servers):

@@ -132,6 +132,7 @@ def test_helm_values_give_rasa_our_stores_and_channels() -> None:
     assert extra["event_broker"] == deployed["event_broker"]
     assert extra["lock_store"]["type"] == deployed["lock_store"]["type"]
     assert extra["lock_store"]["url"] == deployed["lock_store"]["url"]
+    assert extra["lock_store"]["lease_seconds"] == deployed["lock_store"]["lease_seconds"]
     channels = yaml.safe_load(CREDENTIALS_FILE.read_text(encoding="utf-8"))
     given = settings["credentials"]["additionalChannelCredentials"]
     assert given == {name: options or {} for name, options in channels.items()}
