@@ -9,6 +9,7 @@ web apps or Rasa servers behind a balancer, each would see only its own share. W
     <prefix>:handoff:events              console events, pub/sub (`bot.handoff.shared`)
     <prefix>:handoff:presence:<id>       open consoles per counsellor
     <prefix>:handoff:relay               the handoff relay's pass lock
+    <prefix>:typing:<sender id>          a person typing in the widget (`bot.channels.typing_board`)
 
 Without the URL nothing here is used: the single-instance default needs no Redis.
 A client is bound to the event loop that made it, so each user opens its own lazily.

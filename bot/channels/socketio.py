@@ -13,7 +13,8 @@ Typing, both ways, while a counsellor holds the conversation (it never enters th
 the widget emits `user_typing` (a few times a minute at most) and the console's web app asks
 `GET /webhooks/socketio/typing?senders=…` who typed lately; the web app posts
 `POST /webhooks/socketio/typing` when the counsellor types, which emits `counsellor_typing`
-to the person's room. Both routes need Rasa's API token (`RELAIS_RASA_TOKEN`).
+to the person's room. Both routes need Rasa's API token (`RELAIS_RASA_TOKEN`). Who typed is
+kept on a board every instance shares when there are several (`bot.channels.typing_board`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import hmac
 import json
 import logging
 import os
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -35,14 +35,13 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels.socketio_redis import RelaisRedisManager
+from bot.channels.typing_board import typing_board
 from bot.runtime.resent import client_message_id
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 10_000
 """Longer messages are cut: nobody types more into a chat box, and Rasa parses every char."""
-TYPING_FRESH = 6.0
-"""Seconds a `user_typing` counts as "typing now"."""
 MAX_TYPING_SENDERS = 200
 TYPING_EVENT = "counsellor_typing"
 
@@ -112,7 +111,10 @@ class RelaisSocketIOInput(SocketIOInput):
         sio = self.new_server()
         self.sio = sio
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
-        typed_at: dict[str, float] = {}
+        board = typing_board(
+            os.environ.get("RELAIS_REDIS_URL") or "",
+            os.environ.get("RELAIS_REDIS_PREFIX") or "relais",
+        )
 
         @socketio_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -123,11 +125,7 @@ class RelaisSocketIOInput(SocketIOInput):
             if not _token_ok(request):
                 return response.json({"error": "unauthorized"}, status=401)
             asked = str(request.args.get("senders") or "").split(",")[:MAX_TYPING_SENDERS]
-            now = time.monotonic()
-            for sender, at in list(typed_at.items()):
-                if now - at > TYPING_FRESH:
-                    del typed_at[sender]
-            return response.json({"typing": [s for s in asked if s in typed_at]})
+            return response.json({"typing": await board.typing([s for s in asked if s])})
 
         @socketio_webhook.route("/typing", methods=["POST"])
         async def counsellor_typing(request: Request) -> HTTPResponse:
@@ -146,8 +144,7 @@ class RelaisSocketIOInput(SocketIOInput):
             sender = data.get("session_id") if isinstance(data, dict) else None
             if not isinstance(sender, str) or not 0 < len(sender) <= 128:
                 return
-            if len(typed_at) < 10_000 or sender in typed_at:
-                typed_at[sender] = time.monotonic()
+            await board.mark(sender)
 
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:

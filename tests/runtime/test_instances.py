@@ -147,6 +147,39 @@ async def test_a_message_sent_through_the_other_instance_reaches_the_person(
         await person.client.disconnect()
 
 
+async def test_typing_is_seen_across_instances(instances: Stack, browser: aiohttp.ClientSession):
+    """The person's socket on instance 1, the counsellor's web app asking instance 2's Rasa:
+    the console sees the person typing, and the person sees the counsellor typing."""
+    person = socket_person(instances.web_urls[0], browser, "polling")
+    counsellor_typing: list[dict[str, Any]] = []
+    person.client.on("counsellor_typing", counsellor_typing.append)
+    await person.connect()
+    typing_url = f"{instances.rasa_urls[1]}/webhooks/socketio/typing"
+    token = {"token": instances.token}
+    try:
+        await ask(person, "Bonjour")
+        await person.client.emit("user_typing", {"session_id": person.session_id})
+        params = {**token, "senders": f"someone-else,{person.session_id}"}
+        for _ in range(600):
+            async with browser.get(typing_url, params=params) as answer:
+                assert answer.status == 200, await answer.text()
+                if (await answer.json())["typing"] == [person.session_id]:
+                    break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("instance 2 never saw the person typing on instance 1")
+        body = {"sender_id": person.session_id, "typing": True, "name": "Julie"}
+        async with browser.post(typing_url, params=token, json=body) as answer:
+            assert answer.status == 200, await answer.text()
+        for _ in range(600):
+            if counsellor_typing:
+                break
+            await asyncio.sleep(0.05)
+        assert counsellor_typing == [{"typing": True, "name": "Julie"}]
+    finally:
+        await person.client.disconnect()
+
+
 async def test_a_dead_rasa_is_taken_out(instances: Stack, browser: aiohttp.ClientSession):
     """Rasa 1 killed: every next turn through the public origin is answered by instance 2
     (the balancer sends a request that found no Rasa to the other web app, and its health
