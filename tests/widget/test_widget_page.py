@@ -156,6 +156,73 @@ def wait_until(page: Any, condition: Any, what: str, seconds: float = 10) -> Non
         page.wait_for_timeout(50)
 
 
+@dataclass
+class SocketScript:
+    """Rasa's socket.io channel, scripted over Engine.IO's long-polling (Playwright routing):
+    a handshake, the session confirmed, `user_uttered` recorded (answered with the echo while
+    `answering`), and `drop()`: the server closes the connection, and refuses new ones.
+    """
+
+    script: RestScript
+    uttered: list[dict[str, Any]] = field(default_factory=list)
+    answering: bool = True
+    refusing: bool = False
+    outbox: list[str] = field(default_factory=list)
+    polls: list[Any] = field(default_factory=list)
+
+    def install(self, context: Any) -> None:
+        context.route(lambda url: "/socket.io/" in url, self.handle)
+
+    def handle(self, route: Any) -> None:
+        request = route.request
+        if "sid=" not in request.url:  # a new connection
+            if self.refusing:
+                route.fulfill(status=503, body="down")
+                return
+            handshake = {"sid": "e1", "upgrades": [], "pingInterval": 25000, "pingTimeout": 20000}
+            self.reply(route, "0" + json.dumps({**handshake, "maxPayload": 1000000}))
+        elif request.method == "GET":
+            self.polls.append(route)
+            self.flush()
+        else:
+            for packet in (request.post_data or "").split("\x1e"):
+                self.receive(packet)
+            self.reply(route, "ok")
+            self.flush()
+
+    def receive(self, packet: str) -> None:
+        if packet == "40":
+            self.outbox.append('40{"sid":"s1"}')
+        elif packet.startswith("42"):
+            event, data = json.loads(packet[2:])
+            if event == "session_request":
+                self.emit("session_confirm", data["session_id"])
+            elif event == "user_uttered":
+                self.uttered.append(data)
+                if self.answering:
+                    body = {"sender": data["session_id"], **data}
+                    for answer in self.script.answer(body):
+                        self.emit("bot_uttered", answer)
+
+    def emit(self, event: str, data: Any) -> None:
+        self.outbox.append("42" + json.dumps([event, data]))
+
+    def flush(self) -> None:
+        while self.outbox and self.polls:
+            self.reply(self.polls.pop(0), "\x1e".join(self.outbox))
+            self.outbox = []
+
+    def drop(self) -> None:
+        """The server goes away: the open connection closed, no new one accepted."""
+        self.refusing = True
+        self.outbox.append("1")  # Engine.IO's close packet
+        self.flush()
+
+    @staticmethod
+    def reply(route: Any, text: str) -> None:
+        route.fulfill(status=200, content_type="text/plain; charset=UTF-8", body=text)
+
+
 def open_page(context: Any, url: str) -> Any:
     page = context.new_page()
     errors: list[str] = []
@@ -491,3 +558,36 @@ def test_a_refusal_over_a_limit_is_not_sent_again(page: Any, script: RestScript)
     expect(page.locator(f"{W} .r211-from-notice .r211-text")).to_have_text("Trop de messages.")
     expect(page.locator(f"{W} .r211-typing")).to_be_hidden()
     assert len(script.tries("bonjour")) == 1
+
+
+@pytest.mark.parametrize("resend_fails", [False, True])
+def test_a_message_unanswered_when_the_socket_drops_is_sent_again_over_rest(
+    context_factory: Any, web_alone: Any, resend_fails: bool
+) -> None:
+    script = RestScript()
+    socket = SocketScript(script)
+    context = context_factory()
+    script.install(context, web_alone.web_url)
+    socket.install(context)
+    page = open_page(context, web_alone.web_url + "/")
+    greeted(page)  # over socket.io
+    send(page, "allo")
+    page.locator(f"{W} .r211-text", has_text="Écho : allo").wait_for()
+    assert [u["message"] for u in socket.uttered][1:] == ["allo"] and script.received == []
+    socket.answering = False
+    send(page, "bonjour")
+    wait_until(page, lambda: len(socket.uttered) == 3, "not sent over socket.io")
+    script.failures = [503] if resend_fails else []
+    socket.drop()
+    if resend_fails:  # one resend only, then the polite notice
+        notice = page.locator(f"{W} .r211-from-notice .r211-text")
+        expect(notice).to_have_text(t("widget.ui.error_offline", "fr"))
+    else:
+        page.locator(f"{W} .r211-text", has_text="Écho : bonjour").wait_for()
+        assert bubbles(page, "notice") == []
+    expect(page.locator(f"{W} .r211-typing")).to_be_hidden()
+    emitted = socket.uttered[-1]["metadata"]["message_id"]
+    assert MESSAGE_ID.fullmatch(emitted) and script.tries("bonjour") == [emitted]
+    assert script.messages() == ["bonjour"]  # "allo" was answered: not sent again
+    assert bubbles(page, "user") == ["allo", "bonjour"]
+    assert bubbles(page, "bot").count("Écho : bonjour") == (0 if resend_fails else 1)
