@@ -28,6 +28,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 XSS = '<img src=x onerror="window.__xss=1">'
 W = "#relais211-widget"
+MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")  # what the server takes (bot/runtime/resent.py)
+DROP = "drop"  # a failure of RestScript: the connection reset, no HTTP answer
 
 
 @dataclass
@@ -60,11 +62,17 @@ def cards_payload(language: str) -> dict[str, Any]:
 
 @dataclass
 class RestScript:
-    """Answers the REST channel like Rasa would, and records what the widget sent."""
+    """Answers the REST channel like Rasa would, and records what the widget sent.
+
+    `failures`: how the next requests fail, one each, before the others are answered (an HTTP
+    status such as 503, with Rasa's REST body for 429/413, or `DROP`); `hold` keeps the next
+    requests unanswered until `release()`.
+    """
 
     received: list[dict[str, Any]] = field(default_factory=list)
     hold: bool = False
     held: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
+    failures: list[int | str] = field(default_factory=list)
 
     def answer(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         message, sender = body["message"], body["sender"]
@@ -97,7 +105,9 @@ class RestScript:
         def handle(route: Any) -> None:
             body = json.loads(route.request.post_data or "{}")
             self.received.append(body)
-            if self.hold:
+            if self.failures:
+                self.fail(route, self.failures.pop(0))
+            elif self.hold:
                 self.held.append((route, body))
             else:
                 self.fulfill(route, body)
@@ -112,6 +122,18 @@ class RestScript:
             body=json.dumps(self.answer(body)),
         )
 
+    def fail(self, route: Any, failure: int | str) -> None:
+        if failure == DROP:
+            route.abort("connectionreset")
+            return
+        refusal = {"error": {"message": {"fr": "Trop de messages.", "en": "Too many messages."}}}
+        route.fulfill(
+            status=int(failure),
+            content_type="application/json",
+            headers={"Access-Control-Allow-Origin": "*"},
+            body=json.dumps(refusal if failure in (429, 413) else {"error": "unavailable"}),
+        )
+
     def release(self) -> None:
         """Answer the requests held so far (and the next ones at once)."""
         self.hold = False
@@ -120,6 +142,85 @@ class RestScript:
 
     def messages(self) -> list[str]:
         return [b["message"] for b in self.received]
+
+    def tries(self, message: str) -> list[str]:
+        """The ids of the requests that carried `message` (a resend repeats its id)."""
+        return [b["metadata"]["message_id"] for b in self.received if b["message"] == message]
+
+
+def wait_until(page: Any, condition: Any, what: str, seconds: float = 10) -> None:
+    """Let the page run (and the routes answer) until `condition()` holds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        page.wait_for_timeout(50)
+
+
+@dataclass
+class SocketScript:
+    """Rasa's socket.io channel, scripted over Engine.IO's long-polling (Playwright routing):
+    a handshake, the session confirmed, `user_uttered` recorded (answered with the echo while
+    `answering`), and `drop()`: the server closes the connection, and refuses new ones.
+    """
+
+    script: RestScript
+    uttered: list[dict[str, Any]] = field(default_factory=list)
+    answering: bool = True
+    refusing: bool = False
+    outbox: list[str] = field(default_factory=list)
+    polls: list[Any] = field(default_factory=list)
+
+    def install(self, context: Any) -> None:
+        context.route(lambda url: "/socket.io/" in url, self.handle)
+
+    def handle(self, route: Any) -> None:
+        request = route.request
+        if "sid=" not in request.url:  # a new connection
+            if self.refusing:
+                route.fulfill(status=503, body="down")
+                return
+            handshake = {"sid": "e1", "upgrades": [], "pingInterval": 25000, "pingTimeout": 20000}
+            self.reply(route, "0" + json.dumps({**handshake, "maxPayload": 1000000}))
+        elif request.method == "GET":
+            self.polls.append(route)
+            self.flush()
+        else:
+            for packet in (request.post_data or "").split("\x1e"):
+                self.receive(packet)
+            self.reply(route, "ok")
+            self.flush()
+
+    def receive(self, packet: str) -> None:
+        if packet == "40":
+            self.outbox.append('40{"sid":"s1"}')
+        elif packet.startswith("42"):
+            event, data = json.loads(packet[2:])
+            if event == "session_request":
+                self.emit("session_confirm", data["session_id"])
+            elif event == "user_uttered":
+                self.uttered.append(data)
+                if self.answering:
+                    body = {"sender": data["session_id"], **data}
+                    for answer in self.script.answer(body):
+                        self.emit("bot_uttered", answer)
+
+    def emit(self, event: str, data: Any) -> None:
+        self.outbox.append("42" + json.dumps([event, data]))
+
+    def flush(self) -> None:
+        while self.outbox and self.polls:
+            self.reply(self.polls.pop(0), "\x1e".join(self.outbox))
+            self.outbox = []
+
+    def drop(self) -> None:
+        """The server goes away: the open connection closed, no new one accepted."""
+        self.refusing = True
+        self.outbox.append("1")  # Engine.IO's close packet
+        self.flush()
+
+    @staticmethod
+    def reply(route: Any, text: str) -> None:
+        route.fulfill(status=200, content_type="text/plain; charset=UTF-8", body=text)
 
 
 def open_page(context: Any, url: str) -> Any:
@@ -253,6 +354,7 @@ def test_switching_language_relabels_and_tells_rasa(page: Any, script: RestScrip
         assert time.monotonic() < deadline, script.messages()
         page.wait_for_timeout(100)
     last = script.received[-1]
+    assert MESSAGE_ID.fullmatch(last["metadata"].pop("message_id"))
     assert last["metadata"] == {"language": "en", "channel": "web"}
 
 
@@ -368,3 +470,124 @@ def test_axe_and_screenshots(context_factory: Any, web_alone: Any, width: int, h
     assert page.locator(f"{W} .r211-send").is_visible()
     assert page.locator(f"{W} .r211-exit").is_visible()
     assert page.csp_errors == []
+
+
+# ---- a failed send is sent once more, with the same id (issue 18) -------------------------------
+
+
+def greeted(page: Any) -> None:
+    open_widget(page)
+    page.locator(f"{W} .r211-choice").first.wait_for()
+    expect(page.locator(f"{W} .r211-typing")).to_be_hidden()
+
+
+def test_every_message_carries_its_own_id(page: Any, script: RestScript) -> None:
+    greeted(page)
+    page.locator(f"{W} .r211-choice").first.click()  # a button's payload too
+    page.locator(f"{W} .r211-card").first.wait_for()
+    send(page, "bonjour")
+    page.locator(f"{W} .r211-text", has_text="Écho : bonjour").wait_for()
+    send(page, "bonjour")  # the same words again are another message
+    echoes = page.locator(f"{W} .r211-from-bot .r211-text", has_text="Écho : bonjour")
+    expect(echoes).to_have_count(2)
+    ids = [b["metadata"]["message_id"] for b in script.received]
+    assert script.messages()[1:] == ["/need_food", "bonjour", "bonjour"]
+    assert all(MESSAGE_ID.fullmatch(i) for i in ids), ids
+    assert len(set(ids)) == len(ids) == 4
+
+
+@pytest.mark.parametrize("failure", [503, DROP])
+def test_a_failed_send_is_sent_once_more_and_answered_once(
+    page: Any, script: RestScript, failure: int | str
+) -> None:
+    greeted(page)
+    script.failures = [failure]
+    script.hold = True  # the resend waits: the person still sees the dots, no notice
+    send(page, "bonjour")
+    wait_until(page, lambda: len(script.tries("bonjour")) == 2, "no resend")
+    expect(page.locator(f"{W} .r211-typing")).to_be_visible()
+    assert bubbles(page, "notice") == []
+    script.release()
+    expect(page.locator(f"{W} .r211-typing")).to_be_hidden()
+    assert bubbles(page, "bot").count("Écho : bonjour") == 1
+    assert bubbles(page, "user") == ["bonjour"]
+    first, again = script.tries("bonjour")
+    assert first == again and MESSAGE_ID.fullmatch(first)
+    send(page, "merci")  # the conversation goes on, nothing else sent meanwhile
+    page.locator(f"{W} .r211-text", has_text="Écho : merci").wait_for()
+    assert script.messages()[1:] == ["bonjour", "bonjour", "merci"]
+    assert bubbles(page, "bot").count("Écho : bonjour") == 1
+    assert bubbles(page, "notice") == []
+
+
+@pytest.mark.parametrize("failures", [[503, 503], [DROP, 504]])
+def test_failing_twice_says_so_politely_in_french(
+    page: Any, script: RestScript, failures: list[int | str]
+) -> None:
+    greeted(page)
+    script.failures = list(failures)
+    send(page, "bonjour")
+    expect(page.locator(f"{W} .r211-from-notice .r211-text")).to_have_text(
+        t("widget.ui.error_offline", "fr")
+    )
+    expect(page.locator(f"{W} .r211-typing")).to_be_hidden()
+    assert len(set(script.tries("bonjour"))) == 1 and len(script.tries("bonjour")) == 2
+    assert "Écho : bonjour" not in bubbles(page, "bot")
+
+
+def test_failing_twice_says_so_politely_in_english(context_factory: Any, web_alone: Any) -> None:
+    script = RestScript()
+    context = context_factory()
+    script.install(context, web_alone.web_url)
+    page = open_page(context, web_alone.web_url + "/?lang=en")
+    greeted(page)
+    script.failures = [DROP, DROP]
+    send(page, "hello")
+    expect(page.locator(f"{W} .r211-from-notice .r211-text")).to_have_text(
+        t("widget.ui.error_offline", "en")
+    )
+    expect(page.locator(f"{W} .r211-typing")).to_be_hidden()
+    assert len(script.tries("hello")) == 2 and len(set(script.tries("hello"))) == 1
+
+
+def test_a_refusal_over_a_limit_is_not_sent_again(page: Any, script: RestScript) -> None:
+    greeted(page)
+    script.failures = [429]
+    send(page, "bonjour")
+    # shown at once: a resend would come first (after a second) and show its answer instead
+    expect(page.locator(f"{W} .r211-from-notice .r211-text")).to_have_text("Trop de messages.")
+    expect(page.locator(f"{W} .r211-typing")).to_be_hidden()
+    assert len(script.tries("bonjour")) == 1
+
+
+@pytest.mark.parametrize("resend_fails", [False, True])
+def test_a_message_unanswered_when_the_socket_drops_is_sent_again_over_rest(
+    context_factory: Any, web_alone: Any, resend_fails: bool
+) -> None:
+    script = RestScript()
+    socket = SocketScript(script)
+    context = context_factory()
+    script.install(context, web_alone.web_url)
+    socket.install(context)
+    page = open_page(context, web_alone.web_url + "/")
+    greeted(page)  # over socket.io
+    send(page, "allo")
+    page.locator(f"{W} .r211-text", has_text="Écho : allo").wait_for()
+    assert [u["message"] for u in socket.uttered][1:] == ["allo"] and script.received == []
+    socket.answering = False
+    send(page, "bonjour")
+    wait_until(page, lambda: len(socket.uttered) == 3, "not sent over socket.io")
+    script.failures = [503] if resend_fails else []
+    socket.drop()
+    if resend_fails:  # one resend only, then the polite notice
+        notice = page.locator(f"{W} .r211-from-notice .r211-text")
+        expect(notice).to_have_text(t("widget.ui.error_offline", "fr"))
+    else:
+        page.locator(f"{W} .r211-text", has_text="Écho : bonjour").wait_for()
+        assert bubbles(page, "notice") == []
+    expect(page.locator(f"{W} .r211-typing")).to_be_hidden()
+    emitted = socket.uttered[-1]["metadata"]["message_id"]
+    assert MESSAGE_ID.fullmatch(emitted) and script.tries("bonjour") == [emitted]
+    assert script.messages() == ["bonjour"]  # "allo" was answered: not sent again
+    assert bubbles(page, "user") == ["allo", "bonjour"]
+    assert bubbles(page, "bot").count("Écho : bonjour") == (0 if resend_fails else 1)

@@ -12,6 +12,17 @@ export function newSessionId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** A fresh id for one message the person sends (32 hex characters), kept when it is sent again:
+ * the server then answers it without processing it twice (`metadata.message_id`). */
+export function newMessageId() {
+  const c = typeof crypto !== "undefined" ? crypto : null;
+  if (c && typeof c.randomUUID === "function") return c.randomUUID().replace(/-/g, "");
+  if (c && typeof c.getRandomValues === "function") return newSessionId();
+  let id = "";
+  while (id.length < 32) id += Math.floor(Math.random() * 16).toString(16);
+  return id;
+}
+
 export const IDLE_MS = 30 * 60 * 1000;
 
 export class Store {

@@ -4,8 +4,8 @@
 // announce only what is new.
 import { el, fill, icon, serviceCard } from "./render.js";
 import { fromRasa, fromServer, hasUnseenAnswers, isNotBehind, merge } from "./messages.js";
-import { Store, newSessionId } from "./store.js";
-import { Transport } from "./transport.js";
+import { Store, newMessageId, newSessionId } from "./store.js";
+import { RETRY_DELAY_MS, Transport, delay } from "./transport.js";
 import { normalizeLanguage } from "./config.js";
 import css from "./styles.css";
 
@@ -41,6 +41,7 @@ export class Widget {
       socketUrl: config.socketUrl || config.serverUrl,
       onMessage: (raw) => this.receive(raw),
       onCounsellorTyping: (data) => this.counsellorTyping(data),
+      onLost: (messages) => this.resend(messages),
     });
     this.ready = this.transport.start(this.state.sessionId);
   }
@@ -291,21 +292,52 @@ export class Widget {
     return { language: this.state.language, channel: "web", ...extra };
   }
 
-  /** Send `text` (a message or a /payload); `display` is what the person sees instead. */
+  /**
+   * Send `text` (a message or a /payload); `display` is what the person sees instead. Its
+   * own id goes with it (kept if it is sent again: see transport.js).
+   */
   async say(text, { display, hidden = false, extra, refocus = false } = {}) {
     this.claim();
     if (!hidden) this.add([{ from: "user", text: display != null ? display : text }]);
     if (refocus) this.input.focus();
     this.showTyping();
+    const metadata = this.metadata({ ...extra, message_id: newMessageId() });
     try {
       await this.ready;
-      const delivered = await this.transport.send(text, this.metadata(extra));
+      const delivered = await this.transport.send(text, metadata);
       if (delivered) this.turnDone();
       else this.watchSocket();
     } catch (error) {
-      this.hideTyping();
-      const notice = error && error.notice && error.notice[this.state.language];
-      this.add([{ from: "notice", text: notice || this.t("error_offline") }]);
+      this.sendFailed(error);
+    }
+  }
+
+  /** A message that could not be sent: the dots go, and a polite notice says so. */
+  sendFailed(error) {
+    this.hideTyping();
+    const notice = error && error.notice && error.notice[this.state.language];
+    this.add([{ from: "notice", text: notice || this.t("error_offline") }]);
+  }
+
+  /**
+   * The socket dropped after `messages` were emitted and before any answer came (a server
+   * restarting, a network change): each is sent once more over REST after a moment, with its
+   * id, so one the server had already handled is answered, not processed again. This replaces
+   * the watch for a deaf socket; and if an answer comes over a socket that reconnected
+   * meanwhile (the turn went on), the same answers from REST are not shown a second time.
+   */
+  async resend(messages) {
+    this.stopWatching();
+    const received = this.receivedCount;
+    const accept = () => this.receivedCount === received;
+    try {
+      await delay(RETRY_DELAY_MS);
+      for (const message of messages) {
+        await this.transport.sendRest(message, { retry: false, accept });
+      }
+      if (messages[0].sender === this.state.sessionId) this.turnDone();
+    } catch (error) {
+      if (messages[0].sender === this.state.sessionId) this.sendFailed(error);
     }
   }
 
@@ -363,7 +395,7 @@ export class Widget {
 
   /** "Start over": the old conversation is reset on the server and forgotten here. */
   restart() {
-    this.transport.send("/restart", this.metadata()).catch(() => {});
+    this.transport.send("/restart", this.metadata({ message_id: newMessageId() })).catch(() => {});
     this.state = { sessionId: newSessionId(), language: this.state.language, messages: [], open: true };
     this.transport.switchSession(this.state.sessionId);
     this.clearTyping();
@@ -422,13 +454,14 @@ export class Widget {
    * tracker, and REST used from now on; otherwise look again a little later.
    */
   watchSocket() {
-    clearTimeout(this.silenceTimer);
+    this.stopWatching();
+    const watch = (this.watch = {});
     const received = this.receivedCount;
     const check = async (round) => {
-      if (this.receivedCount !== received) return;
+      if (this.receivedCount !== received || this.watch !== watch) return;
       const before = this.state.messages;
       const data = await this.fetchConversation(this.state.sessionId);
-      if (this.receivedCount !== received) return;
+      if (this.receivedCount !== received || this.watch !== watch) return;
       if (data && this.state.messages === before && hasUnseenAnswers(fromServer(data.messages), before)) {
         this.transport.muteSocket();
         this.hideTyping();
@@ -438,6 +471,12 @@ export class Widget {
       }
     };
     this.silenceTimer = setTimeout(() => check(1), SOCKET_SILENCE_MS);
+  }
+
+  /** No more looking for a deaf socket (a check under way gives up too). */
+  stopWatching() {
+    clearTimeout(this.silenceTimer);
+    this.watch = null;
   }
 
   receive(raw) {
