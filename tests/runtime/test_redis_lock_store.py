@@ -397,7 +397,8 @@ async def test_a_lock_left_by_rasas_store_is_replaced(servers, prefix):
 # -- Rasa builds it, calls it ----------------------------------------------------------------
 
 
-def test_rasa_builds_it_from_endpoints_yml(prefix, tmp_path, monkeypatch):
+def lock_store_section(tmp_path: Path, monkeypatch: Any, prefix: str, extra: str) -> Any:
+    """The `lock_store:` section of an endpoints.yml naming our store, as Rasa reads it."""
     monkeypatch.setenv("RELAIS_TEST_LOCK_URL", redis_url())
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(
@@ -405,10 +406,14 @@ def test_rasa_builds_it_from_endpoints_yml(prefix, tmp_path, monkeypatch):
         "  type: bot.runtime.lock_store.RelaisRedisLockStore\n"
         "  url: ${RELAIS_TEST_LOCK_URL}\n"
         f"  key_prefix: {prefix}\n"
-        "  socket_timeout: 5\n",
+        f"  {extra}\n",
         encoding="utf-8",
     )
-    config = read_endpoint_config(str(endpoints), "lock_store")
+    return read_endpoint_config(str(endpoints), "lock_store")
+
+
+def test_rasa_builds_it_from_endpoints_yml(prefix, tmp_path, monkeypatch):
+    config = lock_store_section(tmp_path, monkeypatch, prefix, "socket_timeout: 5")
 
     store = LockStore.create(config)
 
@@ -422,17 +427,9 @@ def test_rasa_builds_it_from_endpoints_yml(prefix, tmp_path, monkeypatch):
 async def test_the_lease_of_endpoints_yml_is_the_lifetime_rasa_gets(prefix, tmp_path, monkeypatch):
     """Rasa's agent takes a conversation's lock without a lifetime: it gets `lease_seconds`, so
     a ticket its dead server left behind frees the conversation after the lease."""
-    monkeypatch.setenv("RELAIS_TEST_LOCK_URL", redis_url())
-    endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(
-        "lock_store:\n"
-        "  type: bot.runtime.lock_store.RelaisRedisLockStore\n"
-        "  url: ${RELAIS_TEST_LOCK_URL}\n"
-        f"  key_prefix: {prefix}\n"
-        "  lease_seconds: 0.5\n",
-        encoding="utf-8",
+    store = LockStore.create(
+        lock_store_section(tmp_path, monkeypatch, prefix, "lease_seconds: 0.5")
     )
-    store = LockStore.create(read_endpoint_config(str(endpoints), "lock_store"))
     other = RelaisRedisLockStore(url=redis_url(), key_prefix=prefix)
     try:
         assert store.lease == 0.5 and other.lease == 60  # Rasa's TICKET_LOCK_LIFETIME default
