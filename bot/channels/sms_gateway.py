@@ -1,7 +1,8 @@
 """The SMS conversation loop, independent of Sanic: what happens to one inbound SMS.
 
-    webhook ─▶ admit() ─▶ per-phone queue (and line in Redis) ─▶ handle():
-        duplicate MessageSid? ─▶ drop
+    webhook ─▶ admit(): duplicate MessageSid? ─▶ drop; else kept (encrypted) until handled
+        ─▶ per-phone queue (and line in Redis) ─▶ handle():
+        taken over by another server meanwhile? ─▶ skip
         opted out? ─▶ only START is heard
         keyword (STOP, AIDE, PLUS…)? ─▶ answered here, or turned into a Rasa payload
         "2" / the option's words ─▶ the payload of the LAST options sent to that phone
@@ -14,18 +15,30 @@ message also takes its place in the phone's line in Redis on arrival and waits f
 there (`sms_order`), so the order holds whichever server a webhook reached; a redelivered
 MessageSid is dropped by the shared database (`sms_inbound`) on any server. Only the hashed
 `sender_id` is logged.
+
+Nothing accepted is lost when a server dies: the webhook answers only once the message is in
+the database, and every gateway running in Rasa looks every `SWEEP_SECONDS` for messages
+another took more than `TAKE_OVER_AFTER` ago and never finished (its process was killed),
+takes each over (one gateway per message) and handles it. Rasa answers a message it had
+already processed from the conversation (the MessageSid is the message's id,
+`bot.runtime.resent`), so the person gets the reply once it is sent, and the tracker has the
+message once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.privacy import sms as sms_erasure
+from bot.runtime.resent import MESSAGE_ID_KEY, client_message_id
 from bot.settings import Settings
 from bot.texts import normalize_language, t
 
@@ -46,6 +59,11 @@ from .sms_store import Option, SmsStore
 log = logging.getLogger(__name__)
 
 RESTART_PAYLOAD = "/restart"
+SWEEP_SECONDS = 10.0
+"""How often a gateway looks for messages a dead server left unhandled."""
+TAKE_OVER_AFTER = timedelta(seconds=60)
+"""How long a message may stay taken and unhandled before another gateway takes it over:
+longer than any turn and than a phone's queue ever waits on a live server."""
 
 TurnRunner = Callable[[str, str, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
 """(text, sender_id, metadata) → the bot messages Rasa produced for that user message."""
@@ -98,6 +116,9 @@ class SmsGateway:
         self._queues: dict[str, deque[Inbound]] = {}
         self._turns: set[asyncio.Task[None]] = set()
         self._workers: dict[str, asyncio.Task[None]] = {}
+        self.owner = uuid.uuid4().hex
+        """This gateway, as the taker of the messages it accepted (`sms_inbound.owner`)."""
+        self._sweeper: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, config: SmsConfig, **kwargs: Any) -> SmsGateway:
@@ -113,6 +134,11 @@ class SmsGateway:
         return cls(config, store, TwilioSender(config), **kwargs)
 
     async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
         await self.drain()
         await self.sender.close()
         await self.store.close()
@@ -135,9 +161,20 @@ class SmsGateway:
         )
 
     async def admit(self, item: Inbound) -> None:
-        """Queue the message; the webhook answers once this returns. With several servers
-        (Redis), its place in the phone's line is taken now and the line is the queue: the
-        message waits for its turn there, whichever server holds the earlier ones."""
+        """Keep the message and queue it; the webhook answers once this returns. A MessageSid
+        seen before (the provider delivering again) is dropped here."""
+        claimed = await self.store.claim_message(
+            item.message_sid, item.sender_id, number=item.number, body=item.body, owner=self.owner
+        )
+        if not claimed:
+            log.info("SMS %s from %s is a redelivery: ignored", item.message_sid, item.sender_id)
+            return
+        await self._enqueue(item)
+
+    async def _enqueue(self, item: Inbound) -> None:
+        """With several servers (Redis), the message's place in the phone's line is taken now
+        and the line is the queue: it waits for its turn there, whichever server holds the
+        earlier ones."""
         ticket = await self.order.ticket(item.sender_id)
         if ticket is None:
             self.accept(item)
@@ -149,6 +186,36 @@ class SmsGateway:
     async def _take_turn(self, item: Inbound, ticket: int) -> None:
         async with self.order.turn(item.sender_id, ticket):
             await self._handle_or_apologize(item)
+
+    # --- what a dead server left ----------------------------------------------------------
+
+    async def resume_unhandled(self) -> int:
+        """Take over and queue the messages a dead server accepted and never handled."""
+        taken = await self.store.take_over(self.owner, TAKE_OVER_AFTER)
+        for message in taken:
+            log.warning(
+                "SMS %s from %s left unhandled by a stopped server: handled here",
+                message.message_sid,
+                message.sender_id,
+            )
+            await self._enqueue(
+                Inbound(message.message_sid, message.sender_id, message.number, message.body)
+            )
+        return len(taken)
+
+    def start_sweeping(self) -> None:
+        """Look for what a dead server left now, then every `SWEEP_SECONDS` (Rasa's SMS
+        channel starts it with the server)."""
+        if self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._sweep())
+
+    async def _sweep(self) -> None:
+        while True:
+            try:
+                await self.resume_unhandled()
+            except Exception:  # the database away for a while: try again at the next beat
+                log.exception("Looking for unhandled SMS failed")
+            await asyncio.sleep(SWEEP_SECONDS)
 
     def accept(self, item: Inbound) -> None:
         """Queue a message behind the same phone's earlier ones; returns at once."""
@@ -188,11 +255,18 @@ class SmsGateway:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def handle(self, item: Inbound) -> None:
-        """Everything one inbound SMS causes (see the module docstring)."""
-        sender_id = item.sender_id
-        if not await self.store.claim_message(item.message_sid, sender_id):
-            log.info("SMS %s from %s is a redelivery: ignored", item.message_sid, sender_id)
+        """Everything one accepted SMS causes (see the module docstring), once."""
+        if not await self.store.start_handling(item.message_sid, self.owner):
+            log.info("SMS %s from %s was handled elsewhere", item.message_sid, item.sender_id)
             return
+        try:
+            await self._handle(item)
+        finally:
+            with contextlib.suppress(Exception):  # at worst it is taken over and answered again
+                await self.store.handled(item.message_sid)
+
+    async def _handle(self, item: Inbound) -> None:
+        sender_id = item.sender_id
         first = await self.store.remember(sender_id, item.number)
         if not item.body:  # a picture alone (MMS): nothing to understand
             log.info("SMS %s from %s has no text: ignored", item.message_sid, sender_id)
@@ -216,6 +290,8 @@ class SmsGateway:
             choice = resolve_choice(item.body, contact.options if contact else [])
             text = choice or item.body
         metadata = {"channel": "sms", "message_sid": item.message_sid}
+        if client_message_id({MESSAGE_ID_KEY: item.message_sid}):
+            metadata[MESSAGE_ID_KEY] = item.message_sid  # Rasa answers a resent one once
         notice = first or text == RESTART_PAYLOAD  # a new conversation: say what is kept
         await self._converse(sender_id, text, metadata, notice=notice)
 

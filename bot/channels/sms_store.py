@@ -5,7 +5,10 @@ Tables (own, prefixed `sms_`):
   (needed to send later), the opt-out (STOP), the options last offered (so "2" can be
   mapped back to a payload) and the pages still waiting for "more" (encrypted: they may
   quote what the person wrote).
-- `sms_inbound`: MessageSids already accepted, so a webhook delivered twice is handled once.
+- `sms_inbound`: every message accepted, by MessageSid, so a webhook delivered twice is handled
+  once; until it has been handled, the message itself (number and text encrypted) and the
+  gateway that took it, so that another server takes over what a killed one left (cleared once
+  handled: only the MessageSid stays, for the dedupe, and goes after 7 days).
 
 SQLAlchemy Core 1.4 in 2.0 style on an `AsyncEngine` (aiosqlite / asyncpg): the channel runs
 inside Rasa's event loop and must not block it.
@@ -57,6 +60,10 @@ sms_inbound = Table(
     Column("message_sid", String(64), primary_key=True),
     Column("sender_id", String(80), nullable=False, index=True),
     Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("payload", Text),
+    Column("owner", String(40)),
+    Column("taken_at", DateTime(timezone=True)),
+    Column("handled_at", DateTime(timezone=True), index=True),
 )
 
 
@@ -70,6 +77,16 @@ class Option:
 
     title: str
     payload: str
+
+
+@dataclass(frozen=True)
+class Unhandled:
+    """A message a gateway accepted and did not finish handling (its process died)."""
+
+    message_sid: str
+    sender_id: str
+    number: str
+    body: str
 
 
 @dataclass
@@ -105,18 +122,93 @@ class SmsStore:
 
     # --- duplicates ------------------------------------------------------------------------
 
-    async def claim_message(self, message_sid: str, sender_id: str) -> bool:
-        """True the first time a MessageSid is seen, False for a redelivery."""
+    async def claim_message(
+        self, message_sid: str, sender_id: str, *, number: str = "", body: str = "", owner: str = ""
+    ) -> bool:
+        """True the first time a MessageSid is seen, False for a redelivery. The message is
+        kept (encrypted) for `owner` until `handled`."""
+        now = _now()
+        payload = self.cipher.encrypt(json.dumps({"number": number, "body": body}))
         try:
             async with self.engine.begin() as conn:
                 await conn.execute(
                     insert(sms_inbound).values(
-                        message_sid=message_sid, sender_id=sender_id, received_at=_now()
+                        message_sid=message_sid,
+                        sender_id=sender_id,
+                        received_at=now,
+                        payload=payload,
+                        owner=owner,
+                        taken_at=now,
                     )
                 )
         except IntegrityError:
             return False
         return True
+
+    async def start_handling(self, message_sid: str, owner: str) -> bool:
+        """True when `owner` still holds the message and it is not handled yet: then it is
+        `owner`'s to handle (another server may have taken over a message left waiting)."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(sms_inbound)
+                .where(
+                    sms_inbound.c.message_sid == message_sid,
+                    sms_inbound.c.owner == owner,
+                    sms_inbound.c.handled_at.is_(None),
+                )
+                .values(taken_at=_now())
+            )
+        return bool(result.rowcount)
+
+    async def handled(self, message_sid: str) -> None:
+        """The message's handling ended: its text and number are not kept any longer."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(sms_inbound)
+                .where(sms_inbound.c.message_sid == message_sid)
+                .values(handled_at=_now(), payload=None)
+            )
+
+    async def take_over(self, owner: str, older_than: timedelta) -> list[Unhandled]:
+        """The messages taken more than `older_than` ago and never handled (their gateway
+        died), now `owner`'s: each is taken by one gateway only, oldest first."""
+        moment = _now() - older_than
+        async with self.engine.connect() as conn:
+            rows = (
+                (
+                    await conn.execute(
+                        select(sms_inbound)
+                        .where(sms_inbound.c.handled_at.is_(None), sms_inbound.c.taken_at < moment)
+                        .order_by(sms_inbound.c.received_at)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+        taken: list[Unhandled] = []
+        for row in rows:
+            async with self.engine.begin() as conn:
+                result = await conn.execute(
+                    update(sms_inbound)
+                    .where(
+                        sms_inbound.c.message_sid == row["message_sid"],
+                        sms_inbound.c.handled_at.is_(None),
+                        sms_inbound.c.taken_at < moment,  # nobody took it since the read
+                    )
+                    .values(owner=owner, taken_at=_now())
+                )
+            if not result.rowcount:
+                continue  # another gateway was quicker
+            content = json.loads(self.cipher.decrypt(row["payload"])) if row["payload"] else {}
+            taken.append(
+                Unhandled(
+                    row["message_sid"],
+                    row["sender_id"],
+                    content.get("number", ""),
+                    content.get("body", ""),
+                )
+            )
+        return taken
 
     async def forget_messages_before(self, moment: datetime | None = None) -> int:
         """Drop MessageSids older than `moment` (default: 7 days; providers retry for hours)."""

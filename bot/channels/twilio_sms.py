@@ -26,6 +26,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from bot.privacy.log_filter import install_everywhere
+from bot.runtime.resent import client_message_id
 
 from .sms_config import SmsConfig
 from .sms_gateway import ConversationInfo, SmsGateway, send_sms
@@ -80,9 +81,12 @@ class RasaConversations:
 
     def __init__(self) -> None:
         self.agent: Any = None
+        self.app: Any = None
+        """The Sanic app, whose `ctx.agent` Rasa sets once its model is loaded."""
 
     async def __call__(self, sender_id: str) -> ConversationInfo:
-        store = getattr(self.agent, "tracker_store", None)
+        agent = self.agent or getattr(getattr(self.app, "ctx", None), "agent", None)
+        store = getattr(agent, "tracker_store", None)
         if store is None:
             return ConversationInfo()
         tracker = await store.retrieve(sender_id)
@@ -128,6 +132,7 @@ class TwilioSmsInput(InputChannel):
                     self._gateway = await SmsGateway.open(
                         self.config, runner=self._run_turn, conversation=self.conversations
                     )
+                    self._gateway.start_sweeping()  # what a dead server left: handled here
         return self._gateway
 
     async def _run_turn(
@@ -137,7 +142,14 @@ class TwilioSmsInput(InputChannel):
             raise RuntimeError("the SMS channel's blueprint was not registered")
         collector = TurnCollector()
         await self.on_new_message(
-            UserMessage(text, collector, sender_id, input_channel=self.name(), metadata=metadata)
+            UserMessage(
+                text,
+                collector,
+                sender_id,
+                input_channel=self.name(),
+                message_id=client_message_id(metadata),
+                metadata=metadata,
+            )
         )
         return collector.messages
 
@@ -181,6 +193,18 @@ class TwilioSmsInput(InputChannel):
                 return response.text("bad request", status=400)
             await gateway.admit(item)
             return response.text(EMPTY_TWIML, content_type="text/xml")
+
+        @webhook.listener("after_server_start")
+        async def open_gateway(app: Any, *_: Any) -> None:
+            """Opened with the server, not at the first SMS: messages a killed server left
+            unhandled are taken over even if no new SMS comes."""
+            if not self.config.configured:
+                return
+            self.conversations.app = app
+            try:
+                await self.gateway()
+            except Exception:  # the database not there yet: the first SMS opens it
+                log.exception("SMS gateway not opened at start")
 
         @webhook.listener("before_server_stop")
         async def close(*_: Any) -> None:

@@ -242,3 +242,19 @@ async def sms_server(sms_config: SmsConfig, provider: FakeProvider) -> AsyncIter
     if channel._gateway is not None:
         await channel._gateway.close()
     await server.close()
+
+
+async def age(store: Any, message_sid: str, seconds: float) -> None:
+    """As if the SMS `message_sid` had been taken by its gateway `seconds` ago."""
+    from datetime import timedelta, timezone
+
+    from sqlalchemy import update
+
+    from bot.channels.sms_store import sms_inbound
+
+    async with store.engine.begin() as conn:
+        await conn.execute(
+            update(sms_inbound)
+            .where(sms_inbound.c.message_sid == message_sid)
+            .values(taken_at=datetime.now(timezone.utc) - timedelta(seconds=seconds))
+        )

@@ -19,6 +19,7 @@ from tests.channels.channels_support import (
     WEBHOOK_PATH,
     FakeProvider,
     SmsServer,
+    age,
     sign,
 )
 
@@ -315,3 +316,28 @@ async def test_picture_without_text_is_not_sent_to_rasa(sms_server: SmsServer) -
 
 async def test_malformed_webhook_is_refused(sms_server: SmsServer) -> None:
     assert (await sms_server.post("not a phone", "Bonjour")).status == 400
+
+
+async def test_a_message_a_dead_server_left_is_handled_once_by_another(
+    sms_server: SmsServer,
+) -> None:
+    """A server accepted an SMS (the provider got its 200) and was killed before handling it:
+    another gateway takes it over, Rasa gets it once, with the MessageSid as its id, and the
+    person gets the reply; the provider delivering it again changes nothing."""
+    await sms_server.post(OTHER, "Bonjour")  # the gateway of this server is open
+    await sms_server.drain()
+    gateway = sms_server.channel._gateway
+    sid = "SM" + "0123456789abcdef" * 2
+    await gateway.store.claim_message(
+        sid, sender(), number=PHONE, body="echo toujours là", owner="a-killed-server"
+    )
+    assert await gateway.resume_unhandled() == 0  # taken a moment ago: its server may live
+    await age(gateway.store, sid, 120)
+    assert await gateway.resume_unhandled() == 1
+    await sms_server.drain()
+    assert await gateway.resume_unhandled() == 0
+    await sms_server.post(PHONE, "echo toujours là", sid=sid)  # a redelivery
+    await sms_server.drain()
+    mine = [(text, meta) for who, text, meta in sms_server.bot.received if who == sender()]
+    assert mine == [("echo toujours là", {"channel": "sms", "message_sid": sid, "message_id": sid})]
+    assert [m.body for m in sms_server.provider.sent if m.to == PHONE][-1] == "toujours là"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -11,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.channels.sms_privacy import NumberCipher, sender_id_for
-from bot.channels.sms_store import Option, SmsStore, sms_contact
+from bot.channels.sms_store import Option, SmsStore, Unhandled, sms_contact, sms_inbound
 from bot.directory.store import async_url, create_async_engine_from_url
+from tests.channels.channels_support import age
 from tests.pg import DATABASE_KINDS, fresh_database_url
 
 SECRET = "store-secret"
@@ -96,3 +99,37 @@ async def test_save_reply_keeps_or_replaces_options_in_one_write(store: SmsStore
     await store.save_reply(sender, pending=[], options=[])  # a turn without buttons
     contact = await store.contact(sender)
     assert contact is not None and contact.options == []
+
+
+async def test_an_accepted_message_is_kept_encrypted_until_handled(store: SmsStore) -> None:
+    sender = sender_id_for(NUMBER, SECRET)
+    assert await store.claim_message("SMa", sender, number=NUMBER, body="chu pu capable", owner="A")
+    async with store.engine.connect() as conn:
+        (row,) = (await conn.execute(select(sms_inbound))).mappings().all()
+    assert row["payload"] and "5550123" not in row["payload"] and "capable" not in row["payload"]
+    assert row["owner"] == "A" and row["handled_at"] is None
+    assert not await store.start_handling("SMa", "B")  # not B's
+    assert await store.start_handling("SMa", "A")
+    await store.handled("SMa")
+    assert not await store.start_handling("SMa", "A")  # handled: never twice
+    async with store.engine.connect() as conn:
+        (row,) = (await conn.execute(select(sms_inbound))).mappings().all()
+    assert row["payload"] is None and row["handled_at"] is not None  # the words are not kept
+    assert not await store.claim_message("SMa", sender, owner="B")  # still a redelivery
+
+
+async def test_what_a_dead_gateway_left_is_taken_over_once(store: SmsStore) -> None:
+    sender = sender_id_for(NUMBER, SECRET)
+    for sid in ("SMold", "SMnew", "SMdone"):
+        await store.claim_message(sid, sender, number=NUMBER, body=f"texte {sid}", owner="dead")
+    await age(store, "SMold", 120)
+    await age(store, "SMdone", 120)
+    await store.handled("SMdone")
+    window = timedelta(seconds=60)
+    found = await asyncio.gather(store.take_over("B", window), store.take_over("C", window))
+    taken = [message for messages in found for message in messages]
+    assert taken == [Unhandled("SMold", sender, NUMBER, "texte SMold")]  # once, not SMnew
+    taker = "B" if found[0] else "C"
+    assert not await store.start_handling("SMold", "dead")  # the dead one's copy is void
+    assert await store.start_handling("SMold", taker)
+    assert await store.take_over("D", window) == []  # taken just now: not stale any more

@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -146,7 +147,13 @@ async def add_sms_rows(url: str) -> None:
     try:
         sender = sender_id_for(NUMBER, SECRET)
         await store.remember(sender, NUMBER)
-        assert await store.claim_message("SM-old-1", sender)
+        async with store.engine.begin() as conn:  # the columns of its time (reflected)
+            tables = await conn.run_sync(_reflect)
+            await conn.execute(
+                tables["sms_inbound"]
+                .insert()
+                .values(message_sid="SM-old-1", sender_id=sender, received_at=datetime(2026, 11, 1))
+            )
     finally:
         await store.close()
 
