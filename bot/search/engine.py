@@ -7,7 +7,8 @@ step was needed, so the assistant can say it.
 
 Ranking blends, per service: need match (tagged with the need = 1, a related need = partial),
 closeness, being open now (when asked) and, when the person's own words are given, the
-semantic similarity of those words to the service's texts.
+semantic similarity of those words to the service's texts and whether one of them is in the
+service's name (`bot.search.name_words`).
 
 Latency (bench/search.py: p95 ≤ 5 ms at demo size, ≤ 20 ms at 100k services): candidates
 stay in numpy arrays (`_Pool`) from the grid to the ranking; only the shown hits become
@@ -32,6 +33,7 @@ import numpy as np
 from bot.directory import generation
 from bot.directory.needs import NEED_IDS, need_label
 from bot.places.territory import Referral, referral_for
+from bot.search import name_words
 from bot.search.index import SearchIndex, ServiceInfo
 from bot.settings import TIMEZONE
 from bot.texts import formats, normalize_language, t
@@ -71,6 +73,8 @@ RELATED: dict[str, tuple[str, ...]] = {
 """Needs whose services often help with another need: partial credit in the ranking."""
 
 W_NEED, W_RELATED, W_DISTANCE, W_OPEN, W_TEXT = 1.0, 0.35, 0.6, 0.4, 0.6
+W_NAME_WORD = 0.25
+"""A word the person wrote in the service's name (`name_words`): about 1.5 km of closeness."""
 DISTANCE_SCALE_KM = 3.0
 """Closeness = 1 / (1 + d / scale): 1 at the door, 0.5 at 3 km, 0.07 at 40 km."""
 TEXT_REASON_MIN = 0.45
@@ -553,13 +557,31 @@ def _region_wide(index: SearchIndex, need: str, where: _Where) -> _Pool:
     return pool
 
 
-def _scores(pool: _Pool, text_scores: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _scores(
+    pool: _Pool, text_scores: np.ndarray | None, name_words: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(score, text score) per candidate."""
     closeness = np.where(
         np.isnan(pool.distance), 0.5, 1.0 / (1.0 + pool.distance / DISTANCE_SCALE_KM)
     )
     text = np.zeros(len(pool)) if text_scores is None else text_scores.astype(np.float64)
-    return pool.need_score + W_DISTANCE * closeness + W_TEXT * np.maximum(text, 0.0), text
+    score = pool.need_score + W_DISTANCE * closeness + W_TEXT * np.maximum(text, 0.0)
+    if name_words is not None:
+        score = score + W_NAME_WORD * name_words
+    return score, text
+
+
+def _name_words(index: SearchIndex, text: str, services: np.ndarray) -> np.ndarray | None:
+    """1 for each candidate whose name holds a word the person wrote, else 0 (None: no
+    meaningful word)."""
+    person = name_words.stems(text)
+    if not person:
+        return None
+    return np.fromiter(
+        (name_words.shares_a_word(person, index.services[s].name) for s in services.tolist()),
+        dtype=np.float64,
+        count=len(services),
+    )
 
 
 def _top(score: np.ndarray, distance: np.ndarray, count: int) -> np.ndarray:
@@ -755,10 +777,10 @@ def search(
             pool = pool.update(region)
             widened = Widening("region", previous_km=RADII_KM[-1])
 
-    text_scores = (
-        _text_scores(index, text, pool.service) if text and text.strip() and len(pool) else None
-    )
-    score, text_score = _scores(pool, text_scores)
+    words = text.strip() if text and len(pool) else ""
+    text_scores = _text_scores(index, words, pool.service) if words else None
+    in_names = _name_words(index, words, pool.service) if words else None
+    score, text_score = _scores(pool, text_scores, in_names)
     # Opening hours only matter to the order when asked; otherwise only the shown hits need them.
     shortlist = _shortlist(pool, score, text_score, limit * 3 if open_now else limit)
     _schedule(shortlist, index, now, open_now)

@@ -136,6 +136,7 @@ def test_a_redis_url_gives_rasa_the_shared_lock_by_environment(tmp_path):
         "type": "bot.runtime.lock_store.RelaisRedisLockStore",
         "url": "${RELAIS_REDIS_URL}",
         "key_prefix": "relaisprod",
+        "lease_seconds": runner.LOCK_LEASE_SECONDS,
     }
     assert all(child.env["RELAIS_REDIS_URL"] == url for child in children)
     assert all(child.env["RELAIS_REDIS_PREFIX"] == "relaisprod" for child in children)
