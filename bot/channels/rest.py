@@ -7,6 +7,9 @@ refusals.
 - A body that is not `{"sender": str, "message": str}` gets 400 with a message in French and
   English instead of Rasa's 500; the channel name is this channel's (Rasa lets a client claim
   any `input_channel`, which would make a REST caller look like an SMS phone).
+- A message that could not be handled (the conversation's lock unreachable…) gets 503 with
+  a message in French and English, not an empty answer the client would take for silence;
+  the client sends it again (the widget does, once).
 - A client's `metadata.message_id` becomes the message's id, so a resend after a failed
   request is answered without being processed twice (`bot.runtime.resent`).
 """
@@ -96,8 +99,9 @@ class RelaisRestInput(RestInput):
                 )
             except CancelledError:
                 log.error("REST message from %s timed out", sender)
-            except Exception:
+            except Exception:  # e.g. the conversation's lock unreachable (Redis cut)
                 log.exception("REST message from %s failed", sender)
+                return response.json({"error": both("channels.rest.unavailable")}, status=503)
             return response.json(collector.messages)
 
         return webhook
