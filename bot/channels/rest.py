@@ -28,7 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.dialogue import results
-from bot.runtime.resent import client_message_id
+from bot.runtime.resent import user_message
 from bot.texts import both
 
 log = logging.getLogger(__name__)
@@ -87,16 +87,7 @@ class RelaisRestInput(RestInput):
             sender, text, metadata = parsed
             collector = TextRenderingOutput()
             try:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        collector,
-                        sender,
-                        input_channel=self.name(),
-                        message_id=client_message_id(metadata),
-                        metadata=metadata,
-                    )
-                )
+                await on_new_message(user_message(text, collector, sender, self.name(), metadata))
             except CancelledError:
                 log.error("REST message from %s timed out", sender)
             except Exception:  # e.g. the conversation's lock unreachable (Redis cut)

@@ -36,7 +36,7 @@ from socketio import AsyncServer
 
 from bot.channels.socketio_redis import RelaisRedisManager
 from bot.channels.typing_board import typing_board
-from bot.runtime.resent import client_message_id
+from bot.runtime.resent import user_message
 
 log = logging.getLogger(__name__)
 
@@ -175,13 +175,12 @@ class RelaisSocketIOInput(SocketIOInput):
             text = data.get("message")
             text = text if isinstance(text, str) else ""
             metadata = _metadata(data.get(self.metadata_key))
-            message = UserMessage(
+            message = user_message(
                 text[:MAX_MESSAGE_CHARS],
                 RelaisSocketIOOutput(sio, self.bot_message_evt),
                 sender_id,
-                input_channel=self.name(),
-                message_id=client_message_id(metadata),
-                metadata=metadata,
+                self.name(),
+                metadata,
             )
             await on_new_message(message)
 

@@ -26,7 +26,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from bot.privacy.log_filter import install_everywhere
-from bot.runtime.resent import client_message_id
+from bot.runtime.resent import user_message
 
 from .sms_config import SmsConfig
 from .sms_gateway import ConversationInfo, SmsGateway, send_sms
@@ -141,16 +141,7 @@ class TwilioSmsInput(InputChannel):
         if self.on_new_message is None:
             raise RuntimeError("the SMS channel's blueprint was not registered")
         collector = TurnCollector()
-        await self.on_new_message(
-            UserMessage(
-                text,
-                collector,
-                sender_id,
-                input_channel=self.name(),
-                message_id=client_message_id(metadata),
-                metadata=metadata,
-            )
-        )
+        await self.on_new_message(user_message(text, collector, sender_id, self.name(), metadata))
         return collector.messages
 
     def signed_params(self, request: Request) -> dict[str, str] | None:

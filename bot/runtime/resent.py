@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,24 @@ def client_message_id(metadata: dict[str, Any] | None) -> str | None:
     """The client's id of a message, when it gave a well-formed one."""
     value = (metadata or {}).get(MESSAGE_ID_KEY)
     return value if isinstance(value, str) and _VALID_ID.fullmatch(value) else None
+
+
+def user_message(
+    text: str,
+    output_channel: OutputChannel,
+    sender_id: str,
+    input_channel: str,
+    metadata: dict[str, Any] | None,
+) -> UserMessage:
+    """The message a channel hands to Rasa: its id is the client's, when it gave one."""
+    return UserMessage(
+        text,
+        output_channel,
+        sender_id,
+        input_channel=input_channel,
+        message_id=client_message_id(metadata),
+        metadata=metadata,
+    )
 
 
 def earlier_answers(events: Iterable[Event], message_id: str) -> list[dict[str, Any]] | None:

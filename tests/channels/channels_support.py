@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -218,30 +219,41 @@ class SmsServer:
             await gateway.drain()
 
 
-@pytest.fixture
-async def sms_server(sms_config: SmsConfig, provider: FakeProvider) -> AsyncIterator[SmsServer]:
-    from sanic import Sanic
-
-    from bot.channels.twilio_sms import TwilioSmsInput
-
-    Sanic.test_mode = True
-    app = Sanic(f"sms_test_{uuid.uuid4().hex[:8]}")
-    bot = ScriptedBot()
-    channel = TwilioSmsInput(sms_config)
-    app.ctx.agent = FakeAgent(bot)
-    app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/twilio_sms")
+@asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """A Sanic app (a channel's blueprint on it) served in the test's loop; its base URL."""
     server = await app.create_server(
         host="127.0.0.1", port=0, return_asyncio_server=True, access_log=False
     )
     assert server is not None
     await server.startup()
     await server.start_serving()
-    port = server.server.sockets[0].getsockname()[1]
-    async with aiohttp.ClientSession() as session:
-        yield SmsServer(f"http://127.0.0.1:{port}", channel, bot, provider, session)
-    if channel._gateway is not None:
-        await channel._gateway.close()
-    await server.close()
+    try:
+        yield f"http://127.0.0.1:{server.server.sockets[0].getsockname()[1]}"
+    finally:
+        await server.close()
+
+
+def sanic_app(name: str) -> Any:
+    from sanic import Sanic
+
+    Sanic.test_mode = True
+    return Sanic(f"{name}_{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture
+async def sms_server(sms_config: SmsConfig, provider: FakeProvider) -> AsyncIterator[SmsServer]:
+    from bot.channels.twilio_sms import TwilioSmsInput
+
+    app = sanic_app("sms_test")
+    bot = ScriptedBot()
+    channel = TwilioSmsInput(sms_config)
+    app.ctx.agent = FakeAgent(bot)
+    app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/twilio_sms")
+    async with serving(app) as url, aiohttp.ClientSession() as session:
+        yield SmsServer(url, channel, bot, provider, session)
+        if channel._gateway is not None:
+            await channel._gateway.close()
 
 
 async def age(store: Any, message_sid: str, seconds: float) -> None:

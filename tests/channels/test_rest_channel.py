@@ -4,7 +4,6 @@ empty 200 the client would take for silence), and the client's message id reache
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,6 +13,7 @@ from rasa.core.lock_store import LockError
 
 from bot.channels.rest import RelaisRestInput
 from bot.texts import both
+from tests.channels.channels_support import sanic_app, serving
 
 
 class Agent:
@@ -32,21 +32,11 @@ class Agent:
 
 @pytest.fixture
 async def rest() -> AsyncIterator[tuple[str, Agent]]:
-    from sanic import Sanic
-
-    Sanic.test_mode = True
-    app = Sanic(f"rest_test_{uuid.uuid4().hex[:8]}")
+    app = sanic_app("rest_test")
     agent = Agent()
     app.blueprint(RelaisRestInput().blueprint(agent), url_prefix="/webhooks/rest")
-    server = await app.create_server(
-        host="127.0.0.1", port=0, return_asyncio_server=True, access_log=False
-    )
-    assert server is not None
-    await server.startup()
-    await server.start_serving()
-    port = server.server.sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}/webhooks/rest/webhook", agent
-    await server.close()
+    async with serving(app) as url:
+        yield f"{url}/webhooks/rest/webhook", agent
 
 
 async def post(url: str, body: Any) -> tuple[int, Any]:
