@@ -38,7 +38,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.privacy import sms as sms_erasure
-from bot.runtime.resent import MESSAGE_ID_KEY, client_message_id
+from bot.runtime.resent import MESSAGE_ID_KEY
 from bot.settings import Settings
 from bot.texts import normalize_language, t
 
@@ -289,9 +289,12 @@ class SmsGateway:
             contact = await self.store.contact(sender_id)
             choice = resolve_choice(item.body, contact.options if contact else [])
             text = choice or item.body
-        metadata = {"channel": "sms", "message_sid": item.message_sid}
-        if client_message_id({MESSAGE_ID_KEY: item.message_sid}):
-            metadata[MESSAGE_ID_KEY] = item.message_sid  # Rasa answers a resent one once
+        # the MessageSid is the message's id too: Rasa answers one it already processed once
+        metadata = {
+            "channel": "sms",
+            "message_sid": item.message_sid,
+            MESSAGE_ID_KEY: item.message_sid,
+        }
         notice = first or text == RESTART_PAYLOAD  # a new conversation: say what is kept
         await self._converse(sender_id, text, metadata, notice=notice)
 

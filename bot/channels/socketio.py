@@ -65,6 +65,13 @@ class RelaisSocketIOOutput(SocketIOOutput):
         await self.sio.emit(self.bot_message_evt, payload, room=room)
 
 
+def redis_location() -> tuple[str, str]:
+    """(`RELAIS_REDIS_URL`, `RELAIS_REDIS_PREFIX`): Redis shared by the instances, if any."""
+    return os.environ.get("RELAIS_REDIS_URL") or "", os.environ.get(
+        "RELAIS_REDIS_PREFIX"
+    ) or "relais"
+
+
 def _metadata(value: Any) -> dict[str, Any]:
     """The message metadata as a dict (a JSON string is parsed; anything else is dropped)."""
     if isinstance(value, str):
@@ -89,10 +96,9 @@ class RelaisSocketIOInput(SocketIOInput):
         channel `<RELAIS_REDIS_PREFIX>:socketio`), so a message for a person's room reaches
         them whichever Rasa server their socket is connected to (a counsellor's message sent
         through another instance); without, rooms are this process's alone."""
-        url = os.environ.get("RELAIS_REDIS_URL") or ""
+        url, prefix = redis_location()
         if not url:
             return AsyncServer(async_mode="sanic", cors_allowed_origins=[])
-        prefix = os.environ.get("RELAIS_REDIS_PREFIX") or "relais"
         manager = RelaisRedisManager(url, channel=f"{prefix}:socketio", logger=log)
         return AsyncServer(async_mode="sanic", cors_allowed_origins=[], client_manager=manager)
 
@@ -111,10 +117,7 @@ class RelaisSocketIOInput(SocketIOInput):
         sio = self.new_server()
         self.sio = sio
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
-        board = typing_board(
-            os.environ.get("RELAIS_REDIS_URL") or "",
-            os.environ.get("RELAIS_REDIS_PREFIX") or "relais",
-        )
+        board = typing_board(*redis_location())
 
         @socketio_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

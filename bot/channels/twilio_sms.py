@@ -80,12 +80,11 @@ class RasaConversations:
     """The conversation's language and pause state, read from Rasa's tracker store."""
 
     def __init__(self) -> None:
-        self.agent: Any = None
         self.app: Any = None
         """The Sanic app, whose `ctx.agent` Rasa sets once its model is loaded."""
 
     async def __call__(self, sender_id: str) -> ConversationInfo:
-        agent = self.agent or getattr(getattr(self.app, "ctx", None), "agent", None)
+        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
         store = getattr(agent, "tracker_store", None)
         if store is None:
             return ConversationInfo()
@@ -175,7 +174,7 @@ class TwilioSmsInput(InputChannel):
             if params is None:
                 log.warning("SMS webhook refused: missing or invalid signature")
                 return response.text("invalid signature", status=403)
-            self.conversations.agent = getattr(request.app.ctx, "agent", None)
+            self.conversations.app = request.app
             gateway = await self.gateway()
             try:
                 item = gateway.inbound(params)

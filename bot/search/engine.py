@@ -558,7 +558,7 @@ def _region_wide(index: SearchIndex, need: str, where: _Where) -> _Pool:
 
 
 def _scores(
-    pool: _Pool, text_scores: np.ndarray | None, name_words: np.ndarray | None = None
+    pool: _Pool, text_scores: np.ndarray | None, in_names: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(score, text score) per candidate."""
     closeness = np.where(
@@ -566,8 +566,8 @@ def _scores(
     )
     text = np.zeros(len(pool)) if text_scores is None else text_scores.astype(np.float64)
     score = pool.need_score + W_DISTANCE * closeness + W_TEXT * np.maximum(text, 0.0)
-    if name_words is not None:
-        score = score + W_NAME_WORD * name_words
+    if in_names is not None:
+        score = score + W_NAME_WORD * in_names
     return score, text
 
 
