@@ -131,13 +131,27 @@ def load_labelled(paths: list[Path]) -> list[Example]:
     return examples
 
 
+def credited_intent(example: Example, parse: dict) -> str:
+    """The intent a parse is scored as. A message that states several needs ("a lawyer for my
+    immigration appeal") is right when its top intent is any of them AND every one of them is
+    served (in the parse's `needs`): the reply then covers each, whichever comes first."""
+    name = str((parse.get("intent") or {}).get("name") or "none")
+    if not example.also or name == example.intent:
+        return name
+    stated = (example.intent, *example.also)
+    served = parse.get("needs") or []
+    if name in stated and all(n.removeprefix("need_") in served for n in stated):
+        return example.intent
+    return name
+
+
 def needs_report(examples: list[Example], parses: list[dict]) -> dict[str, Any]:
     """The figures of an unseen set: need macro-F1, crisis recall, false alarms (hard
     negatives included), several needs served, and the confusions that remain."""
     from collections import Counter
 
     gold = [e.intent for e in examples]
-    predicted = [(p.get("intent") or {}).get("name") or "none" for p in parses]
+    predicted = [credited_intent(e, p) for e, p in zip(examples, parses, strict=True)]
     flagged = [bool(p.get("crisis")) for p in parses]
     need_labels = sorted({g for g in gold if g.startswith("need_")})
     crises = [i for i, g in enumerate(gold) if is_crisis_intent(g)]

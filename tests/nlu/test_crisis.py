@@ -216,3 +216,35 @@ def test_in_a_calm_frame_only_a_confident_top_crisis_counts(make_component, mess
     sure = message(text, "crisis_suicide", 0.8, [("crisis_suicide", 0.8)])
     guard.process([sure])
     assert sure.get("crisis") == "suicide"
+
+
+def test_a_topic_named_is_outweighed_by_a_sure_classifier(make_component, message):
+    """A keyword alone ("suicide") names a topic; when the classifier is sure of a need and
+    gives the crises little weight, the need stands. A crisis said plainly still fires."""
+    guard = make_component(CrisisGuard)
+    text = "je cherche des dépliants sur le suicide pour la salle d'attente"
+    assert default_rules().match(text).topic_only
+    sure_need = message(
+        text, "need_mental_health", 0.7, [("need_mental_health", 0.7), ("crisis_suicide", 0.1)]
+    )
+    guard.process([sure_need])
+    assert sure_need.get("crisis") is None
+    assert sure_need.get("intent")["name"] == "need_mental_health"
+    hesitant = message(
+        text, "need_mental_health", 0.45, [("need_mental_health", 0.45), ("crisis_suicide", 0.1)]
+    )
+    guard.process([hesitant])
+    assert hesitant.get("crisis") == "suicide"
+    weighty_crisis = message(
+        text, "need_mental_health", 0.7, [("need_mental_health", 0.7), ("crisis_suicide", 0.25)]
+    )
+    guard.process([weighty_crisis])
+    assert weighty_crisis.get("crisis") == "suicide"
+    plain = message(
+        "je me scarifie pis j'arrive pas à arrêter",
+        "need_addiction",
+        0.9,
+        [("need_addiction", 0.9), ("crisis_suicide", 0.05)],
+    )
+    guard.process([plain])
+    assert plain.get("crisis") == "suicide"
