@@ -1,3 +1,5 @@
+import pytest
+
 from bot.nlu.needs import NeedsExtractor, default_lexicon, need_of_intent, rank_needs
 
 
@@ -64,3 +66,17 @@ def test_a_plainly_named_need_survives_an_unsure_classifier() -> None:
     )
     extractor.process([greeting])
     assert greeting.get(INTENT)["name"] == "greet"  # conversation intents are left alone
+
+
+@pytest.mark.parametrize(
+    ("text", "needs"),
+    [
+        ("I need a lawyer for my immigration appeal in Laval", ["legal", "immigration"]),
+        ("mon frigo est vide pis j'ai pus d'argent", ["food", "income"]),
+        ("un frigo usagé pour mon appart", ["material", "housing"]),
+        ("my elderly neighbour: financial abuse by her nephew", ["seniors", "violence"]),
+        ("ma santé mentale va mal", ["mental_health"]),
+    ],
+)
+def test_the_lexicon_names_each_need_once_and_only_those(text: str, needs: list[str]) -> None:
+    assert [need for need, _, _ in default_lexicon().find(text)] == needs
