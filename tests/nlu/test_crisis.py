@@ -170,6 +170,7 @@ def test_unknown_kind_is_rejected():
         "my landlord threatens me with eviction",
         "self harm support group for teens",
         "my son tried to kill himself last year, we want family therapy now",
+        "mes enfants sont seuls une heure après l'école, ya tu un service de garde",
     ],
 )
 def test_calm_frames_silence_the_keywords(text):
@@ -190,6 +191,8 @@ def test_calm_frames_silence_the_keywords(text):
         ("mon ex m'a frappée il y a deux ans et là il me frappe encore", "violence"),
         ("il me menace avec un couteau", "violence"),
         ("my friend is going to kill himself", "suicide"),
+        # "after school" is when, not a calm frame: a child alone stays a crisis
+        ("le petit voisin de 6 ans est tout seul après l'école depuis hier soir", "child"),
     ],
 )
 def test_a_calm_frame_does_not_hide_a_present_crisis(text, kind):
