@@ -19,7 +19,7 @@ from collections import Counter
 from sklearn.metrics import f1_score
 
 from bot.nlu.crisis import default_rules, is_crisis_intent
-from bot.ops.evaluation import load_labelled, needs_report, parse_all
+from bot.ops.evaluation import credited_intent, load_labelled, needs_report, parse_all
 from bot.ops.training import ensure_model
 from bot.ops.understand import load_agent
 from bot.settings import ROOT
@@ -41,7 +41,7 @@ def main(argv: list[str]) -> None:
         parses = asyncio.run(parse_all(agent, [e.text for e in examples]))
         report = needs_report(examples, parses)
         gold = [e.intent for e in examples]
-        predicted = [(p.get("intent") or {}).get("name") or "none" for p in parses]
+        predicted = [credited_intent(e, p) for e, p in zip(examples, parses, strict=True)]
         labels = sorted({g for g in gold if g.startswith("need_")})
         per_class = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
         report["need_f1"] = {
