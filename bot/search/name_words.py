@@ -13,10 +13,30 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH_STOP_WORDS
-from spacy.lang.fr.stop_words import STOP_WORDS as FRENCH_STOP_WORDS
-
 from bot.nlu.normalize import APOSTROPHES, normalize
+
+
+def _spacy_stop_words(language: str) -> frozenset[str]:
+    """spaCy's stop words for `language`, read from their own module alone: importing the
+    package `spacy.lang.fr` first builds its tokenizer exceptions (5 s on 2 cores, 8 s with
+    English), which made the first search after a start wait that long."""
+    import importlib.util
+    from pathlib import Path
+
+    spacy = importlib.util.find_spec("spacy")  # finds the package without importing it
+    if spacy is None or spacy.origin is None:
+        raise ImportError("spaCy is not installed")
+    path = Path(spacy.origin).parent / "lang" / language / "stop_words.py"
+    spec = importlib.util.spec_from_file_location(f"relais_spacy_stop_words_{language}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no spaCy stop words for {language}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return frozenset(module.STOP_WORDS)
+
+
+FRENCH_STOP_WORDS = _spacy_stop_words("fr")
+ENGLISH_STOP_WORDS = _spacy_stop_words("en")
 
 STEM = 4
 """Letters two words must share from their start: enough for French and English endings."""
