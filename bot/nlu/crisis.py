@@ -144,6 +144,11 @@ def is_crisis_intent(name: str | None) -> bool:
     return bool(name) and str(name).startswith(CRISIS_PREFIX)
 
 
+def _crisis_weight(ranking: list[dict]) -> float:
+    """The confidence the classifier gives the crisis intents together."""
+    return sum(float(r.get("confidence") or 0.0) for r in ranking if is_crisis_intent(r["name"]))
+
+
 @DefaultV1Recipe.register(
     [
         DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
@@ -212,7 +217,7 @@ class CrisisGuard(MessageComponent):
         if is_crisis_intent(intent.get("name")):
             return intent["name"][len(CRISIS_PREFIX) :]
         crisis = [item for item in ranking if is_crisis_intent(item["name"])]
-        if crisis and sum(float(item.get("confidence") or 0.0) for item in crisis) >= self._rescue:
+        if crisis and _crisis_weight(ranking) >= self._rescue:
             likeliest = max(crisis, key=lambda item: float(item.get("confidence") or 0.0))
             return likeliest["name"][len(CRISIS_PREFIX) :]
         return None
@@ -223,10 +228,7 @@ class CrisisGuard(MessageComponent):
             return False
         if float(intent.get("confidence") or 0.0) < self._topic_veto:
             return False
-        crisis = sum(
-            float(r.get("confidence") or 0.0) for r in ranking if is_crisis_intent(r["name"])
-        )
-        return crisis < self._rescue
+        return _crisis_weight(ranking) < self._rescue
 
     def _force(
         self,
