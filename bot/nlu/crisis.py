@@ -204,9 +204,12 @@ class CrisisGuard(MessageComponent):
     def _decide(self, scan: CrisisScan, intent: dict, ranking: list[dict]) -> str | None:
         """The crisis kind of the message, or None."""
         if scan.kinds and not (scan.topic_only and self._calm_by_the_classifier(intent, ranking)):
-            if "child" in scan.kinds:
-                return "child"  # its patterns need a child in the message: the most specific
             top = str(intent.get("name") or "")[len(CRISIS_PREFIX) :]
+            if "child" in scan.kinds or top == "child":
+                # A child in danger is the most specific kind (youth protection as well as 911):
+                # a child pattern needs a child in the message; the classifier can tell one
+                # that the patterns miss ("le ti-cul") while a violence pattern fires.
+                return "child"
             return top if top in scan.kinds else scan.kinds[0]
         if scan.idiom:
             return None

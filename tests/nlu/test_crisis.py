@@ -28,6 +28,9 @@ from bot.nlu.crisis import CrisisGuard, CrisisRules, default_rules
         ("mon voisin bat son enfant", "child"),
         ("a kid is alone in the car", "child"),
         ("un enfant seul dans l'auto", "child"),
+        ("my neighbour is hitting the toddler", "child"),
+        ("le ptit est tout seul dans le char depuis une heure", "child"),
+        ("il frappe la ptite", "child"),
         ("he keeps kicking me and my kids", "violence"),
         ("i'm scared to go home, my husband said he'd hurt me", "violence"),
         ("j'ai 14 ans et j'ai peur de rentrer chez moi", "child"),
@@ -146,6 +149,38 @@ def test_a_child_in_danger_wins_over_violence(make_component, message):
     msg = message("my stepdad hits me and i'm 12", "crisis_violence", 0.8)
     guard.process([msg])
     assert msg.get("crisis") == "child"
+
+
+def test_a_child_the_classifier_sees_wins_over_a_violence_pattern(make_component, message):
+    """The violence pattern fires ("me frappe") and no child words do ("chu en 6e année" says
+    a child): the classifier's crisis_child keeps the youth-protection answer."""
+    guard = make_component(CrisisGuard)
+    assert default_rules().match("mon beau-père me frappe encore pis chu en 6e année").kinds == [
+        "violence"
+    ]
+    msg = message(
+        "mon beau-père me frappe encore pis chu en 6e année",
+        "crisis_child",
+        0.6,
+        [("crisis_child", 0.6), ("crisis_violence", 0.3)],
+    )
+    guard.process([msg])
+    assert msg.get("crisis") == "child"
+    assert msg.get("intent")["name"] == "crisis_child"
+
+
+def test_a_violence_pattern_keeps_violence_when_the_classifier_sees_no_child(
+    make_component, message
+):
+    guard = make_component(CrisisGuard)
+    msg = message(
+        "il me frappe encore",
+        "crisis_violence",
+        0.6,
+        [("crisis_violence", 0.6), ("crisis_child", 0.3)],
+    )
+    guard.process([msg])
+    assert msg.get("crisis") == "violence"
 
 
 def test_unknown_kind_is_rejected():
