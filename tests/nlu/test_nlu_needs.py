@@ -77,7 +77,10 @@ def test_a_plainly_named_need_survives_an_unsure_classifier() -> None:
         ("my elderly neighbour: financial abuse by her nephew", ["seniors", "violence"]),
         ("ma santé mentale va mal", ["mental_health"]),
         ("mon père de 82 ans a besoin qu'on le conduise à l'hôpital", ["seniors", "health"]),
-        ("ma mère de 82 ans, il faut quelqu'un pour la conduire à ses rendez-vous", ["seniors", "transportation"]),
+        (
+            "ma mère de 82 ans, il faut quelqu'un pour la conduire à ses rendez-vous",
+            ["seniors", "transportation"],
+        ),
         ("I lost my wallet and my ID, and I'm sleeping outside", ["government", "shelter"]),
         ("j'ai perdu mes cartes pis je dors dans mon char", ["government", "shelter"]),
         ("can't afford textbooks, I need a bursary", ["income"]),
