@@ -151,36 +151,24 @@ def test_a_child_in_danger_wins_over_violence(make_component, message):
     assert msg.get("crisis") == "child"
 
 
-def test_a_child_the_classifier_sees_wins_over_a_violence_pattern(make_component, message):
-    """The violence pattern fires ("me frappe") and no child words do ("chu en 6e année" says
-    a child): the classifier's crisis_child keeps the youth-protection answer."""
-    guard = make_component(CrisisGuard)
-    assert default_rules().match("mon beau-père me frappe encore pis chu en 6e année").kinds == [
-        "violence"
-    ]
-    msg = message(
-        "mon beau-père me frappe encore pis chu en 6e année",
-        "crisis_child",
-        0.6,
-        [("crisis_child", 0.6), ("crisis_violence", 0.3)],
-    )
-    guard.process([msg])
-    assert msg.get("crisis") == "child"
-    assert msg.get("intent")["name"] == "crisis_child"
-
-
-def test_a_violence_pattern_keeps_violence_when_the_classifier_sees_no_child(
-    make_component, message
+@pytest.mark.parametrize(
+    ("text", "top", "other", "kind"),
+    [
+        # "chu en 6e année" says a child without a child word: the classifier's crisis_child
+        # keeps the youth-protection answer although only a violence pattern fires
+        ("mon beau-père me frappe encore pis chu en 6e année", "child", "violence", "child"),
+        ("il me frappe encore", "violence", "child", "violence"),
+    ],
+)
+def test_the_classifier_tells_a_child_when_only_a_violence_pattern_fires(
+    make_component, message, text, top, other, kind
 ):
+    assert default_rules().match(text).kinds == ["violence"]
     guard = make_component(CrisisGuard)
-    msg = message(
-        "il me frappe encore",
-        "crisis_violence",
-        0.6,
-        [("crisis_violence", 0.6), ("crisis_child", 0.3)],
-    )
+    msg = message(text, f"crisis_{top}", 0.6, [(f"crisis_{top}", 0.6), (f"crisis_{other}", 0.3)])
     guard.process([msg])
-    assert msg.get("crisis") == "violence"
+    assert msg.get("crisis") == kind
+    assert msg.get("intent")["name"] == f"crisis_{kind}"
 
 
 def test_unknown_kind_is_rejected():
