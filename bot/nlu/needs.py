@@ -31,7 +31,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.component import MessageComponent
 from bot.nlu.lexicons import load_lexicon
-from bot.nlu.normalize import APOSTROPHES, normalize_with_offsets, span
+from bot.nlu.normalize import normalize_with_offsets, span, split_elisions
 
 NEED_PREFIX = "need_"
 NOT_A_NEED = frozenset({"need_unspecified"})
@@ -57,9 +57,12 @@ class NeedLexicon:
     def find(self, text: str) -> list[tuple[str, int, int]]:
         # Normalizing drops apostrophes, which glues an elided word to its article or pronoun
         # ("à l'hôpital" → "a lhopital", "m'intimide" → "mintimide"). The words are looked for
-        # in that text, then in one where each apostrophe is a space (same length, so the
-        # same offsets); the glued form stays, as people type "lhopital" too.
-        variants = [normalize_with_offsets(text), normalize_with_offsets(_split_elisions(text))]
+        # in that text, then, if it has an apostrophe, with the words apart; the glued form
+        # stays first, as people type "lhopital" too.
+        split = split_elisions(text)
+        variants = [normalize_with_offsets(text)]
+        if split != text:
+            variants.append(normalize_with_offsets(split))
         found = []
         for need, pattern in self.patterns.items():
             for normalized, offsets in variants:
@@ -68,11 +71,6 @@ class NeedLexicon:
                     found.append((need, *span(offsets, text, *match.span())))
                     break
         return sorted(found, key=lambda item: item[1])
-
-
-def _split_elisions(text: str) -> str:
-    """The text with each apostrophe replaced by a space: "l'hôpital" → "l hôpital"."""
-    return "".join(" " if char in APOSTROPHES else char for char in text)
 
 
 @lru_cache(maxsize=1)

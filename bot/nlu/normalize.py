@@ -61,6 +61,13 @@ def normalize(text: str) -> str:
     return normalize_with_offsets(text)[0]
 
 
+def split_elisions(text: str) -> str:
+    """`text` with each apostrophe a space ("l'hôpital" → "l hôpital"), same length, so offsets
+    into it are offsets into `text`: for a word that must be found apart from its elided
+    article or pronoun, which `normalize` glues to it ("lhopital")."""
+    return "".join(" " if char in APOSTROPHES else char for char in text)
+
+
 def fold_token(token: str) -> str:
     """A single token normalized and glued back into one word (for token lemmas)."""
     return normalize(token).replace(" ", "")

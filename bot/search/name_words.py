@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.nlu.normalize import APOSTROPHES, normalize
+from bot.nlu.normalize import normalize, split_elisions
 
 
 def _spacy_stop_words(language: str) -> frozenset[str]:
@@ -51,7 +51,7 @@ GENERIC = frozenset(
 def _words(text: str) -> list[str]:
     """The words of `text` in the NLU's normal form (lower case, no accents), an apostrophe
     separating two words here ("l'avocat": "l", "avocat")."""
-    return normalize("".join(" " if c in APOSTROPHES else c for c in text)).split()
+    return normalize(split_elisions(text)).split()
 
 
 _STOP = frozenset(

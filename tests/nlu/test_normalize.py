@@ -1,4 +1,4 @@
-from bot.nlu.normalize import fold_token, normalize, normalize_with_offsets, span
+from bot.nlu.normalize import fold_token, normalize, normalize_with_offsets, span, split_elisions
 
 
 def test_sms_and_accented_spellings_meet():
@@ -22,3 +22,10 @@ def test_offsets_point_into_the_original_text():
 def test_fold_token_glues_elisions():
     assert fold_token("d'aide") == "daide"
     assert fold_token("Épicerie") == "epicerie"
+
+
+def test_split_elisions_keeps_every_offset() -> None:
+    text = "à l’hôpital, j'y vais"
+    split = split_elisions(text)
+    assert split == "à l hôpital, j y vais"
+    assert len(split) == len(text)
