@@ -86,6 +86,15 @@ def which_frames(rules, text: str) -> list[int]:  # type: ignore[no-untyped-def]
     return [i for i, pattern in enumerate(rules.frames) if pattern.search(cleaned)]
 
 
+def pipeline_config(component: type) -> dict:
+    """The component's settings as config.yml gives them, over its defaults."""
+    import yaml
+
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+    given = next(c for c in pipeline if c["name"].endswith("." + component.__name__))
+    return {**component.get_default_config(), **given}
+
+
 def main() -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
     _load()
@@ -93,15 +102,15 @@ def main() -> None:
     training = load_data(str(ROOT / "data" / "nlu")).intent_examples
     texts = [m.get("text") for m in training]
     intents = [m.get("intent") for m in training]
-    config = {"ngram_weight": 0.6, "ngram_c": 20, "sentence_c": 10}
+    config = pipeline_config(ic.BilingualIntentClassifier)
     model = ic.IntentModel(config).fit(texts, intents)
     guard = CrisisGuard.create(
-        CrisisGuard.get_default_config(),
+        pipeline_config(CrisisGuard),
         None,
         None,
         None,  # type: ignore[arg-type]
     )
-    needs = NeedsExtractor({**NeedsExtractor.get_default_config(), "unsure_below": 0.3})
+    needs = NeedsExtractor(pipeline_config(NeedsExtractor))
     rules = default_rules()
     summary = {}
     for language in ("fr", "en"):
@@ -154,6 +163,7 @@ def main() -> None:
             for k in (
                 "need_macro_f1",
                 "crisis_recall",
+                "crisis_kind_recall",
                 "false_alarm_rate",
                 "hard_negative_false_alarms",
                 "accuracy_by_kind",
@@ -163,6 +173,15 @@ def main() -> None:
         out["need_f1_below_0.9"] = {
             label: round(float(f), 2) for label, f in zip(labels, per_class, strict=True) if f < 0.9
         }
+        # which stated needs a multi-need message left unserved (counts by need, no text)
+        out["several_needs_unserved"] = dict(
+            Counter(
+                need
+                for e, p in zip(examples, parses, strict=True)
+                for need in (e.intent, *e.also)
+                if e.also and need.removeprefix("need_") not in (p.get("needs") or [])
+            ).most_common()
+        )
         out["false_alarm_sources"] = dict(sorted(alarms.items()))
         out["missed_crises"] = dict(sorted(missed.items()))
         out["confusions"] = [

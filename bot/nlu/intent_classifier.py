@@ -1,4 +1,4 @@
-"""`BilingualIntentClassifier`: the intent of a message from two views of it, averaged.
+"""`BilingualIntentClassifier`: the intent of a message from three views of it, averaged.
 
 - **Words**: word 1–2-grams and character 2–5-grams (inside word boundaries) of the
   normalized text (bot/nlu/normalize.py), tf-idf weighted, into a logistic regression. It
@@ -8,7 +8,15 @@
   second logistic regression. It recognizes a need said in words the training data never
   used, in French, English or a mix of both.
 
-The two probability distributions are averaged (`ngram_weight` for the first). On the
+- **Neighbours**: the training sentences nearest in meaning (cosine of the same vectors) vote
+  for their intents, each vote weighted by `exp(neighbour_sharpness × similarity)`. A linear
+  regression draws one boundary per intent; the neighbours keep what a few sentences say that
+  the boundary averages away (a custody case said as a court matter, an elder's money taken
+  by a relative). Measured on the unseen, held-out and blind sets (docs/evaluation.md §4):
+  +0.2 to +1.9 points of need macro-F1 on all six, crisis recall and false alarms unchanged.
+
+The regressions' distributions are averaged (`ngram_weight` for the first), then that average
+and the neighbours' votes (`neighbour_weight` for the votes). On the
 project's held-out and blind sets this beats DIET by 8–12 points of macro-F1 and brings crisis
 recall (with the CrisisGuard) to 0.96–1.0, while training in seconds instead of minutes
 (figures in docs/evaluation.md). The ranking holds every intent, so the CrisisGuard can add up
@@ -48,6 +56,9 @@ class IntentModel:
         from sklearn.pipeline import make_union
 
         self.ngram_weight = float(config["ngram_weight"])
+        self.neighbour_weight = float(config["neighbour_weight"])
+        self.neighbours = int(config["neighbours"])
+        self.neighbour_sharpness = float(config["neighbour_sharpness"])
         self.vectorizer = make_union(
             TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
@@ -55,24 +66,51 @@ class IntentModel:
         self.words = LogisticRegression(C=float(config["ngram_c"]), max_iter=5000)
         self.meaning = LogisticRegression(C=float(config["sentence_c"]), max_iter=5000)
         self.classes: list[str] = []
+        self.examples = np.zeros((0, 0), dtype=np.float32)
+        """The training sentences' vectors, one row each (the neighbours view)."""
+        self.example_intents = np.zeros(0, dtype=np.int64)
+        """Index in `self.classes` of each row's intent."""
 
     def fit(self, texts: list[str], intents: list[str]) -> IntentModel:
         grams = self.vectorizer.fit_transform([normalize(text) for text in texts])
         self.words.fit(grams, intents)
-        self.meaning.fit(sentence_vectors(texts), intents)
+        vectors = sentence_vectors(texts)
+        self.meaning.fit(vectors, intents)
         self.classes = [str(c) for c in self.words.classes_]
         if self.classes != [str(c) for c in self.meaning.classes_]:
             raise ValueError("the two views learned different intent sets")
+        index = {name: i for i, name in enumerate(self.classes)}
+        self.examples = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.example_intents = np.array([index[str(i)] for i in intents], dtype=np.int64)
         return self
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """One row per text: the probability of each of `self.classes`."""
         grams = self.vectorizer.transform([normalize(text) for text in texts])
         words = _softmax(grams @ _weights(self.words) + self.words.intercept_)
-        meaning = _softmax(
-            sentence_vectors(texts) @ _weights(self.meaning) + self.meaning.intercept_
+        vectors = sentence_vectors(texts)
+        meaning = _softmax(vectors @ _weights(self.meaning) + self.meaning.intercept_)
+        regressions = self.ngram_weight * words + (1.0 - self.ngram_weight) * meaning
+        if not self.neighbour_weight:
+            return regressions
+        votes = self.neighbour_votes(vectors)
+        return (1.0 - self.neighbour_weight) * regressions + self.neighbour_weight * votes
+
+    def neighbour_votes(self, vectors: np.ndarray) -> np.ndarray:
+        """One row per vector: the share of each intent among the `neighbours` nearest training
+        sentences, each weighted by exp(sharpness × cosine), so a near-copy outweighs a
+        sentence that only shares the topic."""
+        similarity = vectors @ self.examples.T
+        k = min(self.neighbours, similarity.shape[1])
+        nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        # minus 1 (the largest cosine): the same ratios, and exp never overflows
+        weights = np.exp(
+            self.neighbour_sharpness * (np.take_along_axis(similarity, nearest, axis=1) - 1.0)
         )
-        return self.ngram_weight * words + (1.0 - self.ngram_weight) * meaning
+        votes = np.zeros((len(vectors), len(self.classes)))
+        rows = np.repeat(np.arange(len(vectors)), k)
+        np.add.at(votes, (rows, self.example_intents[nearest].ravel()), weights.ravel())
+        return votes / votes.sum(axis=1, keepdims=True)
 
 
 def _weights(regression: Any) -> np.ndarray:
@@ -103,6 +141,11 @@ class BilingualIntentClassifier(GraphComponent, IntentClassifier):
         return {
             # share of the n-gram view in the average (the rest: the sentence vectors)
             "ngram_weight": 0.6,
+            # share of the nearest training sentences' votes in the final average, how many
+            # vote, and how much a closer one counts (exp(sharpness × cosine))
+            "neighbour_weight": 0.3,
+            "neighbours": 10,
+            "neighbour_sharpness": 20.0,
             # inverse regularization of each logistic regression
             "ngram_c": 20.0,
             "sentence_c": 10.0,

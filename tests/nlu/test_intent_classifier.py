@@ -101,9 +101,43 @@ def test_sentence_vectors_are_normalized_and_empty_text_is_zero():
 
 
 def test_probabilities_match_scikit_learns(model_storage):
+    """The regressions' average is scikit-learn's, and the neighbours' votes are mixed in with
+    their weight."""
     classifier = _trained(model_storage)
     model = classifier._model
     texts = ["j'ai faim", "loyer trop cher", "hello"]
+    from bot.nlu.normalize import normalize
+
+    regressions = model.ngram_weight * model.words.predict_proba(
+        model.vectorizer.transform([normalize(t) for t in texts])
+    ) + (1 - model.ngram_weight) * model.meaning.predict_proba(sentence_vectors(texts))
+    votes = model.neighbour_votes(sentence_vectors(texts))
+    expected = (1 - model.neighbour_weight) * regressions + model.neighbour_weight * votes
+    assert model.neighbour_weight > 0
+    assert abs(model.probabilities(texts) - expected).max() < 1e-6
+
+
+def test_neighbour_votes_favour_the_nearest_sentences(model_storage):
+    """A near-copy of one training sentence gets most of its vote from that sentence's intent,
+    even when several sentences of another intent are among the `neighbours`; the votes are a
+    distribution over every intent."""
+    model = _trained(model_storage)._model
+    votes = model.neighbour_votes(sentence_vectors(["mon propriétaire veut m'évincer", "hi!"]))
+    assert votes.shape == (2, len(model.classes))
+    assert abs(votes.sum(axis=1) - 1.0).max() < 1e-9
+    assert model.classes[int(votes[0].argmax())] == "need_housing"
+    assert votes[0].max() > 0.5
+    assert model.classes[int(votes[1].argmax())] == "greet"
+
+
+def test_without_neighbours_the_regressions_alone_decide(model_storage):
+    resource = Resource("no-neighbours")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {**BilingualIntentClassifier.get_default_config(), "neighbour_weight": 0.0}
+    component = BilingualIntentClassifier.create(config, model_storage, resource, context)
+    component.train(_training_data())
+    model = component._model
+    texts = ["j'ai faim", "eviction notice"]
     from bot.nlu.normalize import normalize
 
     expected = model.ngram_weight * model.words.predict_proba(
