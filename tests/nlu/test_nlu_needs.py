@@ -99,6 +99,15 @@ def test_a_plainly_named_need_survives_an_unsure_classifier() -> None:
         ("he got injured at work and needs medical care", ["health"]),
         ("ma fille cherche de l'aide à l'école pour ses devoirs", ["education"]),
         ("y'a rien dans l'épicerie, on a faim", ["food"]),
+        # an elder named without the word "senior"
+        ("my mom is 84 and needs help with her taxes", ["seniors", "income"]),
+        ("an older neighbour can't get groceries anymore", ["seniors", "food"]),
+        (
+            "ma mère est en perte d'autonomie pis on a besoin d'un logement adapté",
+            ["seniors", "housing"],
+        ),
+        ("mon père octogénaire a besoin de soins à domicile", ["seniors", "health"]),
+        ("I need a place in long-term care for my aging father", ["seniors"]),
     ],
 )
 def test_the_lexicon_names_each_need_once_and_only_those(text: str, needs: list[str]) -> None:
