@@ -94,15 +94,20 @@ class CrisisRules:
         idioms: list[str],
         keywords: dict[str, list[str]] | None = None,
         frames: list[str] | None = None,
+        words: dict[str, str] | None = None,
     ) -> None:
         keywords = keywords or {}
         unknown = (set(kinds) | set(keywords)) - set(KINDS)
         if unknown:
             raise ValueError(f"unknown crisis kinds in lexicon: {sorted(unknown)}")
-        self.patterns = {kind: [re.compile(p) for p in kinds.get(kind, [])] for kind in KINDS}
-        self.keywords = {kind: [re.compile(p) for p in keywords.get(kind, [])] for kind in KINDS}
-        self.idioms = [re.compile(p) for p in idioms]
-        self.frames = [re.compile(p) for p in frames or []]
+
+        def compiled(pattern: str) -> re.Pattern[str]:
+            return re.compile(expand_words(pattern, words or {}))
+
+        self.patterns = {kind: [compiled(p) for p in kinds.get(kind, [])] for kind in KINDS}
+        self.keywords = {kind: [compiled(p) for p in keywords.get(kind, [])] for kind in KINDS}
+        self.idioms = [compiled(p) for p in idioms]
+        self.frames = [compiled(p) for p in frames or []]
 
     def match(self, text: str) -> CrisisScan:
         """Idioms blanked, then every crisis pattern run over the normalized text."""
@@ -137,7 +142,25 @@ def default_rules() -> CrisisRules:
         data.get("idioms") or [],
         data.get("keywords") or {},
         data.get("frames") or [],
+        data.get("words") or {},
     )
+
+
+_WORD_LIST = re.compile(r"<([a-z_]+)>")
+
+
+def expand_words(pattern: str, words: dict[str, str]) -> str:
+    """`<child>` in a pattern → `(enfant|enfants|…)`, from the lexicon's `words` (a list may
+    use another: `<young_relative> <child_age>`). An unknown name is an error, not a literal."""
+
+    def expanded(found: re.Match[str]) -> str:
+        name = found.group(1)
+        if name not in words:
+            raise ValueError(f"crisis lexicon: no word list named <{name}>")
+        alternatives = "|".join(part.strip() for part in words[name].split("|"))
+        return "(" + expand_words(alternatives, words) + ")"
+
+    return _WORD_LIST.sub(expanded, pattern)
 
 
 def is_crisis_intent(name: str | None) -> bool:

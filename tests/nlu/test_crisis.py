@@ -1,6 +1,6 @@
 import pytest
 
-from bot.nlu.crisis import CrisisGuard, CrisisRules, default_rules
+from bot.nlu.crisis import CrisisGuard, CrisisRules, default_rules, expand_words
 
 
 @pytest.mark.parametrize(
@@ -34,10 +34,51 @@ from bot.nlu.crisis import CrisisGuard, CrisisRules, default_rules
         ("he keeps kicking me and my kids", "violence"),
         ("i'm scared to go home, my husband said he'd hurt me", "violence"),
         ("j'ai 14 ans et j'ai peur de rentrer chez moi", "child"),
+        # a child said through the crisis lexicon's one list of child words, or an age
+        ("mon voisin frappe son ti-gars de 6 ans", "child"),
+        ("il bat ses ti-culs", "child"),
+        ("le chum de ma soeur de 15 ans la frappe", "child"),
+        ("mon gars de 7 ans se fait battre par son père", "child"),
+        ("my neighbour hits her 4 year old", "child"),
+        ("my 6 year old gets hit by his dad", "child"),
+        # the writer is a child: a parent hits them, or they give a school grade
+        ("mes parents me battent", "child"),
+        ("ma mère me frappe avec la ceinture", "child"),
+        ("my stepdad hits me when he drinks", "child"),
+        ("im in grade 7 and he hits me", "child"),
     ],
 )
 def test_crisis_patterns(text, kind):
     assert kind in default_rules().match(text).kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the writer is hit, in front of the children: conjugal violence, not a child line
+        "mon chum me frappe devant les enfants",
+        "my husband hits me in front of the kids",
+        # an adult's age or the length of the abuse is not a child's age
+        "il me frappe depuis 5 ans",
+        "my son is 30 and he hits me",
+    ],
+)
+def test_an_adult_hit_is_not_a_child_in_danger(text):
+    assert default_rules().match(text).kinds == ["violence"]
+
+
+def test_a_parent_who_hit_in_the_past_is_not_a_child_in_danger_now():
+    """ "hit me", "hurt me" are as often the past: the parent pattern takes only the present."""
+    assert default_rules().match("my dad used to hit me when I was a kid").kinds == []
+
+
+def test_word_lists_expand_into_patterns_and_an_unknown_list_is_an_error():
+    words = {"child": "kid|ti gars", "age": "<years> ans", "years": "[1-9]"}
+    assert expand_words(r"\b<child> de <age>\b", words) == r"\b(kid|ti gars) de (([1-9]) ans)\b"
+    rules = CrisisRules({"child": [r"\b<child>\b.*\bseul\b"]}, [], words=words)
+    assert rules.match("le ti-gars est seul").kinds == ["child"]
+    with pytest.raises(ValueError, match="<baby>"):
+        CrisisRules({"child": [r"\b<baby>\b"]}, [], words=words)
 
 
 @pytest.mark.parametrize(
@@ -154,9 +195,9 @@ def test_a_child_in_danger_wins_over_violence(make_component, message):
 @pytest.mark.parametrize(
     ("text", "top", "other", "kind"),
     [
-        # "chu en 6e année" says a child without a child word: the classifier's crisis_child
+        # "chu juste en 6e" says a child without a child word: the classifier's crisis_child
         # keeps the youth-protection answer although only a violence pattern fires
-        ("mon beau-père me frappe encore pis chu en 6e année", "child", "violence", "child"),
+        ("mon beau-frère me frappe encore pis chu juste en 6e", "child", "violence", "child"),
         ("il me frappe encore", "violence", "child", "violence"),
     ],
 )
