@@ -37,10 +37,11 @@ from functools import lru_cache
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.component import MessageComponent
+from bot.nlu.language import OTHER_LANGUAGE_ENTITY
 from bot.nlu.lexicons import load_lexicon
 from bot.nlu.normalize import normalize_with_offsets, span
 
@@ -217,15 +218,21 @@ class CrisisGuard(MessageComponent):
         scan = self._rules.match(text)
         intent = message.get(INTENT) or {}
         ranking = list(message.get(INTENT_RANKING_KEY) or [])
-        kind = self._decide(scan, intent, ranking)
+        foreign = any(e.get("entity") == OTHER_LANGUAGE_ENTITY for e in message.get(ENTITIES) or [])
+        kind = self._decide(scan, intent, ranking, foreign)
         if kind is None and is_crisis_intent(intent.get("name")):
             self._demote(message, ranking)
         elif kind is not None:
             self._force(message, kind, intent, ranking, scan)
         message.set("crisis", kind, add_to_output=True)
 
-    def _decide(self, scan: CrisisScan, intent: dict, ranking: list[dict]) -> str | None:
-        """The crisis kind of the message, or None."""
+    def _decide(
+        self, scan: CrisisScan, intent: dict, ranking: list[dict], foreign: bool = False
+    ) -> str | None:
+        """The crisis kind of the message, or None. `foreign`: the message is in a third
+        language (LanguageDetector), where the classifier, trained on French and English, is
+        believed only when a crisis is its top intent: Haitian Creole reads to it as misspelled
+        French ("manje pou pitit mwen" gave crisis_child 0.16, enough to be rescued)."""
         if scan.kinds and not (scan.topic_only and self._calm_by_the_classifier(intent, ranking)):
             top = str(intent.get("name") or "")[len(CRISIS_PREFIX) :]
             if "child" in scan.kinds or top == "child":
@@ -243,7 +250,7 @@ class CrisisGuard(MessageComponent):
         if is_crisis_intent(intent.get("name")):
             return intent["name"][len(CRISIS_PREFIX) :]
         crisis = [item for item in ranking if is_crisis_intent(item["name"])]
-        if crisis and _crisis_weight(ranking) >= self._rescue:
+        if crisis and not foreign and _crisis_weight(ranking) >= self._rescue:
             likeliest = max(crisis, key=lambda item: float(item.get("confidence") or 0.0))
             return likeliest["name"][len(CRISIS_PREFIX) :]
         return None

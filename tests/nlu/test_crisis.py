@@ -167,6 +167,26 @@ def test_guard_rescues_a_crisis_ranked_second(make_component, message):
     assert msg.get("intent")["name"] == "crisis_violence"
 
 
+@pytest.mark.parametrize(("top", "kind"), [("need_food", None), ("crisis_child", "child")])
+def test_in_a_third_language_only_a_top_crisis_counts(make_component, message, top, kind):
+    """The classifier learned French and English: on Haitian Creole it sees misspelled French,
+    and a crisis ranked second ("manje pou pitit mwen" → crisis_child 0.16) is not rescued.
+    A crisis it puts on top still counts, and so do the crisis patterns."""
+    guard = make_component(CrisisGuard)
+    other = "crisis_child" if top == "need_food" else "need_food"
+    msg = message(
+        "Bonjou, mwen bezwen manje pou pitit mwen yo", top, 0.5, [(top, 0.5), (other, 0.3)]
+    )
+    msg.set("entities", [{"entity": "other_language", "value": "ht", "start": 0, "end": 6}])
+    guard.process([msg])
+    assert msg.get("crisis") == kind
+    french = message(
+        "j'ai besoin de manger", "need_food", 0.5, [("need_food", 0.5), ("crisis_child", 0.3)]
+    )
+    guard.process([french])
+    assert french.get("crisis") == "child"  # in French, the same ranking is rescued
+
+
 def test_guard_leaves_ordinary_messages_alone(make_component, message):
     guard = make_component(CrisisGuard)
     msg = message(
