@@ -23,7 +23,7 @@ from bot.nlu import sentence_vectors as sv
 from bot.nlu.crisis import CrisisGuard, default_rules, is_crisis_intent
 from bot.nlu.needs import NeedsExtractor
 from bot.ops.evaluation import credited_intent, load_labelled, needs_report
-from bot.settings import ROOT
+from bot.settings import RASA_CONFIG, ROOT
 
 CACHE = Path(
     sys.argv[1]
@@ -90,7 +90,7 @@ def pipeline_config(component: type) -> dict:
     """The component's settings as config.yml gives them, over its defaults."""
     import yaml
 
-    pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+    pipeline = yaml.safe_load(RASA_CONFIG.read_text(encoding="utf-8"))["pipeline"]
     given = next(c for c in pipeline if c["name"].endswith("." + component.__name__))
     return {**component.get_default_config(), **given}
 
