@@ -21,9 +21,9 @@ from bot.texts import LANGUAGES, catalog, t
 
 DOMAIN_FILE = DOMAIN_PATH
 PREFIX = "dialogue.utter."
-OTHER_LANGUAGE_KEY = "dialogue.other_language.message"
+OTHER_LANGUAGE_KEY = "nlu.other_language.message"
 """The "call 211 with an interpreter" text, in the nine other languages too."""
-OTHER_LANGUAGE_NEXT_KEY = "dialogue.other_language.next"
+OTHER_LANGUAGE_NEXT_KEY = "nlu.other_language.next"
 OTHER_LANGUAGES: tuple[str, ...] = ("es", "ar", "ht", "zh", "vi", "pt", "fa", "ru", "it")
 OTHER_LANGUAGE_SLOT = "other_language"
 

@@ -32,7 +32,7 @@ WRITTEN = {
     "ru": "Здравствуйте, мне нужна еда для моих детей, у меня нет денег",
     "it": "Buongiorno, ho bisogno di cibo per i miei figli, non ho soldi",
 }
-KEY = "dialogue.other_language.message"
+KEY = "nlu.other_language.message"
 LANGUAGES = sorted(WRITTEN)
 _numbers = iter(range(300, 400))
 
@@ -52,7 +52,7 @@ async def test_rest_answers_in_their_language_then_goes_on(stack: Stack, code: s
     async with stack.client() as rasa:
         reply = texts(await rasa.send(me, WRITTEN[code]))
         assert in_their_language(code, reply), reply
-        assert t("dialogue.other_language.next", "fr") in reply
+        assert t("nlu.other_language.next", "fr") in reply
         # then in French: the assistant answers in French and finds services
         onward = await rasa.send(me, "j'ai besoin de nourriture à Laval")
         assert any((m.get("custom") or {}).get("type") == "service_results" for m in onward)
