@@ -269,6 +269,9 @@ def test_unknown_kind_is_rejected():
         # a verb whose form is also the past, with the past said: not a danger now
         "my ex choked me two years ago and i still have nightmares, i need a therapist",
         "he hit me last year, i want to file a complaint now",
+        # a question about the topic, not about a person
+        "what are the signs of a stroke",
+        "c'est quoi les symptômes d'une overdose",
     ],
 )
 def test_calm_frames_silence_the_keywords(text):
@@ -292,6 +295,7 @@ def test_calm_frames_silence_the_keywords(text):
         # the same verbs with no calm frame, or in the present, still fire
         ("my husband hit me and i'm hiding in the bathroom", "violence"),
         ("he choked me, help", "violence"),
+        ("quoi faire si quelqu'un fait une surdose", "medical"),
         ("my ex was hitting me last year and he's hitting me again", "violence"),
         # "after school" is when, not a calm frame: a child alone stays a crisis
         ("le petit voisin de 6 ans est tout seul après l'école depuis hier soir", "child"),
