@@ -168,6 +168,20 @@ def is_crisis_intent(name: str | None) -> bool:
     return bool(name) and str(name).startswith(CRISIS_PREFIX)
 
 
+def _below(ranking: list[dict], name: str, forced: float) -> list[dict]:
+    """The ranking without `name`, scaled to share what the forced crisis leaves (1 − forced).
+    Left as it was, a need the classifier was sure of ("il me frappe, je cherche une maison
+    d'hébergement": need_violence 0.998) stayed above the forced 0.99, and the
+    FallbackClassifier, seeing two intents 0.008 apart, answered nlu_fallback to a person in
+    danger."""
+    rest = [dict(item) for item in ranking if item["name"] != name]
+    total = sum(float(item.get("confidence") or 0.0) for item in rest)
+    if total > 1.0 - forced:
+        for item in rest:
+            item["confidence"] = float(item.get("confidence") or 0.0) * (1.0 - forced) / total
+    return rest
+
+
 def _crisis_weight(ranking: list[dict]) -> float:
     """The confidence the classifier gives the crisis intents together."""
     return sum(float(r.get("confidence") or 0.0) for r in ranking if is_crisis_intent(r["name"]))
@@ -275,10 +289,9 @@ class CrisisGuard(MessageComponent):
         if intent.get("name") != name or intent.get("confidence", 0.0) < self._forced:
             confidence = self._forced
             message.set(INTENT, {"name": name, "confidence": confidence}, add_to_output=True)
-            rest = [r for r in ranking if r["name"] != name]
             message.set(
                 INTENT_RANKING_KEY,
-                [{"name": name, "confidence": confidence}, *rest],
+                [{"name": name, "confidence": confidence}, *_below(ranking, name, confidence)],
                 add_to_output=True,
             )
         match = next((m for m in scan.matches if m.kind == kind), None)

@@ -113,6 +113,23 @@ async def test_english_violence_crisis(stack: Stack) -> None:
         assert not cards(reply)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mon chum me frappe, je cherche une maison d'hébergement pour femmes victimes de violence",
+        "he hits me every night, i need a women's shelter for domestic violence",
+    ],
+)
+async def test_a_crisis_said_with_a_need_gets_the_line(stack: Stack, text: str) -> None:
+    """The classifier is sure of the need (shelter, violence) and a pattern says a crisis: the
+    forced crisis must stay on top, or the FallbackClassifier saw two intents 0.008 apart and
+    the person in danger got "could you rephrase?"."""
+    async with stack.client() as rasa:
+        reply = await rasa.send(sender(), text)
+        assert "1-800-363-9010" in texts(reply)
+        assert not cards(reply)
+
+
 async def test_other_language_offers_an_interpreter(stack: Stack) -> None:
     me = sender()
     async with stack.client() as rasa:

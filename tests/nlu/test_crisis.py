@@ -135,6 +135,24 @@ def test_an_idiom_does_not_hide_a_real_crisis():
     assert default_rules().match("je meurs de faim et je veux mourir").kinds == ["suicide"]
 
 
+def test_a_forced_crisis_stays_clearly_on_top_of_a_sure_need(make_component, message):
+    """The classifier sure of a need (0.998) and a crisis pattern: the crisis is forced at 0.99
+    and the need must drop below it, or the FallbackClassifier sees two intents 0.008 apart and
+    answers nlu_fallback to a person in danger."""
+    guard = make_component(CrisisGuard)
+    msg = message(
+        "mon chum me frappe, je cherche une maison d'hébergement pour femmes",
+        "need_violence",
+        0.998,
+        [("need_violence", 0.998), ("need_shelter", 0.002)],
+    )
+    guard.process([msg])
+    ranking = msg.get("intent_ranking")
+    assert msg.get("intent")["name"] == ranking[0]["name"] == "crisis_violence"
+    assert ranking[0]["confidence"] - ranking[1]["confidence"] > 0.9
+    assert [r["name"] for r in ranking[1:]] == ["need_violence", "need_shelter"]
+
+
 def test_guard_forces_a_missed_crisis(make_component, message, entity_values):
     guard = make_component(CrisisGuard)
     msg = message(
