@@ -135,6 +135,13 @@ def test_an_idiom_does_not_hide_a_real_crisis():
     assert default_rules().match("je meurs de faim et je veux mourir").kinds == ["suicide"]
 
 
+def test_a_near_miss_idiom_names_its_fright():
+    """"J'ai failli faire une crise cardiaque" is a fright; "j'ai presque fait une overdose" is
+    not blanked by it (the idiom once made the heart attack optional and hid the overdose)."""
+    scan = default_rules().match("j'ai presque fait une overdose hier pis là j'en ai repris")
+    assert scan.kinds == ["medical"]
+
+
 def test_a_forced_crisis_stays_clearly_on_top_of_a_sure_need(make_component, message):
     """The classifier sure of a need (0.998) and a crisis pattern: the crisis is forced at 0.99
     and the need must drop below it, or the FallbackClassifier sees two intents 0.008 apart and
