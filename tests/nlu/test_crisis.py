@@ -136,10 +136,11 @@ def test_an_idiom_does_not_hide_a_real_crisis():
 
 
 def test_a_near_miss_idiom_names_its_fright():
-    """"J'ai failli faire une crise cardiaque" is a fright; "j'ai presque fait une overdose" is
-    not blanked by it (the idiom once made the heart attack optional and hid the overdose)."""
+    """A fright ("j'ai failli faire une crise cardiaque") is an idiom only with the heart attack
+    it names: "j'ai presque fait une overdose" stays a strong medical match, not blanked into a
+    topic a sure classifier could outweigh."""
     scan = default_rules().match("j'ai presque fait une overdose hier pis là j'en ai repris")
-    assert scan.kinds == ["medical"]
+    assert scan.kinds == ["medical"] and not scan.topic_only and not scan.idiom
 
 
 def test_a_forced_crisis_stays_clearly_on_top_of_a_sure_need(make_component, message):
