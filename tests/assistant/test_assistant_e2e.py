@@ -11,6 +11,7 @@ import pytest
 
 from bot.ops.rasa_client import RasaClient
 from bot.ops.stack import Stack
+from bot.texts import t
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -131,26 +132,22 @@ async def test_a_crisis_said_with_a_need_gets_the_line(stack: Stack, text: str) 
 
 
 @pytest.mark.parametrize(
-    ("need_text", "need", "place", "for_whom", "asked"),
+    ("language", "need_text", "for_whom"),
     [
         (
+            "fr",
             "ma voisine vit seule pis elle mange pas à sa faim",
-            "food",
-            "Laval",
             "en fait ça serait pour ma belle-soeur, pas pour moi",
-            "Pour quoi cherchez-vous de l'aide?",
         ),
         (
+            "en",
             "she lives alone and doesn't have enough to eat",
-            "food",
-            "Laval",
             "actually it's for my nephew, not me",
-            "What are you looking for help with?",
         ),
     ],
 )
 async def test_who_the_help_is_for_is_not_a_crisis(
-    stack: Stack, need_text: str, need: str, place: str, for_whom: str, asked: str
+    stack: Stack, language: str, need_text: str, for_whom: str
 ) -> None:
     """Help for someone else is not a crisis. A relative named alone after the results ("ça
     serait pour elle, pas pour moi") got the suicide line, and a neighbour living alone without
@@ -159,13 +156,13 @@ async def test_who_the_help_is_for_is_not_a_crisis(
     are not in the training data (data/nlu/on_behalf_*.yml)."""
     me = sender()
     async with stack.client() as rasa:
-        await say_need(rasa, me, need_text, need)
+        await say_need(rasa, me, need_text, "food")
         assert (await rasa.tracker(me))["slots"]["crisis"] is None, "a hungry neighbour"
-        assert cards(await rasa.send(me, place))
+        assert cards(await rasa.send(me, "Laval"))
         reply = await rasa.send(me, for_whom)
         said = texts(reply)
         assert not any(line in said for line in ("1-866", "988", "1-800-363-9010", "911"))
-        assert asked in said
+        assert t("dialogue.utter.ask_need", language) in said
         assert (await rasa.tracker(me))["slots"]["crisis"] is None
 
 
