@@ -65,7 +65,14 @@ def t(key: str, language: str | None = None, /, **variables: Any) -> str:
         raise MissingText(key) from None
     code = (language or DEFAULT_LANGUAGE).strip().lower().replace("_", "-").split("-")[0]
     text = versions.get(code) or versions.get(DEFAULT_LANGUAGE) or versions["en"]
-    return text.format(**variables) if variables else text
+    if not variables:
+        return text
+    for name, value in variables.items():
+        # a value ending a sentence with its own period ("back today at 8 a.m.") takes the
+        # sentence's: "8 a.m.." is a typo a person sees
+        if str(value).endswith("."):
+            text = text.replace("{" + name + "}.", "{" + name + "}")
+    return text.format(**variables)
 
 
 def both(key: str, /, **variables: Any) -> dict[str, str]:

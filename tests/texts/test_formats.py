@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.texts import formats
+from bot.texts import formats, t
 
 MTL = ZoneInfo("America/Montreal")
 MONDAY_EVENING = datetime(2026, 3, 2, 20, 0, tzinfo=MTL)
@@ -51,3 +51,11 @@ def test_opening_status():
     assert formats.opening(False, tomorrow, now, "fr") == "Fermé en ce moment — ouvre demain à 9 h"
     assert formats.opening(False, None, now, "en") == "Closed right now"
     assert formats.opening(None, None, now, "fr") == "Heures non indiquées"
+
+
+def test_a_value_ending_with_a_period_ends_the_sentence_once():
+    """ "They are away right now and back today at 8 a.m.." was what a person read."""
+    text = t("handoff.person.closed_hours", "en", opens="8 a.m.", closes="6 p.m.", next="at 8 a.m.")
+    assert text.endswith("back at 8 a.m.") and ".." not in text
+    french = t("handoff.person.closed_hours", "fr", opens="8 h", closes="18 h", next="à 8 h")
+    assert french.endswith("reviennent à 8 h.")
