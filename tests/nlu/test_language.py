@@ -60,7 +60,15 @@ def test_switch_requests_carry_the_target(text, target):
 
 @pytest.mark.parametrize(
     "text",
-    ["je cherche des cours de français", "french classes near me", "English test for citizenship"],
+    [
+        "je cherche des cours de français",
+        "french classes near me",
+        "English test for citizenship",
+        # the language of the people at a service is a question about it (ask_service_details)
+        "do they speak spanish at the 2nd one",
+        "ils parlent-tu arabe là-bas?",
+        "est-ce que le personnel parle créole",
+    ],
 )
 def test_a_language_mentioned_in_a_need_is_not_a_request(text):
     assert requested_language(normalize(text).split()) is None
@@ -97,3 +105,23 @@ def test_language_accuracy_on_the_language_test_set():
     first_wrong = [w for w in wrong if w[0] in ("fr", "en")]
     assert 1 - len(first_wrong) / len(first) >= 0.98, first_wrong
     assert 1 - len(wrong) / len(items) >= 0.95, wrong
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "final"),
+    [
+        # a need asked for in a third language keeps its need (the person reads French)
+        ("un psychologue gratuit, en espagnol idéalement", "need_health", "need_health"),
+        ("i need a lawyer who can speak arabic with me", "need_legal", "need_legal"),
+        # help without a need, or a message plainly in the other language: the interpreter
+        ("j'ai besoin d'aide en espagnol svp", "need_unspecified", "other_language"),
+        ("Hola, necesito comida para mis hijos", "need_food", "other_language"),
+    ],
+)
+def test_a_need_in_another_language_keeps_its_need(make_component, message, text, intent, final):
+    from bot.nlu.other_language import OtherLanguageIntent
+
+    msg = message(text, intent=intent)
+    make_component(LanguageDetector).process([msg])
+    make_component(OtherLanguageIntent).process([msg])
+    assert msg.get("intent")["name"] == final
