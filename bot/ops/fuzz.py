@@ -22,6 +22,7 @@ INTENTS = (
     "need_food", "need_housing", "need_shelter", "need_mental_health", "need_health",
     "greet", "goodbye", "thanks", "deny", "bot_challenge", "chitchat", "out_of_scope",
     "change_language", "provide_place", "restart", "more_results", "other_language",
+    "ask_service_details",
     "crisis_suicide", "no_such_intent", "",
 )  # fmt: skip
 """Intents for slash commands (`ask_human`/`affirm` left out: they would queue the

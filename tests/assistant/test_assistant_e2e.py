@@ -6,6 +6,7 @@ database; the "action server down" test stops and restarts the action server.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import pytest
 
@@ -164,6 +165,75 @@ async def test_who_the_help_is_for_is_not_a_crisis(
         assert not any(line in said for line in ("1-866", "988", "1-800-363-9010", "911"))
         assert t("dialogue.utter.ask_need", language) in said
         assert (await rasa.tracker(me))["slots"]["crisis"] is None
+
+
+@pytest.mark.parametrize(
+    ("language", "need_text", "place", "question", "detail"),
+    [
+        (
+            "fr",
+            "jai pu rien a manger dans le frigo",
+            "Laval",
+            "pis le 2e, c'est tu gratuit?",
+            "fees",
+        ),
+        (
+            "en",
+            "need a food bank for me and my kids",
+            "verdun",
+            "do they speak spanish at the 2nd one",
+            "languages",
+        ),
+        (
+            "fr",
+            "chu pu capable de payer mon loyer",
+            "Longueuil",
+            "le deuxième ouvre à quelle heure",
+            "hours",
+        ),
+        (
+            "en",
+            "looking for a lawyer i cant afford one",
+            "rosemont",
+            "the 2nd one, do i need an appointment",
+            "process",
+        ),
+    ],
+)
+async def test_a_question_about_a_card_is_answered_from_the_directory(
+    stack: Stack, language: str, need_text: str, place: str, question: str, detail: str
+) -> None:
+    """After the cards, people ask about them. "c'est tu gratuit?" was a bot challenge, "ils
+    sont ouverts quand?" a greeting and "do they speak english?" switched the language. The
+    answer is about the card named, from its directory record, in the conversation's language
+    (the phrasings here are not in the training data)."""
+    from bot.dialogue.details import fact, service_schedules
+    from bot.directory.lookup import services_by_id
+    from bot.directory.schedules import describe_hours
+    from bot.texts import formats
+
+    me = sender()
+    async with stack.client() as rasa:
+        await rasa.send(me, need_text)
+        shown = cards(await rasa.send(me, place))
+        assert len(shown) >= 2, "cards for the need"
+        reply = await rasa.send(me, question)
+        tracker = await rasa.tracker(me)
+    assert tracker["latest_message"]["intent"]["name"] == "ask_service_details"
+    assert tracker["slots"]["language"] == language, "a question about them, not a switch"
+    second = shown[1]
+    record = services_by_id([second["service_id"]], language, stack.database_url)
+    service = record[second["service_id"]]
+    if detail == "hours":  # the status ("open now") may turn between the answer and here
+        value = describe_hours(service_schedules(service), language)
+    else:
+        value = fact(detail, service, second, language, datetime.now(formats.TZ))
+    value = value or t("dialogue.details.unknown", language)
+    label = t(f"dialogue.details.{detail}", language)
+    lines = texts(reply).splitlines()
+    assert lines[0] == f"2. {second['name']}", lines
+    assert lines[1].startswith(t("dialogue.details.line", language, label=label, value=value))
+    assert not any(line.startswith("1. ") for line in lines), "only the card named"
 
 
 async def test_other_language_offers_an_interpreter(stack: Stack) -> None:

@@ -1,0 +1,241 @@
+"""Answers to questions about the services shown ("c'est tu gratuit?", "do they speak spanish?").
+
+The NLU says what is asked (entity `detail`) and about which card (entity `card`, its number as
+shown or `last`; bot/nlu/details.py). This module finds the cards the person saw last in the
+conversation's events and writes the answer from each service's HSDS record (hours, fees,
+languages, address, how to apply, who it is for, contact). A fact the directory does not hold
+is said to be unknown, with the service's phone to confirm: nothing is made up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from babel import Locale
+
+from bot.dialogue.results import is_results
+from bot.directory.schedules import Schedule, describe_hours, is_open, next_opening
+from bot.nlu.details import CARD_ENTITY, DETAIL_ENTITY, LAST_CARD
+from bot.texts import formats, t
+
+DETAILS: tuple[str, ...] = (
+    "hours",
+    "fees",
+    "languages",
+    "address",
+    "process",
+    "eligibility",
+    "contact",
+)
+SUMMARY: tuple[str, ...] = ("hours", "fees", "languages", "process")
+"""What "tell me more" answers when no detail is named."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the person asked: the details (in the order asked) and the card, if one is named."""
+
+    details: tuple[str, ...]
+    card: str | None
+
+    @classmethod
+    def from_entities(cls, entities: Iterable[Mapping[str, Any]]) -> Question:
+        details: list[str] = []
+        card = None
+        for entity in entities:
+            value = str(entity.get("value") or "")
+            if entity.get("entity") == DETAIL_ENTITY and value in DETAILS and value not in details:
+                details.append(value)
+            elif entity.get("entity") == CARD_ENTITY and card is None and value:
+                card = value
+        return cls(tuple(details), card)
+
+
+def latest_cards(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The cards of the latest answer that showed results (every need's page of that answer)."""
+    cards: list[dict[str, Any]] = []
+    for event in reversed(list(events)):
+        if event.get("event") == "user" and cards:
+            break
+        if event.get("event") != "bot":
+            continue
+        custom = (event.get("data") or {}).get("custom")
+        if is_results(custom):
+            cards = [dict(card) for card in custom.get("cards") or []] + cards
+    return cards
+
+
+def chosen_cards(cards: list[dict[str, Any]], card: str | None) -> list[dict[str, Any]] | None:
+    """The cards the question is about: the one named, else all; None when the number named
+    is not among them. A number is the card's number as shown ("4" on the second page), else
+    its rank on the screen ("le premier" is the first shown)."""
+    if card is None:
+        return cards
+    if card == LAST_CARD:
+        return cards[-1:]
+    try:
+        number = int(card)
+    except ValueError:
+        return None
+    by_index = [c for c in cards if c.get("index") == number]
+    if by_index:
+        return by_index
+    if 1 <= number <= len(cards):
+        return [cards[number - 1]]
+    return None
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value).split()) if value else ""
+
+
+def _locations(service: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [
+        sal.get("location") or {}
+        for sal in service.get("service_at_locations") or []
+        if sal.get("location")
+    ]
+
+
+def service_schedules(service: Mapping[str, Any]) -> list[Schedule]:
+    """The service's own hours, else those of its places (HSDS allows both)."""
+    if service.get("schedules"):
+        return list(service["schedules"])
+    found: list[Schedule] = []
+    for sal in service.get("service_at_locations") or []:
+        found += sal.get("schedules") or []
+        found += (sal.get("location") or {}).get("schedules") or []
+    return found
+
+
+def language_name(code: str, language: str, fallback: str = "") -> str:
+    """ "es" → "espagnol" / "Spanish" (CLDR names, through Babel)."""
+    name = Locale(language).languages.get(code.split("-")[0].lower())
+    return name or fallback or code
+
+
+def _languages(service: Mapping[str, Any], language: str) -> str:
+    rows = list(service.get("languages") or [])
+    for place in _locations(service):
+        rows += place.get("languages") or []
+    names: list[str] = []
+    for row in rows:
+        name = language_name(str(row.get("code") or ""), language, str(row.get("name") or ""))
+        if name and name not in names:
+            names.append(name)
+    return ", ".join(names)
+
+
+def _fees(service: Mapping[str, Any]) -> str:
+    parts = [_text(service.get("fees_description"))]
+    for option in service.get("cost_options") or []:
+        parts.append(_text(option.get("option") or option.get("amount_description")))
+    return " ".join(p for p in parts if p)
+
+
+def _address(service: Mapping[str, Any], card: Mapping[str, Any]) -> str:
+    parts = [_text(card.get("address"))]
+    for place in _locations(service):
+        parts.append(_text(place.get("transportation")))
+        parts += [_text(a.get("description")) for a in place.get("accessibility") or []]
+    return " ".join(p for p in parts if p)
+
+
+def _process(service: Mapping[str, Any]) -> str:
+    parts = [_text(service.get("application_process"))]
+    documents = [_text(d.get("document")) for d in service.get("required_documents") or []]
+    if any(documents):
+        parts.append(", ".join(d for d in documents if d))
+    parts.append(_text(service.get("wait_time")))
+    return " ".join(p for p in parts if p)
+
+
+def _contact(service: Mapping[str, Any], card: Mapping[str, Any]) -> str:
+    parts = []
+    if card.get("phone"):
+        parts.append(f"☎ {card['phone']}")
+    for key in ("url", "email"):
+        value = _text(service.get(key) or (service.get("organization") or {}).get(key))
+        if value:
+            parts.append(value)
+    return " · ".join(parts)
+
+
+def _hours(service: Mapping[str, Any], language: str, now: datetime) -> str:
+    """The regular hours, and whether it is open now or when it opens (as of `now`, not as of
+    the card: the question may come hours later)."""
+    schedules = service_schedules(service)
+    if not schedules:
+        return ""
+    open_now = is_open(schedules, now)
+    status = formats.opening(
+        open_now, None if open_now else next_opening(schedules, now), now, language
+    )
+    return t(
+        "dialogue.details.hours_and_status",
+        language,
+        hours=describe_hours(schedules, language),
+        status=status,
+    )
+
+
+def fact(
+    detail: str,
+    service: Mapping[str, Any],
+    card: Mapping[str, Any],
+    language: str,
+    now: datetime,
+) -> str:
+    """One detail of a service in words, "" when the directory does not say."""
+    if detail == "hours":
+        return _hours(service, language, now)
+    if detail == "fees":
+        return _fees(service)
+    if detail == "languages":
+        return _languages(service, language)
+    if detail == "address":
+        return _address(service, card)
+    if detail == "process":
+        return _process(service)
+    if detail == "eligibility":
+        return _text(service.get("eligibility_description"))
+    if detail == "contact":
+        return _contact(service, card)
+    raise ValueError(f"unknown detail {detail!r}")
+
+
+def card_answer(
+    card: Mapping[str, Any],
+    service: Mapping[str, Any] | None,
+    details: tuple[str, ...],
+    language: str,
+    now: datetime,
+) -> str:
+    """One card's answer: its number and name, then one line per detail asked. What the
+    directory does not hold is said so, with the phone to confirm."""
+    lines = [
+        t(
+            "dialogue.details.card",
+            language,
+            index=card.get("index") or "",
+            name=card.get("name") or "",
+        )
+    ]
+    unknown = False
+    for detail in details or SUMMARY:
+        value = fact(detail, service, card, language, now) if service else ""
+        unknown = unknown or not value
+        lines.append(
+            t(
+                "dialogue.details.line",
+                language,
+                label=t(f"dialogue.details.{detail}", language),
+                value=value or t("dialogue.details.unknown", language),
+            )
+        )
+    if unknown and card.get("phone"):
+        lines.append(t("dialogue.details.confirm", language, phone=card["phone"]))
+    return "\n".join(lines)

@@ -1,0 +1,171 @@
+"""`action_service_details`: questions about the cards shown, answered from the directory."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+
+import pytest
+from sqlalchemy import text
+
+import bot.directory.lookup as lookup
+from actions.details import ActionServiceDetails
+from bot.dialogue import results
+from bot.dialogue.details import Question, chosen_cards, language_name, latest_cards
+from bot.directory.schedules import describe_hours
+from bot.directory.store import create_engine_from_url, get_service
+from bot.texts import formats, t
+from tests.assistant.conftest import FakeHit
+
+
+@pytest.fixture(scope="module")
+def demo_services(demo_db: str) -> list[dict]:
+    """Three demo services with hours, fees and languages (French records)."""
+    engine = create_engine_from_url(demo_db)
+    with engine.connect() as conn:
+        ids = [row[0] for row in conn.execute(text("select id from service order by id"))]
+        found = []
+        for service_id in ids:
+            record = get_service(conn, service_id)
+            if record["schedules"] and record["fees_description"] and record["languages"]:
+                found.append(record)
+            if len(found) == 3:
+                break
+    engine.dispose()
+    return found
+
+
+@pytest.fixture(autouse=True)
+def directory(monkeypatch: pytest.MonkeyPatch, demo_db: str) -> None:
+    monkeypatch.setattr(
+        lookup, "services_by_id", functools.partial(lookup.services_by_id, database_url=demo_db)
+    )
+
+
+def shown(services: list[dict], language: str = "fr", first: int = 1) -> dict:
+    """The bot event of a page of results showing `services`."""
+    now = datetime.now(formats.TZ)
+    cards = [
+        results.service_card(
+            FakeHit(service_id=s["id"], name=s["name"], phone="514-555-0100"), i, language, now
+        )
+        for i, s in enumerate(services, start=first)
+    ]
+    payload = results.results_payload(
+        need="food", language=language, page=1, more=True, place_label="Laval", cards=cards
+    )
+    return {"event": "bot", "text": None, "data": {"custom": payload}}
+
+
+async def ask(make_tracker, dispatcher, domain, question, entities, events, language="fr"):
+    tracker = make_tracker(
+        question,
+        "ask_service_details",
+        slots={"language": language},
+        entities=entities,
+        events=events,
+    )
+    # the question comes after the cards: move the user event last, as in a conversation
+    tracker.events.append(tracker.events.pop(1))
+    assert await ActionServiceDetails().run(dispatcher, tracker, domain) == []
+    return dispatcher.messages
+
+
+async def test_hours_of_the_card_named(make_tracker, dispatcher, domain, demo_services):
+    entities = [{"entity": "detail", "value": "hours"}, {"entity": "card", "value": "2"}]
+    messages = await ask(
+        make_tracker, dispatcher, domain, "le 2e ouvre quand?", entities, [shown(demo_services)]
+    )
+    (answer,) = messages
+    second = demo_services[1]
+    assert answer["text"].startswith(f"2. {second['name']}\nHeures : ")
+    assert describe_hours(second["schedules"], "fr") in answer["text"]
+    assert demo_services[0]["name"] not in answer["text"]
+
+
+async def test_fees_and_languages_of_each_card_in_english(
+    make_tracker, dispatcher, domain, demo_services, demo_db
+):
+    entities = [{"entity": "detail", "value": "fees"}, {"entity": "detail", "value": "languages"}]
+    messages = await ask(
+        make_tracker,
+        dispatcher,
+        domain,
+        "is it free, do they speak english?",
+        entities,
+        [shown(demo_services, "en")],
+        language="en",
+    )
+    (answer,) = messages
+    english = lookup.services_by_id([s["id"] for s in demo_services], "en")
+    for index, service in enumerate(demo_services, start=1):
+        record = english[service["id"]]
+        names = ", ".join(language_name(row["code"], "en") for row in record["languages"])
+        assert f"{index}. {service['name']}\nFees: {record['fees_description']}" in answer["text"]
+        assert f"Languages: {names}" in answer["text"]
+    assert "French" in answer["text"] and "français" not in answer["text"]
+
+
+async def test_what_the_directory_does_not_say_is_said_so(
+    make_tracker, dispatcher, domain, demo_services
+):
+    card = shown(demo_services[:1])
+    card["data"]["custom"]["cards"][0]["service_id"] = "no-longer-in-the-directory"
+    messages = await ask(
+        make_tracker,
+        dispatcher,
+        domain,
+        "c'est gratuit?",
+        [{"entity": "detail", "value": "fees"}],
+        [card],
+    )
+    assert messages[0]["text"].splitlines()[1:] == [
+        f"Frais : {t('dialogue.details.unknown', 'fr')}",
+        t("dialogue.details.confirm", "fr", phone="514-555-0100"),
+    ]
+
+
+async def test_a_number_not_shown_answers_for_each_card(
+    make_tracker, dispatcher, domain, demo_services
+):
+    entities = [{"entity": "card", "value": "7"}]
+    messages = await ask(
+        make_tracker, dispatcher, domain, "et le 7?", entities, [shown(demo_services)]
+    )
+    assert messages[0]["response"] == "utter_details_no_such_card"
+    assert messages[0]["numbers"] == "1, 2, 3"
+    assert all(s["name"] in messages[1]["text"] for s in demo_services)
+
+
+async def test_nothing_shown_yet(make_tracker, dispatcher, domain):
+    messages = await ask(make_tracker, dispatcher, domain, "c'est gratuit?", [], [])
+    assert [m["response"] for m in messages] == ["utter_details_nothing_shown"]
+
+
+def test_latest_cards_are_those_of_the_latest_results(demo_services):
+    older = shown(demo_services[:1])
+    newer = shown(demo_services[1:], first=4)
+    events = [older, {"event": "user", "text": "autres options"}, newer]
+    assert [c["index"] for c in latest_cards(events)] == [4, 5]
+
+
+def test_card_by_number_as_shown_or_by_rank():
+    cards = [{"index": 4}, {"index": 5}, {"index": 6}]
+    assert chosen_cards(cards, "5") == [{"index": 5}]
+    assert chosen_cards(cards, "1") == [{"index": 4}]
+    assert chosen_cards(cards, "last") == [{"index": 6}]
+    assert chosen_cards(cards, None) == cards
+    assert chosen_cards(cards, "9") is None
+
+
+def test_question_from_entities_keeps_the_order_asked():
+    question = Question.from_entities(
+        [
+            {"entity": "detail", "value": "fees"},
+            {"entity": "card", "value": "2"},
+            {"entity": "detail", "value": "hours"},
+            {"entity": "detail", "value": "fees"},
+            {"entity": "detail", "value": "no such detail"},
+        ]
+    )
+    assert question == Question(("fees", "hours"), "2")
