@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.dialogue.details import Question, card_answer, chosen_cards, latest_cards
+from bot.dialogue.details import Question, answer_details, card_answer, chosen_cards, latest_cards
 from bot.texts import formats
 
 from .base import RelaisAction
@@ -44,10 +44,9 @@ class ActionServiceDetails(RelaisAction):
             services_by_id, [str(card.get("service_id")) for card in chosen], language
         )
         now = datetime.now(formats.TZ)
+        details = answer_details(question, chosen)
         answers = [
-            card_answer(
-                card, services.get(str(card.get("service_id"))), question.details, language, now
-            )
+            card_answer(card, services.get(str(card.get("service_id"))), details, language, now)
             for card in chosen
         ]
         dispatcher.utter_message(text="\n\n".join(answers))

@@ -9,7 +9,7 @@ is said to be unknown, with the service's phone to confirm: nothing is made up.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,7 +31,10 @@ DETAILS: tuple[str, ...] = (
     "contact",
 )
 SUMMARY: tuple[str, ...] = ("hours", "fees", "languages", "process")
-"""What "tell me more" answers when no detail is named."""
+"""What "tell me more about the 2nd one" answers: no detail named, one card."""
+SUMMARY_EACH: tuple[str, ...] = ("hours", "fees")
+"""What a vague question about every card answers ("c'est quoi ces places-là?"): short, as
+six cards of four details each was a wall of text on a phone."""
 
 
 @dataclass(frozen=True)
@@ -215,19 +218,25 @@ def card_answer(
     now: datetime,
 ) -> str:
     """One card's answer: its number and name, then one line per detail asked. What the
-    directory does not hold is said so, with the phone to confirm."""
-    lines = [
-        t(
-            "dialogue.details.card",
-            language,
-            index=card.get("index") or "",
-            name=card.get("name") or "",
-        )
-    ]
-    unknown = False
-    for detail in details or SUMMARY:
-        value = fact(detail, service, card, language, now) if service else ""
-        unknown = unknown or not value
+    directory does not hold is said so, with the phone to confirm (211 without one); a card
+    the directory says nothing of gets one line, not a "not listed" per detail."""
+    title = t(
+        "dialogue.details.card",
+        language,
+        index=card.get("index") or "",
+        name=card.get("name") or "",
+    )
+    facts = [(d, fact(d, service, card, language, now) if service else "") for d in details]
+    phone = card.get("phone")
+    confirm = (
+        t("dialogue.details.confirm", language, phone=phone)
+        if phone
+        else t("dialogue.details.confirm_211", language)
+    )
+    if not any(value for _, value in facts):
+        return "\n".join([title, t("dialogue.details.none_known", language), confirm])
+    lines = [title]
+    for detail, value in facts:
         lines.append(
             t(
                 "dialogue.details.line",
@@ -236,6 +245,13 @@ def card_answer(
                 value=value or t("dialogue.details.unknown", language),
             )
         )
-    if unknown and card.get("phone"):
-        lines.append(t("dialogue.details.confirm", language, phone=card["phone"]))
+    if not all(value for _, value in facts):
+        lines.append(confirm)
     return "\n".join(lines)
+
+
+def answer_details(question: Question, cards: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The details to give: those asked, else a summary (shorter when about every card)."""
+    if question.details:
+        return question.details
+    return SUMMARY if len(cards) == 1 else SUMMARY_EACH

@@ -11,7 +11,16 @@ from sqlalchemy import text
 import bot.directory.lookup as lookup
 from actions.details import ActionServiceDetails
 from bot.dialogue import results
-from bot.dialogue.details import Question, chosen_cards, language_name, latest_cards
+from bot.dialogue.details import (
+    SUMMARY,
+    SUMMARY_EACH,
+    Question,
+    answer_details,
+    card_answer,
+    chosen_cards,
+    language_name,
+    latest_cards,
+)
 from bot.directory.schedules import describe_hours
 from bot.directory.store import create_engine_from_url, get_service
 from bot.texts import formats, t
@@ -106,23 +115,36 @@ async def test_fees_and_languages_of_each_card_in_english(
     assert "French" in answer["text"] and "français" not in answer["text"]
 
 
-async def test_what_the_directory_does_not_say_is_said_so(
+async def test_a_card_the_directory_says_nothing_of_gets_one_line(
     make_tracker, dispatcher, domain, demo_services
 ):
     card = shown(demo_services[:1])
     card["data"]["custom"]["cards"][0]["service_id"] = "no-longer-in-the-directory"
-    messages = await ask(
-        make_tracker,
-        dispatcher,
-        domain,
-        "c'est gratuit?",
-        [{"entity": "detail", "value": "fees"}],
-        [card],
-    )
+    entities = [{"entity": "detail", "value": "fees"}]
+    messages = await ask(make_tracker, dispatcher, domain, "c'est gratuit?", entities, [card])
     assert messages[0]["text"].splitlines()[1:] == [
-        f"Frais : {t('dialogue.details.unknown', 'fr')}",
+        t("dialogue.details.none_known", "fr"),
         t("dialogue.details.confirm", "fr", phone="514-555-0100"),
     ]
+
+
+def test_what_the_directory_does_not_say_is_said_so(demo_services):
+    service = {**demo_services[0], "fees_description": None, "cost_options": []}
+    card = {"index": 1, "name": service["name"], "phone": None}
+    now = datetime.now(formats.TZ)
+    lines = card_answer(card, service, ("hours", "fees"), "en", now).splitlines()
+    assert lines[1].startswith("Hours: " + describe_hours(service["schedules"], "en"))
+    assert lines[2:] == [
+        f"Fees: {t('dialogue.details.unknown', 'en')}",
+        t("dialogue.details.confirm_211", "en"),
+    ]
+
+
+def test_a_vague_question_gets_a_shorter_summary_for_each_card():
+    vague = Question((), None)
+    assert answer_details(vague, [{"index": 1}]) == SUMMARY
+    assert answer_details(vague, [{"index": 1}, {"index": 2}]) == SUMMARY_EACH
+    assert answer_details(Question(("fees",), None), [{"index": 1}, {"index": 2}]) == ("fees",)
 
 
 async def test_a_number_not_shown_answers_for_each_card(

@@ -68,3 +68,8 @@ def test_entities_only_on_a_question_about_the_cards(make_component, message, en
     assert entity_values(question, "detail") == ["hours"]
     assert entity_values(question, "card") == ["2"]
     assert entity_values(need, "detail") == [] and entity_values(need, "card") == []
+
+
+@pytest.mark.parametrize("text", ["y en a tu un pour les femmes?", "is any of them for seniors"])
+def test_who_it_is_for(text):
+    assert ("detail", "eligibility") in asked(text)
