@@ -8,6 +8,9 @@ from bot.nlu.crisis import CrisisGuard, CrisisRules, default_rules, expand_words
     [
         ("je veux mourir", "suicide"),
         ("j'ai acheté une corde", "suicide"),
+        # pills put aside to take at once: a plan (phrasings not in any evaluation set)
+        ("jai ramassé mes somnifères depuis des semaines pour les prendre d'un coup", "suicide"),
+        ("been saving up my meds so i can take them all at once", "suicide"),
         ("je suis dans le garage avec le moteur qui tourne", "suicide"),
         ("il me serre le cou", "violence"),
         ("il veut me faire la peau", "violence"),
@@ -124,6 +127,13 @@ def test_idioms_are_not_crises(text):
 )
 def test_everyday_phrasings_are_not_crises(text):
     assert default_rules().match(text).kinds == []
+
+
+def test_pills_put_aside_said_alone_are_a_topic_not_a_plan():
+    """Without "all at once", putting pills aside is a keyword: a calm frame or a classifier
+    sure of a need ("ma mère accumule des médicaments périmés, où les jeter?") outweighs it."""
+    scan = default_rules().match("ma mère accumule des médicaments périmés, où les jeter?")
+    assert scan.kinds == ["suicide"] and scan.topic_only
 
 
 def test_an_adult_afraid_to_go_home_is_violence_not_a_child_in_danger():
