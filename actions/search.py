@@ -156,6 +156,7 @@ class ActionSearchServices(RelaisAction):
                     need_label=need_label(need, language).lower(),
                     fallback=fallback.text(language) if fallback else t("211.phone_line", language),
                     place_name=where.label,
+                    near_place=t("dialogue.near_place", language, place_name=where.label),
                 )
             return None
         now = datetime.now(formats.TZ)
@@ -178,6 +179,7 @@ class ActionSearchServices(RelaisAction):
             response="utter_results_intro",
             need_label=need_label(need, language).lower(),
             place_name=where.label,
+            near_place=t("dialogue.near_place", language, place_name=where.label),
         )
         dispatcher.utter_message(json_message=payload)
         return more

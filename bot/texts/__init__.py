@@ -64,7 +64,10 @@ def t(key: str, language: str | None = None, /, **variables: Any) -> str:
     except KeyError:
         raise MissingText(key) from None
     code = (language or DEFAULT_LANGUAGE).strip().lower().replace("_", "-").split("-")[0]
-    text = versions.get(code) or versions.get(DEFAULT_LANGUAGE) or versions["en"]
+    chosen = (
+        code if code in versions else DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in versions else "en"
+    )
+    text = versions[chosen]
     if not variables:
         return text
     for name, value in variables.items():
@@ -72,7 +75,27 @@ def t(key: str, language: str | None = None, /, **variables: Any) -> str:
         # sentence's: "8 a.m.." is a typo a person sees
         if str(value).endswith("."):
             text = text.replace("{" + name + "}.", "{" + name + "}")
+        if chosen == "fr":
+            text, variables[name] = _french_de(text, name, value)
     return text.format(**variables)
+
+
+_VOWELS = tuple("AEIOUÀÂÉÈÊËÎÏÔÖÙÛaeiouàâéèêëîïôöùû")  # not Y: "de Yamaska"
+
+
+def _french_de(text: str, name: str, value: Any) -> tuple[str, Any]:
+    """French "de" before a name: "près d'Anjou", "près du Plateau-Mont-Royal", "près des
+    Cèdres" (not "près de Anjou", "près de Le Plateau")."""
+    slot = "de {" + name + "}"
+    if not isinstance(value, str) or slot not in text:
+        return text, value
+    if value.startswith(_VOWELS):
+        return text.replace(slot, "d'{" + name + "}"), value
+    if text.count("{" + name + "}") == 1:
+        for article, contracted in (("Le ", "du "), ("Les ", "des ")):
+            if value.startswith(article):
+                return text.replace(slot, contracted + "{" + name + "}"), value[len(article) :]
+    return text, value
 
 
 def both(key: str, /, **variables: Any) -> dict[str, str]:

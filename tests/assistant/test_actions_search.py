@@ -29,7 +29,7 @@ async def test_one_results_payload_between_intro_and_menu(
     tracker = make_tracker("Laval", "provide_place", slots={"need": "food", "place": LAVAL})
     assert await run(tracker, dispatcher, domain) == []
     intro, results, menu = dispatcher.messages
-    assert intro["response"] == "utter_results_intro" and intro["place_name"] == "Laval"
+    assert intro["response"] == "utter_results_intro" and intro["near_place"] == "près de Laval"
     assert menu["response"] == "utter_results_menu"
     assert fake_search[0]["need"] == "food" and fake_search[0]["place"] == "65005"
     payload = results["custom"]

@@ -59,3 +59,16 @@ def test_a_value_ending_with_a_period_ends_the_sentence_once():
     assert text.endswith("back at 8 a.m.") and ".." not in text
     french = t("handoff.person.closed_hours", "fr", opens="8 h", closes="18 h", next="à 8 h")
     assert french.endswith("reviennent à 8 h.")
+
+
+def test_french_de_before_a_place_elides_and_contracts():
+    """ "près de Anjou" and "près de Le Plateau" were what a French reader saw."""
+    intro = "dialogue.near_place"
+    assert "près d'Anjou" in t(intro, "fr", need_label="aînés", place_name="Anjou")
+    assert "près du Plateau-Mont-Royal" in t(
+        intro, "fr", need_label="x", place_name="Le Plateau-Mont-Royal"
+    )
+    assert "près des Cèdres" in t(intro, "fr", need_label="x", place_name="Les Cèdres")
+    assert "près de Laval" in t(intro, "fr", need_label="x", place_name="Laval")
+    assert "près de Yamaska" in t(intro, "fr", need_label="x", place_name="Yamaska")
+    assert "near Anjou" in t(intro, "en", need_label="x", place_name="Anjou")
