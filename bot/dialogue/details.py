@@ -18,8 +18,14 @@ from babel import Locale
 
 from bot.dialogue.results import is_results
 from bot.directory.schedules import Schedule, describe_hours, is_open, next_opening
-from bot.nlu.details import CARD_ENTITY, DETAIL_ENTITY, LAST_CARD
 from bot.texts import formats, t
+
+DETAILS_INTENT = "ask_service_details"
+DETAIL_ENTITY = "detail"
+"""What is asked, one entity per detail (set by bot/nlu/details.py)."""
+CARD_ENTITY = "card"
+"""Which card: its number as shown, or `LAST_CARD`."""
+LAST_CARD = "last"
 
 DETAILS: tuple[str, ...] = (
     "hours",

@@ -23,14 +23,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.dialogue.details import CARD_ENTITY, DETAIL_ENTITY, DETAILS_INTENT
 from bot.nlu.component import MessageComponent
 from bot.nlu.lexicons import load_lexicon
 from bot.nlu.normalize import normalize_with_offsets, span
-
-DETAILS_INTENT = "ask_service_details"
-DETAIL_ENTITY = "detail"
-CARD_ENTITY = "card"
-LAST_CARD = "last"
 
 
 def _alternatives(phrases: list[str]) -> str:
