@@ -21,10 +21,9 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.component import MessageComponent
 from bot.nlu.crisis import is_crisis_intent
 from bot.nlu.language import OTHER_LANGUAGE_ENTITY, OWN
+from bot.nlu.needs import need_of_intent
 
 OTHER_LANGUAGE_INTENT = "other_language"
-NEED_PREFIX = "need_"
-UNSPECIFIED_NEED = "need_unspecified"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -52,9 +51,4 @@ class OtherLanguageIntent(MessageComponent):
         """A need written in French or English, the third language only named in it."""
         written = message.get("language")
         requested = message.get("language_requested")
-        return (
-            bool(requested)
-            and written in OWN
-            and intent.startswith(NEED_PREFIX)
-            and intent != UNSPECIFIED_NEED
-        )
+        return bool(requested) and written in OWN and need_of_intent(intent) is not None
