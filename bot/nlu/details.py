@@ -55,8 +55,8 @@ class DetailLexicon:
             str(value): re.compile(r"\b(?:" + words + r")\b")
             for value, words in (cards.get("ordinals") or {}).items()
         }
-        prefix = cards.get("number_prefix") or "#"
-        self.number = re.compile(r"(?:\b(?:" + prefix + r") ?|#)(\d{1,2})\b")
+        prefix = cards.get("number_prefix") or "numero"
+        self.number = re.compile(r"\b(?:" + prefix + r") ?(\d{1,2})\b")
 
     def find(self, text: str) -> list[Found]:
         normalized, offsets = normalize_with_offsets(text)
