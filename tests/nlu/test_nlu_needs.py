@@ -68,6 +68,34 @@ def test_a_plainly_named_need_survives_an_unsure_classifier() -> None:
     assert greeting.get(INTENT)["name"] == "greet"  # conversation intents are left alone
 
 
+def test_a_need_named_for_a_relative_is_that_need_not_unspecified() -> None:
+    """Help asked for a relative, said alone, is `need_unspecified` in the training data; "je
+    cherche de l'aide alimentaire pour ma mère" was read so (0.53, food 0.32) and got the menu
+    of needs. The need named replaces it with the confidence of both."""
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+    from rasa.shared.nlu.training_data.message import Message
+
+    extractor = NeedsExtractor(NeedsExtractor.get_default_config())
+    ranking = [
+        {"name": "need_unspecified", "confidence": 0.53},
+        {"name": "need_food", "confidence": 0.32},
+        {"name": "need_seniors", "confidence": 0.06},
+    ]
+    message = Message(
+        {
+            "text": "je cherche de l'aide alimentaire pour ma mère",
+            INTENT: ranking[0],
+            INTENT_RANKING_KEY: ranking,
+        }
+    )
+    extractor.process([message])
+    assert message.get(INTENT) == {"name": "need_food", "confidence": pytest.approx(0.85)}
+    assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["need_food", "need_seniors"]
+    alone = Message({"text": "c'est pour ma mère", INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
+    extractor.process([alone])
+    assert alone.get(INTENT)["name"] == "need_unspecified", "no need named: still unspecified"
+
+
 @pytest.mark.parametrize(
     ("text", "needs"),
     [
