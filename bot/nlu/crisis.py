@@ -53,6 +53,13 @@ KINDS: tuple[str, ...] = ("medical", "suicide", "violence", "child")
 `child` always wins when matched (its patterns require a child or a minor in the message)."""
 
 
+ASIDE_ALONE_WORDS = 4
+"""An aside (a denial of danger, something lacked) with at most this many other words is the
+message itself ("non non, personne est en danger", "she doesn't have a phone"); in a longer
+message ("elle a pas de téléphone pis elle répond plus depuis hier") the classifier still
+reads the rest."""
+
+
 @dataclass(frozen=True)
 class CrisisMatch:
     """One crisis pattern found in a message (`start`/`end` index the original text)."""
@@ -96,6 +103,7 @@ class CrisisRules:
         keywords: dict[str, list[str]] | None = None,
         frames: list[str] | None = None,
         words: dict[str, str] | None = None,
+        asides: list[str] | None = None,
     ) -> None:
         keywords = keywords or {}
         unknown = (set(kinds) | set(keywords)) - set(KINDS)
@@ -109,9 +117,11 @@ class CrisisRules:
         self.keywords = {kind: [compiled(p) for p in keywords.get(kind, [])] for kind in KINDS}
         self.idioms = [compiled(p) for p in idioms]
         self.frames = [compiled(p) for p in frames or []]
+        self.asides = [compiled(p) for p in asides or []]
 
     def match(self, text: str) -> CrisisScan:
-        """Idioms blanked, then every crisis pattern run over the normalized text."""
+        """Idioms and asides blanked, then every crisis pattern run over the normalized text.
+        `idiom` in the scan: an idiom was found, or an aside made (almost) the whole message."""
         normalized, offsets = normalize_with_offsets(text)
         cleaned = normalized
         idiom = False
@@ -120,6 +130,14 @@ class CrisisRules:
                 idiom = True
                 start, end = found.span()
                 cleaned = cleaned[:start] + " " * (end - start) + cleaned[end:]
+        aside = False
+        for pattern in self.asides:
+            for found in pattern.finditer(cleaned):
+                aside = True
+                start, end = found.span()
+                cleaned = cleaned[:start] + " " * (end - start) + cleaned[end:]
+        # an aside said (almost) alone is the whole message: no crisis unless a pattern says one
+        idiom = idiom or (aside and len(cleaned.split()) <= ASIDE_ALONE_WORDS)
         framed = any(pattern.search(cleaned) for pattern in self.frames)
         matches = []
         for kind in KINDS:
@@ -144,6 +162,7 @@ def default_rules() -> CrisisRules:
         data.get("keywords") or {},
         data.get("frames") or [],
         data.get("words") or {},
+        [*(data.get("denials") or []), *(data.get("lacks") or [])],
     )
 
 

@@ -168,6 +168,47 @@ async def test_who_the_help_is_for_is_not_a_crisis(
 
 
 @pytest.mark.parametrize(
+    ("language", "need_text", "place", "detail", "denial"),
+    [
+        (
+            "fr",
+            "je cherche du dépannage alimentaire pour mon père",
+            "Longueuil",
+            "mon père a pas de cellulaire",
+            "non non, y a personne en danger",
+        ),
+        (
+            "en",
+            "need a food bank for my grandmother",
+            "verdun",
+            "my grandmother doesn't have a car",
+            "nobody is in danger",
+        ),
+    ],
+)
+async def test_details_of_the_help_and_no_danger_said_are_not_crises(
+    stack: Stack, language: str, need_text: str, place: str, detail: str, denial: str
+) -> None:
+    """A need asked for a relative is that need ("je cherche de l'aide alimentaire pour ma
+    mère" was unspecified and got the menu of needs). After the results, what the relative
+    lacks ("elle a pas de téléphone", "she can't walk very far") got the 911 line, and saying
+    that no one is in danger got a second crisis line. The phrasings here are not in the
+    training data or the crisis lexicon's comments."""
+    no_lines = ("1-866", "988", "1-800-363-9010", "911")
+    me = sender()
+    async with stack.client() as rasa:
+        asked = texts(await rasa.send(me, need_text))
+        assert t("dialogue.utter.ask_place", language) in asked, "the need was understood"
+        assert (await rasa.tracker(me))["slots"]["need"] == "food"
+        assert cards(await rasa.send(me, place))
+        for text in (detail, denial):
+            said = texts(await rasa.send(me, text))
+            assert said, f"an answer to {text!r}"
+            assert not any(line in said for line in no_lines), (text, said)
+            assert (await rasa.tracker(me))["slots"]["crisis"] is None, text
+
+
+@pytest.mark.parametrize(
     ("language", "need_text", "place", "question", "detail"),
     [
         (

@@ -198,6 +198,87 @@ def test_guard_vetoes_a_crisis_prediction_on_an_idiom(make_component, message, e
     assert entity_values(msg, "crisis") == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "non non personne est en danger",
+        "personne n'est en danger, c'est juste pour l'épicerie",
+        "y a personne en danger",
+        "c'est pas une urgence",
+        "ce n'est pas urgent",
+        "pas de danger, merci",
+        "no one's in danger",
+        "nobody is hurt, it's just for groceries",
+        "it's not an emergency",
+        "false alarm, sorry",
+    ],
+)
+def test_said_not_in_danger_the_classifier_crisis_does_not_stand(make_component, message, text):
+    """What a person answers after a crisis line they did not need: each was read as a crisis
+    (the classifier's top intent) and got a second crisis line."""
+    guard = make_component(CrisisGuard)
+    msg = message(text, "crisis_violence", 0.8, [("crisis_violence", 0.8), ("deny", 0.15)])
+    guard.process([msg])
+    assert msg.get("crisis") is None
+    assert msg.get("intent")["name"] == "deny"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "elle a pas de téléphone",
+        "ma mère n'a pas de cellulaire",
+        "il a pas d'auto",
+        "she doesn't have a phone",
+        "he has no car",
+        "she can't walk very far",
+        "elle peut pas marcher longtemps",
+    ],
+)
+def test_what_someone_lacks_said_alone_is_no_crisis(make_component, message, text):
+    """Details of the help asked, after the results: "elle a pas de téléphone" and "she can't
+    walk very far" got the 911 line (the classifier's top intent was a medical crisis)."""
+    guard = make_component(CrisisGuard)
+    ranking = [("crisis_medical", 0.6), ("need_transportation", 0.2)]
+    msg = message(text, "crisis_medical", 0.6, ranking)
+    guard.process([msg])
+    assert msg.get("crisis") is None
+
+
+def test_an_aside_in_a_longer_message_leaves_the_classifier_to_read_the_rest(
+    make_component, message
+):
+    guard = make_component(CrisisGuard)
+    text = "elle a pas de téléphone pis elle répond plus à sa porte depuis hier, j'ai peur"
+    msg = message(text, "crisis_medical", 0.6, [("crisis_medical", 0.6), ("need_seniors", 0.2)])
+    guard.process([msg])
+    assert msg.get("crisis") == "medical"
+
+
+@pytest.mark.parametrize("text", ["il a pas de pouls", "she can't walk", "he can't breathe"])
+def test_a_sudden_loss_is_no_aside(text):
+    assert not default_rules().match(text).idiom
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("c'est pas une urgence mais il me frappe", "violence"),
+        ("not an emergency but i want to kill myself", "suicide"),
+    ],
+)
+def test_a_denial_does_not_hide_a_crisis_said_with_it(text, kind):
+    assert default_rules().match(text).kinds == [kind]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["une personne est en danger", "la personne est en danger", "c'est une urgence"],
+)
+def test_a_person_in_danger_is_no_denial(text):
+    assert not default_rules().match(text).idiom
+
+
 def test_guard_keeps_the_model_crisis_without_pattern(make_component, message):
     guard = make_component(CrisisGuard)
     msg = message("tout est noir, j'en peux plus de cette vie", "crisis_suicide", 0.7)
