@@ -26,6 +26,8 @@ DETAIL_ENTITY = "detail"
 CARD_ENTITY = "card"
 """Which card: its number as shown, or `LAST_CARD`."""
 LAST_CARD = "last"
+NEAREST_CARD = "nearest"
+"""The card nearest the place given: the least `distance_km` (the first shown when none has one)."""
 
 DETAILS: tuple[str, ...] = (
     "hours",
@@ -85,6 +87,11 @@ def chosen_cards(cards: list[dict[str, Any]], card: str | None) -> list[dict[str
         return cards
     if card == LAST_CARD:
         return cards[-1:]
+    if card == NEAREST_CARD:
+        far = float("inf")
+        return sorted(
+            cards, key=lambda c: far if c.get("distance_km") is None else c["distance_km"]
+        )[:1]
     try:
         number = int(card)
     except ValueError:
@@ -146,7 +153,11 @@ def _fees(service: Mapping[str, Any]) -> str:
 
 
 def _address(service: Mapping[str, Any], card: Mapping[str, Any]) -> str:
-    parts = [_text(card.get("address"))]
+    """The street address with its distance as the card said it ("à 0,8 km"): "le plus
+    proche c'est lequel?" is answered by where it is and how far."""
+    distance = _text((card.get("text") or {}).get("distance"))
+    address = _text(card.get("address"))
+    parts = [f"{address} ({distance})" if address and distance else address]
     for place in _locations(service):
         parts.append(_text(place.get("transportation")))
         parts += [_text(a.get("description")) for a in place.get("accessibility") or []]
@@ -257,7 +268,10 @@ def card_answer(
 
 
 def answer_details(question: Question, cards: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
-    """The details to give: those asked, else a summary (shorter when about every card)."""
+    """The details to give: those asked, else a summary (shorter when about every card; with
+    where it is and how far when the question is which one is nearest)."""
     if question.details:
         return question.details
+    if question.card == NEAREST_CARD:
+        return ("address", *SUMMARY)
     return SUMMARY if len(cards) == 1 else SUMMARY_EACH

@@ -145,6 +145,8 @@ def test_a_vague_question_gets_a_shorter_summary_for_each_card():
     assert answer_details(vague, [{"index": 1}]) == SUMMARY
     assert answer_details(vague, [{"index": 1}, {"index": 2}]) == SUMMARY_EACH
     assert answer_details(Question(("fees",), None), [{"index": 1}, {"index": 2}]) == ("fees",)
+    nearest = Question((), "nearest")
+    assert answer_details(nearest, [{"index": 1}]) == ("address", *SUMMARY), "where and how far"
 
 
 async def test_a_number_not_shown_answers_for_each_card(
@@ -178,6 +180,12 @@ def test_card_by_number_as_shown_or_by_rank():
     assert chosen_cards(cards, "last") == [{"index": 6}]
     assert chosen_cards(cards, None) == cards
     assert chosen_cards(cards, "9") is None
+
+
+def test_the_nearest_card_is_the_least_distance_and_the_first_when_none_is_known():
+    cards = [{"index": 1, "distance_km": 2.5}, {"index": 2, "distance_km": 0.4}, {"index": 3}]
+    assert chosen_cards(cards, "nearest") == [{"index": 2, "distance_km": 0.4}]
+    assert chosen_cards([{"index": 1}, {"index": 2}], "nearest") == [{"index": 1}]
 
 
 def test_question_from_entities_keeps_the_order_asked():

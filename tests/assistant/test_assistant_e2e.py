@@ -277,6 +277,31 @@ async def test_a_question_about_a_card_is_answered_from_the_directory(
     assert not any(line.startswith("1. ") for line in lines), "only the card named"
 
 
+@pytest.mark.parametrize(
+    ("language", "need_text", "place", "question"),
+    [
+        ("fr", "chu pu capable de payer mon loyer", "H2X 1Y4", "le plus proche c lequel?"),
+        ("en", "i need a food bank", "verdun", "which one's the closest?"),
+    ],
+)
+async def test_which_one_is_nearest_names_it_with_where_and_how_far(
+    stack: Stack, language: str, need_text: str, place: str, question: str
+) -> None:
+    """ "Le plus proche c'est lequel?" fell back ("could you rephrase?"). The answer names the
+    card nearest the place given, with its address and distance as the card said them."""
+    me = sender()
+    async with stack.client() as rasa:
+        await rasa.send(me, need_text)
+        shown = cards(await rasa.send(me, place))
+        assert len(shown) >= 2, "cards for the need"
+        reply = await rasa.send(me, question)
+    nearest = min(shown, key=lambda card: card["distance_km"])
+    lines = texts(reply).splitlines()
+    assert lines[0] == f"{nearest['index']}. {nearest['name']}", lines
+    assert nearest["address"] in texts(reply) and nearest["text"]["distance"] in texts(reply)
+    assert len([line for line in lines if line[:1].isdigit()]) == 1, "only the nearest card"
+
+
 async def test_other_language_offers_an_interpreter(stack: Stack) -> None:
     me = sender()
     async with stack.client() as rasa:

@@ -42,10 +42,18 @@ def test_the_detail_asked(text, detail):
         ("numéro 1 svp, c'est gratuit?", "1"),
         ("le premier c'est où", "1"),
         ("the last one, is it free", "last"),
+        ("le plus proche c lequel?", "nearest"),
+        ("lequel est le plus près de chez nous", "nearest"),
+        ("which one's the closest", "nearest"),
+        ("the nearest one, is it open now?", "nearest"),
     ],
 )
 def test_the_card_named(text, card):
     assert ("card", card) in asked(text)
+
+
+def test_the_nearest_metro_is_a_detail_of_access_not_a_card():
+    assert asked("c'est quoi le métro le plus proche") == [("detail", "address")]
 
 
 def test_card_numbers_are_not_contact_details_nor_or_an_address():
