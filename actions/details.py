@@ -46,7 +46,14 @@ class ActionServiceDetails(RelaisAction):
         now = datetime.now(formats.TZ)
         details = answer_details(question, chosen)
         answers = [
-            card_answer(card, services.get(str(card.get("service_id"))), details, language, now)
+            card_answer(
+                card,
+                services.get(str(card.get("service_id"))),
+                details,
+                language,
+                now,
+                question.languages,
+            )
             for card in chosen
         ]
         dispatcher.utter_message(text="\n\n".join(answers))

@@ -25,6 +25,9 @@ DETAIL_ENTITY = "detail"
 """What is asked, one entity per detail (set by bot/nlu/details.py)."""
 CARD_ENTITY = "card"
 """Which card: its number as shown, or `LAST_CARD`."""
+LANGUAGE_ENTITY = "language_asked"
+"""A language named in the question ("ils parlent espagnol?" → `es`), to say when it is not
+listed."""
 LAST_CARD = "last"
 NEAREST_CARD = "nearest"
 """The card nearest the place given: the least `distance_km` (the first shown when none has one)."""
@@ -51,18 +54,23 @@ class Question:
 
     details: tuple[str, ...]
     card: str | None
+    languages: tuple[str, ...] = ()
+    """The languages named ("do they speak spanish?": `es`), as codes."""
 
     @classmethod
     def from_entities(cls, entities: Iterable[Mapping[str, Any]]) -> Question:
         details: list[str] = []
         card = None
+        languages: list[str] = []
         for entity in entities:
             value = str(entity.get("value") or "")
             if entity.get("entity") == DETAIL_ENTITY and value in DETAILS and value not in details:
                 details.append(value)
             elif entity.get("entity") == CARD_ENTITY and card is None and value:
                 card = value
-        return cls(tuple(details), card)
+            elif entity.get("entity") == LANGUAGE_ENTITY and value and value not in languages:
+                languages.append(value)
+        return cls(tuple(details), card, tuple(languages))
 
 
 def latest_cards(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -129,16 +137,30 @@ def service_schedules(service: Mapping[str, Any]) -> list[Schedule]:
 
 def language_name(code: str, language: str, fallback: str = "") -> str:
     """ "es" → "espagnol" / "Spanish" (CLDR names, through Babel)."""
-    name = Locale(language).languages.get(code.split("-")[0].lower())
+    name = Locale(language).languages.get(_base_code(code))
     return name or fallback or code
 
 
-def _languages(service: Mapping[str, Any], language: str) -> str:
+def _language_rows(service: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     rows = list(service.get("languages") or [])
     for place in _locations(service):
         rows += place.get("languages") or []
+    return rows
+
+
+def _base_code(code: str) -> str:
+    return code.split("-")[0].lower()
+
+
+def languages_not_listed(service: Mapping[str, Any], asked: Iterable[str]) -> list[str]:
+    """The languages asked about ("do they speak spanish?") that the service does not list."""
+    listed = {_base_code(str(row.get("code") or "")) for row in _language_rows(service)}
+    return [code for code in asked if _base_code(code) not in listed]
+
+
+def _languages(service: Mapping[str, Any], language: str) -> str:
     names: list[str] = []
-    for row in rows:
+    for row in _language_rows(service):
         name = language_name(str(row.get("code") or ""), language, str(row.get("name") or ""))
         if name and name not in names:
             names.append(name)
@@ -233,10 +255,12 @@ def card_answer(
     details: tuple[str, ...],
     language: str,
     now: datetime,
+    asked_languages: tuple[str, ...] = (),
 ) -> str:
     """One card's answer: its number and name, then one line per detail asked. What the
     directory does not hold is said so, with the phone to confirm (211 without one); a card
-    the directory says nothing of gets one line, not a "not listed" per detail."""
+    the directory says nothing of gets one line, not a "not listed" per detail. A language
+    asked about that the service does not list is said plainly, with 211's interpreters."""
     title = t(
         "dialogue.details.card",
         language,
@@ -262,6 +286,10 @@ def card_answer(
                 value=value or t("dialogue.details.unknown", language),
             )
         )
+    if service and "languages" in details:
+        for code in languages_not_listed(service, asked_languages):
+            name = language_name(code, language)
+            lines.append(t("dialogue.details.language_not_listed", language, name=name))
     if not all(value for _, value in facts):
         lines.append(confirm)
     return "\n".join(lines)

@@ -4,7 +4,8 @@ After the cards, people ask about them: "c'est tu gratuit?", "do they speak span
 2e, c'est ouvert quand?". The intent `ask_service_details` says it is such a question; this
 component says what is asked — entity `detail` (`hours`, `fees`, `languages`, `address`,
 `process`, `eligibility`, `contact`), one per detail, in text order — and which card, when
-the person names one — entity `card` (its number as shown, or `last`). The action
+the person names one — entity `card` (its number as shown, `last` or `nearest`) — and the
+languages named — entity `language_asked` (a code: "do they speak spanish?" → `es`). The action
 (`actions/details.py`) answers from the directory; nothing downstream reads the words again.
 
 Patterns live in `details_lexicon.yml` (normalized text); matching is pure
@@ -23,8 +24,9 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.dialogue.details import CARD_ENTITY, DETAIL_ENTITY, DETAILS_INTENT
+from bot.dialogue.details import CARD_ENTITY, DETAIL_ENTITY, DETAILS_INTENT, LANGUAGE_ENTITY
 from bot.nlu.component import MessageComponent
+from bot.nlu.language import language_named
 from bot.nlu.lexicons import load_lexicon
 from bot.nlu.normalize import normalize_with_offsets, span
 
@@ -68,6 +70,10 @@ class DetailLexicon:
         card = self._card(normalized, text, offsets)
         if card:
             found.append(card)
+        for word in re.finditer(r"[a-z]+", normalized):
+            code = language_named(word.group(0))
+            if code and code not in {f.value for f in found if f.entity == LANGUAGE_ENTITY}:
+                found.append(Found(LANGUAGE_ENTITY, code, *span(offsets, text, *word.span())))
         return sorted(found, key=lambda item: item.start)
 
     def _card(self, normalized: str, text: str, offsets: list[int]) -> Found | None:

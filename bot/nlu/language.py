@@ -109,6 +109,11 @@ def _lexicon() -> _Lexicon:
     )
 
 
+def language_named(word: str) -> str | None:
+    """The code of the language a normalized word names ("espagnol", "spanish" → "es")."""
+    return _lexicon().names.get(word)
+
+
 def _script_share(text: str) -> float:
     """Share of letters outside the Latin script (Arabic, CJK, Cyrillic…)."""
     letters = [c for c in text if c.isalpha()]

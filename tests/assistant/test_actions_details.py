@@ -128,6 +128,35 @@ async def test_a_card_the_directory_says_nothing_of_gets_one_line(
     ]
 
 
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_a_language_asked_that_is_not_listed_is_said_plainly(
+    make_tracker, dispatcher, domain, demo_services, language
+):
+    """ "do they speak spanish?" answered "Languages: French", leaving the person to infer."""
+    entities = [
+        {"entity": "detail", "value": "languages"},
+        {"entity": "language_asked", "value": "es"},
+        {"entity": "language_asked", "value": "fr"},
+    ]
+    services = [s for s in demo_services if "es" not in {r["code"] for r in s["languages"]}]
+    assert services and all("fr" in {r["code"] for r in s["languages"]} for s in services)
+    messages = await ask(
+        make_tracker,
+        dispatcher,
+        domain,
+        "do they speak spanish or french?",
+        entities,
+        [shown(services, language)],
+        language=language,
+    )
+    spanish = t(
+        "dialogue.details.language_not_listed", language, name=language_name("es", language)
+    )
+    french = t("dialogue.details.language_not_listed", language, name=language_name("fr", language))
+    text = messages[0]["text"]
+    assert text.count(spanish) == len(services) and french not in text
+
+
 def test_what_the_directory_does_not_say_is_said_so(demo_services):
     service = {**demo_services[0], "fees_description": None, "cost_options": []}
     card = {"index": 1, "name": service["name"], "phone": None}
@@ -199,3 +228,7 @@ def test_question_from_entities_keeps_the_order_asked():
         ]
     )
     assert question == Question(("fees", "hours"), "2")
+    spoken = Question.from_entities(
+        [{"entity": "language_asked", "value": v} for v in ("es", "ar", "es")]
+    )
+    assert spoken.languages == ("es", "ar")

@@ -52,6 +52,14 @@ def test_the_card_named(text, card):
     assert ("card", card) in asked(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [("do they speak spanish?", ["es"]), ("ils parlent-tu arabe ou espagnol", ["ar", "es"])],
+)
+def test_the_languages_named(text, codes):
+    assert [v for e, v in asked(text) if e == "language_asked"] == codes
+
+
 def test_the_nearest_metro_is_a_detail_of_access_not_a_card():
     assert asked("c'est quoi le métro le plus proche") == [("detail", "address")]
 
