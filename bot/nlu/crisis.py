@@ -123,19 +123,8 @@ class CrisisRules:
         """Idioms and asides blanked, then every crisis pattern run over the normalized text.
         `idiom` in the scan: an idiom was found, or an aside made (almost) the whole message."""
         normalized, offsets = normalize_with_offsets(text)
-        cleaned = normalized
-        idiom = False
-        for pattern in self.idioms:
-            for found in pattern.finditer(cleaned):
-                idiom = True
-                start, end = found.span()
-                cleaned = cleaned[:start] + " " * (end - start) + cleaned[end:]
-        aside = False
-        for pattern in self.asides:
-            for found in pattern.finditer(cleaned):
-                aside = True
-                start, end = found.span()
-                cleaned = cleaned[:start] + " " * (end - start) + cleaned[end:]
+        cleaned, idiom = _blank(self.idioms, normalized)
+        cleaned, aside = _blank(self.asides, cleaned)
         # an aside said (almost) alone is the whole message: no crisis unless a pattern says one
         idiom = idiom or (aside and len(cleaned.split()) <= ASIDE_ALONE_WORDS)
         framed = any(pattern.search(cleaned) for pattern in self.frames)
@@ -150,6 +139,18 @@ class CrisisRules:
                     matches.append(CrisisMatch(kind, start, end, text[start:end], is_strong))
                     break
         return CrisisScan(tuple(matches), idiom, framed)
+
+
+def _blank(patterns: list[re.Pattern[str]], text: str) -> tuple[str, bool]:
+    """`text` with every match of `patterns` turned to spaces (offsets kept), and whether one
+    matched."""
+    found_any = False
+    for pattern in patterns:
+        for found in pattern.finditer(text):
+            found_any = True
+            start, end = found.span()
+            text = text[:start] + " " * (end - start) + text[end:]
+    return text, found_any
 
 
 @lru_cache(maxsize=1)

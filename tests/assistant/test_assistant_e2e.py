@@ -45,6 +45,19 @@ async def say_need(rasa: RasaClient, me: str, text: str, need: str) -> list[dict
     return reply
 
 
+async def ask_after_the_cards(
+    stack: Stack, need_text: str, place: str, question: str
+) -> tuple[list[dict], list[dict], dict]:
+    """A need, a place, then a question about the cards shown: (cards, reply, tracker)."""
+    me = sender()
+    async with stack.client() as rasa:
+        await rasa.send(me, need_text)
+        shown = cards(await rasa.send(me, place))
+        assert len(shown) >= 2, "cards for the need"
+        reply = await rasa.send(me, question)
+        return shown, reply, await rasa.tracker(me)
+
+
 async def test_french_conversation_need_place_cards(stack: Stack) -> None:
     me = sender()
     async with stack.client() as rasa:
@@ -253,13 +266,7 @@ async def test_a_question_about_a_card_is_answered_from_the_directory(
     from bot.directory.schedules import describe_hours
     from bot.texts import formats
 
-    me = sender()
-    async with stack.client() as rasa:
-        await rasa.send(me, need_text)
-        shown = cards(await rasa.send(me, place))
-        assert len(shown) >= 2, "cards for the need"
-        reply = await rasa.send(me, question)
-        tracker = await rasa.tracker(me)
+    shown, reply, tracker = await ask_after_the_cards(stack, need_text, place, question)
     assert tracker["latest_message"]["intent"]["name"] == "ask_service_details"
     assert tracker["slots"]["language"] == language, "a question about them, not a switch"
     second = shown[1]
@@ -289,12 +296,7 @@ async def test_which_one_is_nearest_names_it_with_where_and_how_far(
 ) -> None:
     """ "Le plus proche c'est lequel?" fell back ("could you rephrase?"). The answer names the
     card nearest the place given, with its address and distance as the card said them."""
-    me = sender()
-    async with stack.client() as rasa:
-        await rasa.send(me, need_text)
-        shown = cards(await rasa.send(me, place))
-        assert len(shown) >= 2, "cards for the need"
-        reply = await rasa.send(me, question)
+    shown, reply, _ = await ask_after_the_cards(stack, need_text, place, question)
     nearest = min(shown, key=lambda card: card["distance_km"])
     lines = texts(reply).splitlines()
     assert lines[0] == f"{nearest['index']}. {nearest['name']}", lines
