@@ -70,9 +70,11 @@ class DetailLexicon:
         card = self._card(normalized, text, offsets)
         if card:
             found.append(card)
+        named: set[str] = set()
         for word in re.finditer(r"[a-z]+", normalized):
             code = language_named(word.group(0))
-            if code and code not in {f.value for f in found if f.entity == LANGUAGE_ENTITY}:
+            if code and code not in named:
+                named.add(code)
                 found.append(Found(LANGUAGE_ENTITY, code, *span(offsets, text, *word.span())))
         return sorted(found, key=lambda item: item.start)
 
