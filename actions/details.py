@@ -10,7 +10,14 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.dialogue.details import Question, answer_details, card_answer, chosen_cards, latest_cards
+from bot.dialogue.details import (
+    Question,
+    answer_details,
+    card_answer,
+    chosen_cards,
+    languages_answer,
+    latest_cards,
+)
 from bot.texts import formats
 
 from .base import RelaisAction
@@ -52,9 +59,10 @@ class ActionServiceDetails(RelaisAction):
                 details,
                 language,
                 now,
-                question.languages,
             )
             for card in chosen
         ]
+        if "languages" in details:
+            answers += languages_answer(chosen, services, question.languages, language)
         dispatcher.utter_message(text="\n\n".join(answers))
         return []

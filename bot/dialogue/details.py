@@ -255,12 +255,10 @@ def card_answer(
     details: tuple[str, ...],
     language: str,
     now: datetime,
-    asked_languages: tuple[str, ...] = (),
 ) -> str:
     """One card's answer: its number and name, then one line per detail asked. What the
     directory does not hold is said so, with the phone to confirm (211 without one); a card
-    the directory says nothing of gets one line, not a "not listed" per detail. A language
-    asked about that the service does not list is said plainly, with 211's interpreters."""
+    the directory says nothing of gets one line, not a "not listed" per detail."""
     title = t(
         "dialogue.details.card",
         language,
@@ -286,13 +284,49 @@ def card_answer(
                 value=value or t("dialogue.details.unknown", language),
             )
         )
-    if service and "languages" in details:
-        for code in languages_not_listed(service, asked_languages):
-            name = language_name(code, language)
-            lines.append(t("dialogue.details.language_not_listed", language, name=name))
     if not all(value for _, value in facts):
         lines.append(confirm)
     return "\n".join(lines)
+
+
+def languages_answer(
+    cards: Sequence[Mapping[str, Any]],
+    services: Mapping[str, Mapping[str, Any]],
+    asked: tuple[str, ...],
+    language: str,
+) -> list[str]:
+    """What the cards' languages say about each language asked ("do they speak arabic?"),
+    once after the cards rather than on each: which cards list it, or that none does, with
+    211's interpreters. A language every card lists needs no line: each card's languages say
+    it."""
+    known = [
+        (card, services[str(card.get("service_id"))])
+        for card in cards
+        if str(card.get("service_id")) in services
+    ]
+    lines = []
+    for code in asked:
+        missing = [card for card, service in known if languages_not_listed(service, (code,))]
+        if not missing:
+            continue
+        name = language_name(code, language)
+        listing = [card for card, _ in known if card not in missing]
+        if len(known) == 1:
+            lines.append(t("dialogue.details.language_not_listed", language, name=name))
+        elif not listing:
+            lines.append(t("dialogue.details.language_none_listed", language, name=name))
+        else:
+            named = ", ".join(
+                t(
+                    "dialogue.details.card",
+                    language,
+                    index=c.get("index") or "",
+                    name=c.get("name") or "",
+                )
+                for c in listing
+            )
+            lines.append(t("dialogue.details.language_listed_by", language, name=name, cards=named))
+    return lines
 
 
 def answer_details(question: Question, cards: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:

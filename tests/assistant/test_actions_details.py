@@ -128,18 +128,23 @@ async def test_a_card_the_directory_says_nothing_of_gets_one_line(
     ]
 
 
+def _speaks(service: dict, code: str) -> bool:
+    return code in {row["code"] for row in service["languages"]}
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
-async def test_a_language_asked_that_is_not_listed_is_said_plainly(
+async def test_a_language_no_card_lists_is_said_once_after_the_cards(
     make_tracker, dispatcher, domain, demo_services, language
 ):
-    """ "do they speak spanish?" answered "Languages: French", leaving the person to infer."""
+    """ "do they speak spanish?" answered "Languages: French", leaving the person to infer;
+    then the interpreter line came once per card, six times over two lists."""
     entities = [
         {"entity": "detail", "value": "languages"},
         {"entity": "language_asked", "value": "es"},
         {"entity": "language_asked", "value": "fr"},
     ]
-    services = [s for s in demo_services if "es" not in {r["code"] for r in s["languages"]}]
-    assert services and all("fr" in {r["code"] for r in s["languages"]} for s in services)
+    services = [s for s in demo_services if not _speaks(s, "es")]
+    assert len(services) >= 2 and all(_speaks(s, "fr") for s in services)
     messages = await ask(
         make_tracker,
         dispatcher,
@@ -149,12 +154,64 @@ async def test_a_language_asked_that_is_not_listed_is_said_plainly(
         [shown(services, language)],
         language=language,
     )
-    spanish = t(
-        "dialogue.details.language_not_listed", language, name=language_name("es", language)
-    )
-    french = t("dialogue.details.language_not_listed", language, name=language_name("fr", language))
     text = messages[0]["text"]
-    assert text.count(spanish) == len(services) and french not in text
+    name = language_name("es", language)
+    assert text.count(t("dialogue.details.language_none_listed", language, name=name)) == 1
+    assert text.endswith(t("dialogue.details.language_none_listed", language, name=name))
+    assert t("dialogue.details.language_not_listed", language, name=name) not in text
+    assert language_name("fr", language) in text  # each card's own languages line
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_the_cards_that_list_a_language_asked_are_named(
+    make_tracker, dispatcher, domain, demo_db, language
+):
+    spanish = "select service_id from language where code = 'es' and service_id is not null"
+    engine = create_engine_from_url(demo_db)
+    with engine.connect() as conn:
+        speaking_id = conn.execute(text(f"{spanish} order by service_id")).scalar()
+        silent_id = conn.execute(
+            text(
+                "select service_id from language where service_id is not null"
+                f" and service_id not in ({spanish}) order by service_id"
+            )
+        ).scalar()
+        speaking, silent = get_service(conn, speaking_id), get_service(conn, silent_id)
+    engine.dispose()
+    entities = [
+        {"entity": "detail", "value": "languages"},
+        {"entity": "language_asked", "value": "es"},
+    ]
+    messages = await ask(
+        make_tracker,
+        dispatcher,
+        domain,
+        "ils parlent-tu espagnol?",
+        entities,
+        [shown([silent, speaking], language)],
+        language=language,
+    )
+    name = language_name("es", language)
+    card = t("dialogue.details.card", language, index=2, name=speaking["name"])
+    assert messages[0]["text"].endswith(
+        t("dialogue.details.language_listed_by", language, name=name, cards=card)
+    )
+
+
+async def test_one_card_asked_about_says_this_resource(
+    make_tracker, dispatcher, domain, demo_services
+):
+    silent = next(s for s in demo_services if not _speaks(s, "es"))
+    entities = [
+        {"entity": "detail", "value": "languages"},
+        {"entity": "language_asked", "value": "es"},
+        {"entity": "card", "value": "1"},
+    ]
+    messages = await ask(
+        make_tracker, dispatcher, domain, "le 1er parle espagnol?", entities, [shown([silent])]
+    )
+    name = language_name("es", "fr")
+    assert messages[0]["text"].endswith(t("dialogue.details.language_not_listed", "fr", name=name))
 
 
 def test_what_the_directory_does_not_say_is_said_so(demo_services):
