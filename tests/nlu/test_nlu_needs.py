@@ -136,6 +136,15 @@ def test_a_need_named_for_a_relative_is_that_need_not_unspecified() -> None:
         ),
         ("mon père octogénaire a besoin de soins à domicile", ["seniors", "health"]),
         ("I need a place in long-term care for my aging father", ["seniors"]),
+        # a threat of eviction or of a lawsuit is housing or legal; a threat to a person stays
+        ("mon proprio menace de me mettre dehors", ["housing"]),
+        ("le propriétaire nous menace d'expulsion", ["housing"]),
+        ("my landlord is threatening to evict me", ["housing"]),
+        ("the landlord threatened us with eviction", ["housing"]),
+        ("mon ex me menace de me tuer si je pars", ["violence"]),
+        ("mon proprio me menace avec un couteau", ["housing", "violence"]),
+        ("my ex keeps threatening me", ["violence"]),
+        ("my landlord threatened to hurt me", ["housing", "violence"]),
     ],
 )
 def test_the_lexicon_names_each_need_once_and_only_those(text: str, needs: list[str]) -> None:
