@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.dialogue.details import (
+    NEAREST_CARD,
     Question,
     answer_details,
     card_answer,
@@ -18,7 +19,7 @@ from bot.dialogue.details import (
     languages_answer,
     latest_cards,
 )
-from bot.texts import formats
+from bot.texts import formats, t
 
 from .base import RelaisAction
 
@@ -64,5 +65,7 @@ class ActionServiceDetails(RelaisAction):
         ]
         if "languages" in details:
             answers += languages_answer(chosen, services, question.languages, language)
+        if question.card == NEAREST_CARD and len(cards) > 1:
+            answers.append(t("dialogue.details.nearest_of_shown", language))
         dispatcher.utter_message(text="\n\n".join(answers))
         return []

@@ -289,3 +289,29 @@ def test_question_from_entities_keeps_the_order_asked():
         [{"entity": "language_asked", "value": v} for v in ("es", "ar", "es")]
     )
     assert spoken.languages == ("es", "ar")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_something_closer_names_the_nearest_card_of_those_shown(
+    make_tracker, dispatcher, domain, demo_services, language
+):
+    """ "ya tu qqch de plus proche?" listed every card's address; the nearest card answers,
+    and the person is told it is the closest of those shown."""
+    entities = [{"entity": "card", "value": "nearest"}]
+    messages = await ask(
+        make_tracker,
+        dispatcher,
+        domain,
+        "ya tu qqch de plus proche",
+        entities,
+        [shown(demo_services, language)],
+        language=language,
+    )
+    text = messages[0]["text"]
+    assert text.startswith(
+        t("dialogue.details.card", language, index=1, name=demo_services[0]["name"])
+    )
+    for index, service in enumerate(demo_services[1:], start=2):
+        other = t("dialogue.details.card", language, index=index, name=service["name"])
+        assert other not in text
+    assert text.endswith(t("dialogue.details.nearest_of_shown", language))

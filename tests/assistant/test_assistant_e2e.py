@@ -289,6 +289,14 @@ async def test_a_question_about_a_card_is_answered_from_the_directory(
     [
         ("fr", "chu pu capable de payer mon loyer", "H2X 1Y4", "le plus proche c lequel?"),
         ("en", "i need a food bank", "verdun", "which one's the closest?"),
+        # "anything closer?" was read as more results (farther ones), or listed every address
+        (
+            "fr",
+            "on a besoin de linge d'hiver pour les enfants",
+            "Saint-Léonard",
+            "ya tu qqch de plus proche?",
+        ),
+        ("en", "we need food", "H1W", "anything closer to me?"),
     ],
 )
 async def test_which_one_is_nearest_names_it_with_where_and_how_far(
@@ -302,6 +310,7 @@ async def test_which_one_is_nearest_names_it_with_where_and_how_far(
     assert lines[0] == f"{nearest['index']}. {nearest['name']}", lines
     assert nearest["address"] in texts(reply) and nearest["text"]["distance"] in texts(reply)
     assert len([line for line in lines if line[:1].isdigit()]) == 1, "only the nearest card"
+    assert len(shown) > 1 and lines[-1] == t("dialogue.details.nearest_of_shown", language)
 
 
 async def test_other_language_offers_an_interpreter(stack: Stack) -> None:

@@ -46,6 +46,13 @@ def test_the_detail_asked(text, detail):
         ("lequel est le plus près de chez nous", "nearest"),
         ("which one's the closest", "nearest"),
         ("the nearest one, is it open now?", "nearest"),
+        ("ya tu qqch de plus proche", "nearest"),
+        ("y a rien de plus près de chez moi?", "nearest"),
+        ("anything closer?", "nearest"),
+        ("is there something a bit closer to verdun", "nearest"),
+        ("vous en avez pas d'autres plus proches?", "nearest"),
+        ("c'est loin, y a pas plus près?", "nearest"),
+        ("any place that's closer to home", "nearest"),
     ],
 )
 def test_the_card_named(text, card):
