@@ -53,6 +53,8 @@ KINDS: tuple[str, ...] = ("medical", "suicide", "violence", "child")
 `child` always wins when matched (its patterns require a child or a minor in the message)."""
 
 
+ASIDES = ("denials", "lacks", "worries")
+"""The lexicon's sections of asides (bot/nlu/crisis_lexicon.yml)."""
 ASIDE_ALONE_WORDS = 4
 """An aside (a denial of danger, something lacked) with at most this many other words is the
 message itself ("non non, personne est en danger", "she doesn't have a phone"); in a longer
@@ -163,7 +165,7 @@ def default_rules() -> CrisisRules:
         data.get("keywords") or {},
         data.get("frames") or [],
         data.get("words") or {},
-        [*(data.get("denials") or []), *(data.get("lacks") or [])],
+        [p for section in ASIDES for p in data.get(section) or []],
     )
 
 

@@ -181,7 +181,7 @@ async def test_who_the_help_is_for_is_not_a_crisis(
 
 
 @pytest.mark.parametrize(
-    ("language", "need_text", "place", "detail", "denial"),
+    ("language", "need_text", "place", "detail", "denial", "worry"),
     [
         (
             "fr",
@@ -189,6 +189,7 @@ async def test_who_the_help_is_for_is_not_a_crisis(
             "Longueuil",
             "mon père a pas de cellulaire",
             "non non, y a personne en danger",
+            "chu vraiment inquiète pour lui",
         ),
         (
             "en",
@@ -196,17 +197,20 @@ async def test_who_the_help_is_for_is_not_a_crisis(
             "verdun",
             "my grandmother doesn't have a car",
             "nobody is in danger",
+            "i'm really worried about her",
         ),
     ],
 )
 async def test_details_of_the_help_and_no_danger_said_are_not_crises(
-    stack: Stack, language: str, need_text: str, place: str, detail: str, denial: str
+    stack: Stack, language: str, need_text: str, place: str, detail: str, denial: str, worry: str
 ) -> None:
     """A need asked for a relative is that need ("je cherche de l'aide alimentaire pour ma
     mère" was unspecified and got the menu of needs). After the results, what the relative
     lacks ("elle a pas de téléphone", "she can't walk very far") got the 911 line, and saying
-    that no one is in danger got a second crisis line. The phrasings here are not in the
-    training data or the crisis lexicon's comments."""
+    that no one is in danger got a second crisis line; "je suis vraiment inquiète pour elle"
+    got the SOS violence conjugale line (0.99). Neither the denial nor the worry is a new need
+    (no cards). The phrasings here are not in the training data or the crisis lexicon's
+    comments."""
     no_lines = ("1-866", "988", "1-800-363-9010", "911")
     me = sender()
     async with stack.client() as rasa:
@@ -214,11 +218,13 @@ async def test_details_of_the_help_and_no_danger_said_are_not_crises(
         assert t("dialogue.utter.ask_place", language) in asked, "the need was understood"
         assert (await rasa.tracker(me))["slots"]["need"] == "food"
         assert cards(await rasa.send(me, place))
-        for text in (detail, denial):
-            said = texts(await rasa.send(me, text))
+        for text in (detail, denial, worry):
+            reply = await rasa.send(me, text)
+            said = texts(reply)
             assert said, f"an answer to {text!r}"
             assert not any(line in said for line in no_lines), (text, said)
             assert (await rasa.tracker(me))["slots"]["crisis"] is None, text
+            assert text == detail or not cards(reply), (text, said)
 
 
 @pytest.mark.parametrize(

@@ -245,6 +245,43 @@ def test_what_someone_lacks_said_alone_is_no_crisis(make_component, message, tex
     assert msg.get("crisis") is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je suis tellement inquiète pour ma voisine",
+        "on s'inquiète pour notre fils",
+        "ça m'inquiète vraiment",
+        "we're so worried about our dad",
+        "i'm concerned for her",
+    ],
+)
+def test_worry_about_someone_said_alone_is_no_crisis(make_component, message, text):
+    """After the results for a neighbour's food, "je suis vraiment inquiète pour elle" got the
+    SOS violence conjugale line: the classifier's violence lines are full of worried people."""
+    guard = make_component(CrisisGuard)
+    msg = message(text, "crisis_violence", 0.99, [("crisis_violence", 0.99)])
+    guard.process([msg])
+    assert msg.get("crisis") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "crisis"),
+    [
+        # the worry is not the whole message: the classifier reads it all
+        ("je suis inquiète pour elle, son chum la bat", "violence"),
+        ("i'm worried about him, he hasn't answered since he talked about ending it", "suicide"),
+    ],
+)
+def test_worry_with_more_said_leaves_the_classifier_to_read_it(
+    make_component, message, text, crisis
+):
+    guard = make_component(CrisisGuard)
+    msg = message(text, f"crisis_{crisis}", 0.9, [(f"crisis_{crisis}", 0.9)])
+    guard.process([msg])
+    assert msg.get("crisis") == crisis
+    assert not default_rules().match(text).idiom
+
+
 def test_an_aside_in_a_longer_message_leaves_the_classifier_to_read_the_rest(
     make_component, message
 ):
