@@ -2,9 +2,10 @@
 
 A town name inside a 211 message is not always a place: "ma sœur Lorraine" is a person,
 "Mme Mercier" a social worker, "poulet St-Hubert" a restaurant, "la Saint-Jean" a feast,
-"Saint-Jean-Baptiste day" a holiday, "accepter à contrecœur" an idiom. The word lists live in
+"Saint-Jean-Baptiste day" a holiday, "accepter à contrecœur" an idiom, "arriver au Québec" the
+province. The word lists live in
 aliases.yml (`not_place_before`, `feast_before`, `not_place_after`, `idioms`,
-`residence_words`) so that a counsellor's report of a new case is a one-line data change.
+`residence_words`, `province_phrases`) so that a counsellor's report of a new case is a one-line data change.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class ContextRules:
     not_place_after: frozenset[str]
     idioms: frozenset[str]
     residence_words: frozenset[str]
+    province_phrases: frozenset[str]
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ContextRules:
@@ -39,6 +41,7 @@ class ContextRules:
             not_place_after=_folded(config.get("not_place_after")),
             idioms=_folded(config.get("idioms")),
             residence_words=_folded(config.get("residence_words")),
+            province_phrases=_folded(config.get("province_phrases")),
         )
 
     def is_feast(self, words: list[str], start: int) -> bool:
@@ -56,7 +59,12 @@ class ContextRules:
             return True
         if self.is_feast(words, start):
             return True
-        phrase = f"{before} {' '.join(words[start:end])}"
+        name = " ".join(words[start:end])
+        phrase = f"{before} {name}"
+        if phrase in self.province_phrases or " ".join(words[max(start - 2, 0) : end]) in (
+            self.province_phrases
+        ):
+            return True
         if phrase in self.idioms and original == original.lower():
             return start < 2 or words[start - 2] not in self.residence_words
         return False

@@ -122,6 +122,25 @@ def test_context_words_veto_a_town_name(gazetteer: Gazetteer) -> None:
     assert span.place.code_geo == "73025"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ma cliente vient d'arriver au Québec comme demandeuse d'asile",
+        "c'est quoi les lois du Québec sur la garde",
+        "we moved to the province of Quebec last year",
+    ],
+)
+def test_the_province_is_not_the_city(gazetteer: Gazetteer, text: str) -> None:
+    """ "Arriver au Québec" sent a Montréal social worker to 211 Capitale-Nationale."""
+    assert gazetteer.match(text) == []
+
+
+@pytest.mark.parametrize("text", ["j'habite à Québec", "dans la ville de Québec", "Québec"])
+def test_the_city_is_still_the_city(gazetteer: Gazetteer, text: str) -> None:
+    [span] = gazetteer.match(text)
+    assert span.place.code_geo == "23027"
+
+
 def test_dotted_initials_inside_a_sentence(gazetteer: Gazetteer) -> None:
     place = gazetteer.resolve("I live in N.D.G.")
     assert place is not None and place.borough == "Côte-des-Neiges–Notre-Dame-de-Grâce"
