@@ -144,6 +144,13 @@ def test_a_need_named_for_a_relative_is_that_need_not_unspecified() -> None:
         ("mon ex me menace de me tuer si je pars", ["violence"]),
         ("mon proprio me menace avec un couteau", ["housing", "violence"]),
         ("my ex keeps threatening me", ["violence"]),
+        # a hospital discharge with nowhere to go: shelter, and an elder said by age
+        (
+            "I'm a nurse, my patient is being discharged tomorrow and has nowhere to go, he's 70",
+            ["health", "shelter", "seniors"],
+        ),
+        ("ma cliente sort de l'hôpital pis a nulle part où aller", ["health", "shelter"]),
+        ("elle va se retrouver à la rue le 1er juillet", ["shelter", "housing"]),
         ("my landlord threatened to hurt me", ["housing", "violence"]),
     ],
 )
