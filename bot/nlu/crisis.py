@@ -82,6 +82,9 @@ class CrisisScan:
     idiom: bool
     framed: bool = False
     """A calm frame was found (keywords were not run)."""
+    partner: bool = False
+    """The writer says a partner hit them ("mon chum m'a frappée"): conjugal violence, whatever
+    else the message names ("je suis chez ma mère" made the classifier say a child)."""
 
     @property
     def kinds(self) -> list[str]:
@@ -106,6 +109,7 @@ class CrisisRules:
         frames: list[str] | None = None,
         words: dict[str, str] | None = None,
         asides: list[str] | None = None,
+        partner_violence: list[str] | None = None,
     ) -> None:
         keywords = keywords or {}
         unknown = (set(kinds) | set(keywords)) - set(KINDS)
@@ -120,6 +124,7 @@ class CrisisRules:
         self.idioms = [compiled(p) for p in idioms]
         self.frames = [compiled(p) for p in frames or []]
         self.asides = [compiled(p) for p in asides or []]
+        self.partner_violence = [compiled(p) for p in partner_violence or []]
 
     def match(self, text: str) -> CrisisScan:
         """Idioms and asides blanked, then every crisis pattern run over the normalized text.
@@ -140,7 +145,8 @@ class CrisisRules:
                     start, end = span(offsets, text, *hit.span())
                     matches.append(CrisisMatch(kind, start, end, text[start:end], is_strong))
                     break
-        return CrisisScan(tuple(matches), idiom, framed)
+        partner = any(pattern.search(cleaned) for pattern in self.partner_violence)
+        return CrisisScan(tuple(matches), idiom, framed, partner)
 
 
 def _blank(patterns: list[re.Pattern[str]], text: str) -> tuple[str, bool]:
@@ -166,6 +172,7 @@ def default_rules() -> CrisisRules:
         data.get("frames") or [],
         data.get("words") or {},
         [p for section in ASIDES for p in data.get(section) or []],
+        data.get("partner_violence") or [],
     )
 
 
@@ -271,10 +278,11 @@ class CrisisGuard(MessageComponent):
         French ("manje pou pitit mwen" gave crisis_child 0.16, enough to be rescued)."""
         if scan.kinds and not (scan.topic_only and self._calm_by_the_classifier(intent, ranking)):
             top = str(intent.get("name") or "")[len(CRISIS_PREFIX) :]
-            if "child" in scan.kinds or top == "child":
+            if "child" in scan.kinds or (top == "child" and not scan.partner):
                 # A child in danger is the most specific kind (youth protection as well as 911):
                 # a child pattern needs a child in the message; the classifier can tell one
-                # that the patterns miss ("le ti-cul") while a violence pattern fires.
+                # that the patterns miss ("le ti-cul") while a violence pattern fires, unless
+                # the writer says a partner hit them.
                 return "child"
             return top if top in scan.kinds else scan.kinds[0]
         if scan.idiom:
@@ -284,7 +292,8 @@ class CrisisGuard(MessageComponent):
             confident = float(intent.get("confidence") or 0.0) >= self._framed
             return top[len(CRISIS_PREFIX) :] if is_crisis_intent(top) and confident else None
         if is_crisis_intent(intent.get("name")):
-            return intent["name"][len(CRISIS_PREFIX) :]
+            kind = intent["name"][len(CRISIS_PREFIX) :]
+            return "violence" if kind == "child" and scan.partner else kind
         crisis = [item for item in ranking if is_crisis_intent(item["name"])]
         if crisis and not foreign and _crisis_weight(ranking) >= self._rescue:
             likeliest = max(crisis, key=lambda item: float(item.get("confidence") or 0.0))

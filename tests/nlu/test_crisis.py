@@ -511,3 +511,36 @@ def test_a_topic_named_is_outweighed_by_a_sure_classifier(make_component, messag
     )
     guard.process([plain])
     assert plain.get("crisis") == "suicide"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mon chum ma frapé hier soir chu chez ma mere la",
+        "mon mari m'a battue, je suis rendue chez ma mère avec les enfants",
+        "my boyfriend hit me last night, i'm at my mom's now",
+    ],
+)
+def test_a_partner_who_hit_the_writer_is_conjugal_violence(make_component, message, text):
+    """ "Je suis chez ma mère" beside it made the classifier say a child in danger (0.82): the
+    person got the DPJ and Tel-jeunes instead of SOS violence conjugale."""
+    guard = make_component(CrisisGuard)
+    ranking = [("crisis_child", 0.82), ("crisis_violence", 0.11)]
+    msg = message(text, "crisis_child", 0.82, ranking)
+    guard.process([msg])
+    assert msg.get("crisis") == "violence"
+
+
+def test_the_french_past_of_being_hit_is_a_keyword_a_calm_frame_silences():
+    assert default_rules().match("mon chum m'a frappée hier soir").kinds == ["violence"]
+    assert (
+        default_rules().match("mon ex m'a frappée il y a 3 ans, je cherche un avocat").kinds == []
+    )
+
+
+def test_a_child_said_in_danger_is_still_a_child(make_component, message):
+    guard = make_component(CrisisGuard)
+    text = "le chum de ma mère me frappe, j'ai 12 ans"
+    msg = message(text, "crisis_violence", 0.6, [("crisis_violence", 0.6), ("crisis_child", 0.3)])
+    guard.process([msg])
+    assert msg.get("crisis") == "child"
