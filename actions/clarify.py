@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.nlu.crisis import NEED_AFTER_CRISIS
 from bot.texts import t
 
 from .base import RelaisAction
@@ -15,14 +16,19 @@ MAX_CHOICES = 3
 MIN_CONFIDENCE = 0.05
 
 
-def likely_needs(intent_ranking: list[dict]) -> list[str]:
-    """The need ids among the best-ranked intents (most likely first, at most 3)."""
-    needs = []
+def likely_needs(intent_ranking: list[dict], crisis: str | None = None) -> list[str]:
+    """The need ids among the best-ranked intents (most likely first, at most 3); after a
+    crisis line, the need that follows it comes first (violence services after SOS violence
+    conjugale, whatever the unsure ranking says)."""
+    after = NEED_AFTER_CRISIS.get(crisis or "")
+    needs = [after] if after else []
     for entry in intent_ranking:
         name = entry.get("name") or ""
         confident = (entry.get("confidence") or 0) >= MIN_CONFIDENCE
-        if name.startswith("need_") and name != "need_unspecified" and confident:
-            needs.append(name.removeprefix("need_"))
+        need = name.removeprefix("need_")
+        wanted = name.startswith("need_") and name != "need_unspecified" and confident
+        if wanted and need not in needs:
+            needs.append(need)
     return needs[:MAX_CHOICES]
 
 
@@ -36,7 +42,9 @@ class ActionClarifyNeed(RelaisAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         language = self.language(tracker)
-        needs = likely_needs(tracker.latest_message.get("intent_ranking") or [])
+        needs = likely_needs(
+            tracker.latest_message.get("intent_ranking") or [], tracker.get_slot("crisis")
+        )
         if not needs:
             dispatcher.utter_message(response="utter_fallback")
             return []

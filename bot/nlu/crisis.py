@@ -52,6 +52,11 @@ KINDS: tuple[str, ...] = ("medical", "suicide", "violence", "child")
 """Priority order when several kinds match and the classifier's top intent is none of them;
 `child` always wins when matched (its patterns require a child or a minor in the message)."""
 
+NEED_AFTER_CRISIS = {"violence": "violence", "suicide": "mental_health", "medical": "health"}
+"""The need whose services someone asks for after a crisis line of this kind ("je veux juste
+savoir mes options" after SOS violence conjugale). A child in danger has none: youth
+protection is the line itself."""
+
 
 ASIDES = ("denials", "lacks", "worries")
 """The lexicon's sections of asides (bot/nlu/crisis_lexicon.yml)."""
