@@ -42,7 +42,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.component import MessageComponent
 from bot.nlu.language import OTHER_LANGUAGE_ENTITY
-from bot.nlu.lexicons import load_lexicon
+from bot.nlu.lexicons import expand_words, load_lexicon
 from bot.nlu.normalize import normalize_with_offsets, span
 
 logger = logging.getLogger(__name__)
@@ -179,23 +179,6 @@ def default_rules() -> CrisisRules:
         [p for section in ASIDES for p in data.get(section) or []],
         data.get("partner_violence") or [],
     )
-
-
-_WORD_LIST = re.compile(r"<([a-z_]+)>")
-
-
-def expand_words(pattern: str, words: dict[str, str]) -> str:
-    """`<child>` in a pattern → `(enfant|enfants|…)`, from the lexicon's `words` (a list may
-    use another: `<young_relative> <child_age>`). An unknown name is an error, not a literal."""
-
-    def expanded(found: re.Match[str]) -> str:
-        name = found.group(1)
-        if name not in words:
-            raise ValueError(f"crisis lexicon: no word list named <{name}>")
-        alternatives = "|".join(part.strip() for part in words[name].split("|"))
-        return "(" + expand_words(alternatives, words) + ")"
-
-    return _WORD_LIST.sub(expanded, pattern)
 
 
 def is_crisis_intent(name: str | None) -> bool:

@@ -6,11 +6,14 @@ without touching Python; this module only reads them and splits space-separated 
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+_WORD_LIST = re.compile(r"<([a-z_]+)>")
 
 LEXICON_DIR = Path(__file__).resolve().parent
 
@@ -30,3 +33,17 @@ def word_set(value: str | list[str] | None) -> frozenset[str]:
     if isinstance(value, str):
         return frozenset(value.split())
     return frozenset(word for item in value for word in str(item).split())
+
+
+def expand_words(pattern: str, words: dict[str, str]) -> str:
+    """`<child>` in a pattern → `(enfant|enfants|…)`, from a lexicon's `words` (a list may
+    use another: `<young_relative> <child_age>`). An unknown name is an error, not a literal."""
+
+    def expanded(found: re.Match[str]) -> str:
+        name = found.group(1)
+        if name not in words:
+            raise ValueError(f"lexicon: no word list named <{name}>")
+        alternatives = "|".join(part.strip() for part in words[name].split("|"))
+        return "(" + expand_words(alternatives, words) + ")"
+
+    return _WORD_LIST.sub(expanded, pattern)

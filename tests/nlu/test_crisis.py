@@ -1,6 +1,7 @@
 import pytest
 
-from bot.nlu.crisis import CrisisGuard, CrisisRules, default_rules, expand_words
+from bot.nlu.crisis import CrisisGuard, CrisisRules, default_rules
+from bot.nlu.lexicons import expand_words
 
 
 @pytest.mark.parametrize(
