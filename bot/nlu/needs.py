@@ -30,8 +30,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.component import MessageComponent
-from bot.nlu.lexicons import load_lexicon
-from bot.nlu.normalize import normalize_with_offsets, span, split_elisions
+from bot.nlu.lexicons import expand_words, load_lexicon
+from bot.nlu.normalize import normalize, normalize_with_offsets, span, split_elisions
 
 NEED_PREFIX = "need_"
 NOT_A_NEED = frozenset({"need_unspecified"})
@@ -75,8 +75,28 @@ class NeedLexicon:
 
 @lru_cache(maxsize=1)
 def default_lexicon() -> NeedLexicon:
-    """The project's need lexicon, compiled once per process."""
-    return NeedLexicon(load_lexicon("needs"))
+    """The project's need lexicon, compiled once per process (`<country>` in an entry: every
+    country's name in French and English, from Babel's CLDR data)."""
+    words = {"country": "|".join(country_names())}
+    entries = {
+        need: [expand_words(phrase, words) for phrase in phrases]
+        for need, phrases in load_lexicon("needs").items()
+    }
+    return NeedLexicon(entries)
+
+
+def country_names() -> list[str]:
+    """Countries' names in French and English, normalized like a message ("Haïti" → "haiti"),
+    longest first; not Canada, where everyone writing to 211 is."""
+    from babel import Locale
+
+    names = {
+        normalize(name)
+        for language in ("fr", "en")
+        for code, name in Locale(language).territories.items()
+        if code.isalpha() and len(code) == 2 and code != "CA"
+    }
+    return sorted((re.escape(n) for n in names if n), key=len, reverse=True)
 
 
 def rank_needs(

@@ -151,6 +151,14 @@ def test_a_need_named_for_a_relative_is_that_need_not_unspecified() -> None:
         ),
         ("ma cliente sort de l'hôpital pis a nulle part où aller", ["health", "shelter"]),
         ("elle va se retrouver à la rue le 1er juillet", ["shelter", "housing"]),
+        # arrived from another country: a newcomer (any country's name, from Babel)
+        (
+            "ça fait 3 mois que je suis arrivée de Colombie, je cherche un logement pas cher",
+            ["immigration", "housing"],
+        ),
+        ("we came from Eritrea last spring and need winter coats", ["immigration", "material"]),
+        ("je suis arrivée de l'école en retard", ["education"]),
+        ("he moved from Laval to Longueuil", []),
         ("my landlord threatened to hurt me", ["housing", "violence"]),
     ],
 )
