@@ -58,14 +58,15 @@ def test_blind(trained_agent, language):
 
 UNSEEN_FLOORS = {
     # language: (need macro-F1 floor, crisis recall floor, false-alarm ceiling): the figures
-    # reached on the unseen sets less a small margin. Reached 2026-12-06 (fourth stop) through
-    # the real pipeline: FR 0.909 / 0.985 / 2.3 %, EN 0.917 / 0.985 / 2.5 % (third stop: 0.904
+    # reached on the unseen sets less a small margin. Reached 2026-12-06 (sixth stop) through
+    # the real pipeline: FR 0.908 / 0.985 / 2.3 %, EN 0.920 / 0.985 / 2.5 % (fourth and fifth
+    # stops: 0.909 / 0.985 / 2.3 %, EN 0.917 / 0.985 / 2.5 %; third stop: 0.904
     # and 0.916; second stop: 0.906 and 0.918, same recall and alarms; 2026-12-04: 0.889 / 0.985 /
     # 2.6 % and 0.900 / 0.985 / 2.0 %; 2026-12-03: 0.837 / 0.963 / 4.5 % and 0.839 / 0.977 /
     # 5.0 %; at first 0.772 / 0.970 / 14.0 % and 0.772 / 0.977 / 16.5 %). The need
-    # target (0.92) is not met yet; crisis recall and alarms are.
+    # target (0.92) is met in English, not yet in French; crisis recall and alarms are met.
     "fr": (0.89, 0.975, 0.035),
-    "en": (0.90, 0.975, 0.03),
+    "en": (0.91, 0.975, 0.03),
 }
 
 
