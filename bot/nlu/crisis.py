@@ -90,6 +90,9 @@ class CrisisScan:
     partner: bool = False
     """The writer says a partner hit them ("mon chum m'a frappée"): conjugal violence, whatever
     else the message names ("je suis chez ma mère" made the classifier say a child)."""
+    elder_only: bool = False
+    """An elder is named and no child: the classifier's child kind is not believed (an
+    elder's fall was rescued as a child in danger)."""
 
     @property
     def kinds(self) -> list[str]:
@@ -115,6 +118,8 @@ class CrisisRules:
         words: dict[str, str] | None = None,
         asides: list[str] | None = None,
         partner_violence: list[str] | None = None,
+        elder_named: list[str] | None = None,
+        child_named: list[str] | None = None,
     ) -> None:
         keywords = keywords or {}
         unknown = (set(kinds) | set(keywords)) - set(KINDS)
@@ -130,6 +135,8 @@ class CrisisRules:
         self.frames = [compiled(p) for p in frames or []]
         self.asides = [compiled(p) for p in asides or []]
         self.partner_violence = [compiled(p) for p in partner_violence or []]
+        self.elder_named = [compiled(p) for p in elder_named or []]
+        self.child_named = [compiled(p) for p in child_named or []]
 
     def match(self, text: str) -> CrisisScan:
         """Idioms and asides blanked, then every crisis pattern run over the normalized text.
@@ -151,7 +158,10 @@ class CrisisRules:
                     matches.append(CrisisMatch(kind, start, end, text[start:end], is_strong))
                     break
         partner = any(pattern.search(cleaned) for pattern in self.partner_violence)
-        return CrisisScan(tuple(matches), idiom, framed, partner)
+        elder_only = any(p.search(cleaned) for p in self.elder_named) and not any(
+            p.search(cleaned) for p in self.child_named
+        )
+        return CrisisScan(tuple(matches), idiom, framed, partner, elder_only)
 
 
 def _blank(patterns: list[re.Pattern[str]], text: str) -> tuple[str, bool]:
@@ -178,6 +188,8 @@ def default_rules() -> CrisisRules:
         data.get("words") or {},
         [p for section in ASIDES for p in data.get(section) or []],
         data.get("partner_violence") or [],
+        data.get("elder_named") or [],
+        data.get("child_named") or [],
     )
 
 
@@ -197,6 +209,24 @@ def _below(ranking: list[dict], name: str, forced: float) -> list[dict]:
         for item in rest:
             item["confidence"] = float(item.get("confidence") or 0.0) * (1.0 - forced) / total
     return rest
+
+
+def _child_believed(scan: CrisisScan) -> bool:
+    """The classifier's child kind stands: no partner hit the writer, no elder alone named."""
+    return not scan.partner and not scan.elder_only
+
+
+def _classifier_kind(ranking: list[dict], scan: CrisisScan) -> str:
+    """The likeliest crisis kind of the ranking, the child kind only when believed; a partner
+    who hit the writer makes it violence."""
+    kinds = [
+        str(item["name"])[len(CRISIS_PREFIX) :]
+        for item in sorted(ranking, key=lambda item: -float(item.get("confidence") or 0.0))
+        if is_crisis_intent(item.get("name"))
+    ]
+    if kinds[0] == "child" and not _child_believed(scan):
+        return "violence" if scan.partner else next((k for k in kinds if k != "child"), "child")
+    return kinds[0]
 
 
 def _crisis_weight(ranking: list[dict]) -> float:
@@ -266,7 +296,7 @@ class CrisisGuard(MessageComponent):
         French ("manje pou pitit mwen" gave crisis_child 0.16, enough to be rescued)."""
         if scan.kinds and not (scan.topic_only and self._calm_by_the_classifier(intent, ranking)):
             top = str(intent.get("name") or "")[len(CRISIS_PREFIX) :]
-            if "child" in scan.kinds or (top == "child" and not scan.partner):
+            if "child" in scan.kinds or (top == "child" and _child_believed(scan)):
                 # A child in danger is the most specific kind (youth protection as well as 911):
                 # a child pattern needs a child in the message; the classifier can tell one
                 # that the patterns miss ("le ti-cul") while a violence pattern fires, unless
@@ -280,12 +310,10 @@ class CrisisGuard(MessageComponent):
             confident = float(intent.get("confidence") or 0.0) >= self._framed
             return top[len(CRISIS_PREFIX) :] if is_crisis_intent(top) and confident else None
         if is_crisis_intent(intent.get("name")):
-            kind = intent["name"][len(CRISIS_PREFIX) :]
-            return "violence" if kind == "child" and scan.partner else kind
+            return _classifier_kind(ranking or [intent], scan)
         crisis = [item for item in ranking if is_crisis_intent(item["name"])]
         if crisis and not foreign and _crisis_weight(ranking) >= self._rescue:
-            likeliest = max(crisis, key=lambda item: float(item.get("confidence") or 0.0))
-            return likeliest["name"][len(CRISIS_PREFIX) :]
+            return _classifier_kind(ranking, scan)
         return None
 
     def _calm_by_the_classifier(self, intent: dict, ranking: list[dict]) -> bool:

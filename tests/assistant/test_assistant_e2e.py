@@ -146,6 +146,43 @@ async def test_a_crisis_said_with_a_need_gets_the_line(stack: Stack, text: str) 
 
 
 @pytest.mark.parametrize(
+    ("text", "line", "not_line", "then", "first_button"),
+    [
+        # a partner who hit the writer, beside "chez ma mère": not the DPJ line
+        (
+            "mon chum m'a frappé hier soir chu rendue chez ma mere",
+            "1-800-363-9010",
+            "DPJ",
+            "je veux juste savoir c'est quoi mes options",
+            "need_violence",
+        ),
+        # an elder's fall, rescued as a crisis: 911, not the DPJ line
+        (
+            "ma grand-mère de 88 ans a tombé dans l'escalier pis est pas capable de se relever",
+            "911",
+            "DPJ",
+            None,
+            None,
+        ),
+    ],
+)
+async def test_the_crisis_line_fits_who_is_in_danger(
+    stack: Stack, text: str, line: str, not_line: str, then: str | None, first_button: str | None
+) -> None:
+    """A mother or an age beside the danger made the classifier say a child in danger: a woman
+    hit by her partner and a fallen elder got the DPJ and Tel-jeunes. After the violence line,
+    an unsure "what are my options" offers violence services first."""
+    me = sender()
+    async with stack.client() as rasa:
+        said = texts(await rasa.send(me, text))
+        assert line in said and not_line not in said, said
+        if then:
+            reply = await rasa.send(me, then)
+            buttons = [b["payload"] for m in reply for b in m.get("buttons") or []]
+            assert buttons and buttons[0] == f"/{first_button}", reply
+
+
+@pytest.mark.parametrize(
     ("language", "need_text", "for_whom"),
     [
         (

@@ -545,3 +545,45 @@ def test_a_child_said_in_danger_is_still_a_child(make_component, message):
     msg = message(text, "crisis_violence", 0.6, [("crisis_violence", 0.6), ("crisis_child", 0.3)])
     guard.process([msg])
     assert msg.get("crisis") == "child"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ma mère a 90 ans pis a tombé dans son bain, elle est pas capable de se relever",
+        "my grandpa fell in the bathroom and can't get up",
+    ],
+)
+def test_an_elder_in_danger_is_not_a_child(make_component, message, text):
+    """The classifier's child lines are full of mothers: an elder's fall was rescued as a child
+    in danger, and got the DPJ line instead of 911."""
+    guard = make_component(CrisisGuard)
+    ranking = [("need_seniors", 0.49), ("crisis_child", 0.19), ("crisis_medical", 0.13)]
+    msg = message(text, "need_seniors", 0.49, ranking)
+    guard.process([msg])
+    assert msg.get("crisis") == "medical"
+
+
+def test_a_child_named_beside_an_elder_is_still_a_child(make_component, message):
+    guard = make_component(CrisisGuard)
+    text = "ma mère de 70 ans garde mon fils de 3 ans et elle le laisse dans le bain"
+    msg = message(text, "crisis_child", 0.7, [("crisis_child", 0.7), ("crisis_medical", 0.2)])
+    guard.process([msg])
+    assert msg.get("crisis") == "child"
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        (
+            "ma grand-mère de 88 ans a tombé dans l'escalier pis est pas capable de se relever",
+            ["medical"],
+        ),
+        ("my dad fell in the shower and can't get up", ["medical"]),
+        # a lasting loss after an old fall is home care, not an emergency
+        ("elle est tombée l'an passé, elle n'est plus capable de se relever seule", []),
+    ],
+)
+def test_a_fall_and_no_getting_up_is_a_medical_emergency(text, kinds):
+    """ "A tombé pis est pas capable de se relever" was a seniors need: the place question."""
+    assert default_rules().match(text).kinds == kinds
