@@ -515,21 +515,38 @@ def test_a_topic_named_is_outweighed_by_a_sure_classifier(make_component, messag
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "ranking", "kind"),
     [
-        "mon chum ma frapé hier soir chu chez ma mere la",
-        "mon mari m'a battue, je suis rendue chez ma mère avec les enfants",
-        "my boyfriend hit me last night, i'm at my mom's now",
+        # "je suis chez ma mère" beside a partner who hit the writer: the classifier said a
+        # child in danger (0.82), and the person got the DPJ instead of SOS violence conjugale
+        *(
+            (text, [("crisis_child", 0.82), ("crisis_violence", 0.11)], "violence")
+            for text in (
+                "mon chum ma frapé hier soir chu chez ma mere la",
+                "mon mari m'a battue, je suis rendue chez ma mère avec les enfants",
+                "my boyfriend hit me last night, i'm at my mom's now",
+            )
+        ),
+        # an elder's fall was rescued as a child in danger (the DPJ line instead of 911)
+        *(
+            (
+                text,
+                [("need_seniors", 0.49), ("crisis_child", 0.19), ("crisis_medical", 0.13)],
+                "medical",
+            )
+            for text in (
+                "ma mère a 90 ans pis a tombé dans son bain, elle est pas capable de se relever",
+                "my grandpa fell in the bathroom and can't get up",
+            )
+        ),
     ],
 )
-def test_a_partner_who_hit_the_writer_is_conjugal_violence(make_component, message, text):
-    """ "Je suis chez ma mère" beside it made the classifier say a child in danger (0.82): the
-    person got the DPJ and Tel-jeunes instead of SOS violence conjugale."""
+def test_the_classifiers_child_yields_to_who_is_named(make_component, message, text, ranking, kind):
+    """The classifier's child lines are full of mothers and parents."""
     guard = make_component(CrisisGuard)
-    ranking = [("crisis_child", 0.82), ("crisis_violence", 0.11)]
-    msg = message(text, "crisis_child", 0.82, ranking)
+    msg = message(text, ranking[0][0], ranking[0][1], ranking)
     guard.process([msg])
-    assert msg.get("crisis") == "violence"
+    assert msg.get("crisis") == kind
 
 
 def test_the_french_past_of_being_hit_is_a_keyword_a_calm_frame_silences():
@@ -539,35 +556,22 @@ def test_the_french_past_of_being_hit_is_a_keyword_a_calm_frame_silences():
     )
 
 
-def test_a_child_said_in_danger_is_still_a_child(make_component, message):
-    guard = make_component(CrisisGuard)
-    text = "le chum de ma mère me frappe, j'ai 12 ans"
-    msg = message(text, "crisis_violence", 0.6, [("crisis_violence", 0.6), ("crisis_child", 0.3)])
-    guard.process([msg])
-    assert msg.get("crisis") == "child"
-
-
 @pytest.mark.parametrize(
-    "text",
+    ("text", "top", "second"),
     [
-        "ma mère a 90 ans pis a tombé dans son bain, elle est pas capable de se relever",
-        "my grandpa fell in the bathroom and can't get up",
+        # a parent's partner who hits the writer, a child by age
+        ("le chum de ma mère me frappe, j'ai 12 ans", "crisis_violence", "crisis_child"),
+        # a child named beside an elder
+        (
+            "ma mère de 70 ans garde mon fils de 3 ans et elle le laisse dans le bain",
+            "crisis_child",
+            "crisis_medical",
+        ),
     ],
 )
-def test_an_elder_in_danger_is_not_a_child(make_component, message, text):
-    """The classifier's child lines are full of mothers: an elder's fall was rescued as a child
-    in danger, and got the DPJ line instead of 911."""
+def test_a_child_said_in_danger_is_still_a_child(make_component, message, text, top, second):
     guard = make_component(CrisisGuard)
-    ranking = [("need_seniors", 0.49), ("crisis_child", 0.19), ("crisis_medical", 0.13)]
-    msg = message(text, "need_seniors", 0.49, ranking)
-    guard.process([msg])
-    assert msg.get("crisis") == "medical"
-
-
-def test_a_child_named_beside_an_elder_is_still_a_child(make_component, message):
-    guard = make_component(CrisisGuard)
-    text = "ma mère de 70 ans garde mon fils de 3 ans et elle le laisse dans le bain"
-    msg = message(text, "crisis_child", 0.7, [("crisis_child", 0.7), ("crisis_medical", 0.2)])
+    msg = message(text, top, 0.6, [(top, 0.6), (second, 0.3)])
     guard.process([msg])
     assert msg.get("crisis") == "child"
 
