@@ -157,6 +157,7 @@ def test_a_need_named_for_a_relative_is_that_need_not_unspecified() -> None:
             ["immigration", "housing"],
         ),
         ("we came from Eritrea last spring and need winter coats", ["immigration", "material"]),
+        ("ma voisine vient d'arriver du Mexique pis a besoin de manger", ["immigration", "food"]),
         ("je suis arrivée de l'école en retard", ["education"]),
         ("he moved from Laval to Longueuil", []),
         ("my landlord threatened to hurt me", ["housing", "violence"]),
