@@ -306,11 +306,10 @@ def languages_answer(
     ]
     lines = []
     for code in asked:
-        missing = [card for card, service in known if languages_not_listed(service, (code,))]
-        if not missing:
+        listing = [card for card, service in known if not languages_not_listed(service, (code,))]
+        if len(listing) == len(known):
             continue
         name = language_name(code, language)
-        listing = [card for card, _ in known if card not in missing]
         if len(known) == 1:
             lines.append(t("dialogue.details.language_not_listed", language, name=name))
         elif not listing:

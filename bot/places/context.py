@@ -3,9 +3,9 @@
 A town name inside a 211 message is not always a place: "ma sœur Lorraine" is a person,
 "Mme Mercier" a social worker, "poulet St-Hubert" a restaurant, "la Saint-Jean" a feast,
 "Saint-Jean-Baptiste day" a holiday, "accepter à contrecœur" an idiom, "arriver au Québec" the
-province. The word lists live in
-aliases.yml (`not_place_before`, `feast_before`, `not_place_after`, `idioms`,
-`residence_words`, `province_phrases`) so that a counsellor's report of a new case is a one-line data change.
+province. The word lists live in aliases.yml (`not_place_before`, `feast_before`,
+`not_place_after`, `idioms`, `residence_words`, `province_phrases`) so that a counsellor's
+report of a new case is a one-line data change.
 """
 
 from __future__ import annotations
@@ -59,12 +59,10 @@ class ContextRules:
             return True
         if self.is_feast(words, start):
             return True
-        name = " ".join(words[start:end])
-        phrase = f"{before} {name}"
-        if phrase in self.province_phrases or " ".join(words[max(start - 2, 0) : end]) in (
-            self.province_phrases
-        ):
+        # the province after one or two words ("au Québec", "province de Québec")
+        if any(" ".join(words[max(start - n, 0) : end]) in self.province_phrases for n in (1, 2)):
             return True
+        phrase = f"{before} {' '.join(words[start:end])}"
         if phrase in self.idioms and original == original.lower():
             return start < 2 or words[start - 2] not in self.residence_words
         return False
