@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -42,7 +42,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.component import MessageComponent
 from bot.nlu.language import OTHER_LANGUAGE_ENTITY
-from bot.nlu.lexicons import expand_words, load_lexicon
+from bot.nlu.lexicons import expand_words, lexicon_words, load_lexicon
 from bot.nlu.normalize import normalize_with_offsets, span
 
 logger = logging.getLogger(__name__)
@@ -106,37 +106,63 @@ class CrisisScan:
         return bool(self.matches) and not any(m.strong for m in self.matches)
 
 
-class CrisisRules:
-    """The compiled patterns of `crisis_lexicon.yml`."""
+@dataclass(frozen=True)
+class CrisisLexicon:
+    """The sections of `crisis_lexicon.yml`, as written (regular expressions over normalized
+    text, `<name>` for a word list)."""
 
-    def __init__(
-        self,
-        kinds: dict[str, list[str]],
-        idioms: list[str],
-        keywords: dict[str, list[str]] | None = None,
-        frames: list[str] | None = None,
-        words: dict[str, str] | None = None,
-        asides: list[str] | None = None,
-        partner_violence: list[str] | None = None,
-        elder_named: list[str] | None = None,
-        child_named: list[str] | None = None,
-    ) -> None:
-        keywords = keywords or {}
-        unknown = (set(kinds) | set(keywords)) - set(KINDS)
+    kinds: dict[str, list[str]]
+    """Patterns that say someone is in danger now: they always fire."""
+    idioms: list[str] = field(default_factory=list)
+    """Figures of speech, blanked before any pattern runs."""
+    keywords: dict[str, list[str]] = field(default_factory=dict)
+    """A dangerous topic named: silent in a calm frame."""
+    frames: list[str] = field(default_factory=list)
+    """Calm frames (the past, grief, prevention...)."""
+    words: dict[str, str] = field(default_factory=dict)
+    """The lexicon's own word lists (the shared ones are added: `lexicon_words`)."""
+    asides: list[str] = field(default_factory=list)
+    """Denials of danger, things lacked, worry: said alone, they are the message."""
+    partner_violence: list[str] = field(default_factory=list)
+    elder_named: list[str] = field(default_factory=list)
+    child_named: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> CrisisLexicon:
+        """The lexicon of a parsed `crisis_lexicon.yml` (the aside sections joined)."""
+        return cls(
+            kinds=data.get("kinds") or {},
+            idioms=data.get("idioms") or [],
+            keywords=data.get("keywords") or {},
+            frames=data.get("frames") or [],
+            words=data.get("words") or {},
+            asides=[p for section in ASIDES for p in data.get(section) or []],
+            partner_violence=data.get("partner_violence") or [],
+            elder_named=data.get("elder_named") or [],
+            child_named=data.get("child_named") or [],
+        )
+
+
+class CrisisRules:
+    """The compiled patterns of a crisis lexicon."""
+
+    def __init__(self, lexicon: CrisisLexicon) -> None:
+        unknown = (set(lexicon.kinds) | set(lexicon.keywords)) - set(KINDS)
         if unknown:
             raise ValueError(f"unknown crisis kinds in lexicon: {sorted(unknown)}")
+        words = lexicon_words(lexicon.words)
 
-        def compiled(pattern: str) -> re.Pattern[str]:
-            return re.compile(expand_words(pattern, words or {}))
+        def compiled(patterns: list[str]) -> list[re.Pattern[str]]:
+            return [re.compile(expand_words(pattern, words)) for pattern in patterns]
 
-        self.patterns = {kind: [compiled(p) for p in kinds.get(kind, [])] for kind in KINDS}
-        self.keywords = {kind: [compiled(p) for p in keywords.get(kind, [])] for kind in KINDS}
-        self.idioms = [compiled(p) for p in idioms]
-        self.frames = [compiled(p) for p in frames or []]
-        self.asides = [compiled(p) for p in asides or []]
-        self.partner_violence = [compiled(p) for p in partner_violence or []]
-        self.elder_named = [compiled(p) for p in elder_named or []]
-        self.child_named = [compiled(p) for p in child_named or []]
+        self.patterns = {kind: compiled(lexicon.kinds.get(kind, [])) for kind in KINDS}
+        self.keywords = {kind: compiled(lexicon.keywords.get(kind, [])) for kind in KINDS}
+        self.idioms = compiled(lexicon.idioms)
+        self.frames = compiled(lexicon.frames)
+        self.asides = compiled(lexicon.asides)
+        self.partner_violence = compiled(lexicon.partner_violence)
+        self.elder_named = compiled(lexicon.elder_named)
+        self.child_named = compiled(lexicon.child_named)
 
     def match(self, text: str) -> CrisisScan:
         """Idioms and asides blanked, then every crisis pattern run over the normalized text.
@@ -179,18 +205,7 @@ def _blank(patterns: list[re.Pattern[str]], text: str) -> tuple[str, bool]:
 @lru_cache(maxsize=1)
 def default_rules() -> CrisisRules:
     """The project's crisis rules, compiled once per process."""
-    data = load_lexicon("crisis")
-    return CrisisRules(
-        data.get("kinds") or {},
-        data.get("idioms") or [],
-        data.get("keywords") or {},
-        data.get("frames") or [],
-        data.get("words") or {},
-        [p for section in ASIDES for p in data.get(section) or []],
-        data.get("partner_violence") or [],
-        data.get("elder_named") or [],
-        data.get("child_named") or [],
-    )
+    return CrisisRules(CrisisLexicon.from_data(load_lexicon("crisis")))
 
 
 def is_crisis_intent(name: str | None) -> bool:

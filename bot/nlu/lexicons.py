@@ -35,6 +35,17 @@ def word_set(value: str | list[str] | None) -> frozenset[str]:
     return frozenset(word for item in value for word in str(item).split())
 
 
+def lexicon_words(own: dict[str, str] | None = None) -> dict[str, str]:
+    """A lexicon's own word lists with the shared ones (`words_lexicon.yml`: who is an elder,
+    for instance, is one fact for the needs, the crisis lines and the profile). A name in both
+    is an error: the shared list is the only one."""
+    shared = {name: str(value) for name, value in load_lexicon("words").items()}
+    clash = set(shared) & set(own or {})
+    if clash:
+        raise ValueError(f"lexicon: {sorted(clash)} already in words_lexicon.yml")
+    return {**shared, **(own or {})}
+
+
 def expand_words(pattern: str, words: dict[str, str]) -> str:
     """`<child>` in a pattern → `(enfant|enfants|…)`, from a lexicon's `words` (a list may
     use another: `<young_relative> <child_age>`). An unknown name is an error, not a literal."""

@@ -30,7 +30,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.component import MessageComponent
-from bot.nlu.lexicons import expand_words, load_lexicon
+from bot.nlu.lexicons import expand_words, lexicon_words, load_lexicon
 from bot.nlu.normalize import normalize, normalize_with_offsets, span, split_elisions
 
 NEED_PREFIX = "need_"
@@ -44,15 +44,29 @@ def need_of_intent(name: str | None) -> str | None:
     return name[len(NEED_PREFIX) :]
 
 
+WHO_WRITES = "who_writes"
+"""The lexicon's section of the writer's own job and workplace, blanked before the needs are
+looked for ("je suis travailleuse sociale au CLSC" names no health need)."""
+NOT_NEEDS = frozenset({WHO_WRITES, "words"})
+"""The lexicon's sections that are not needs."""
+
+
 class NeedLexicon:
     """The compiled need keywords: `find(text)` → [(need, start, end)] in text order."""
 
-    def __init__(self, entries: dict[str, list[str]]) -> None:
+    def __init__(self, entries: dict[str, list[str]], who_writes: list[str] | None = None) -> None:
         self.patterns = {
             need: re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in phrases) + r")\b")
             for need, phrases in entries.items()
             if phrases
         }
+        self.who_writes = [re.compile(r"\b(?:" + p + r")\b") for p in who_writes or []]
+
+    def _blank_the_writer(self, normalized: str) -> str:
+        """`normalized` with the writer's job and workplace turned to spaces (offsets kept)."""
+        for pattern in self.who_writes:
+            normalized = pattern.sub(lambda m: " " * len(m.group(0)), normalized)
+        return normalized
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
         # Normalizing drops apostrophes, which glues an elided word to its article or pronoun
@@ -63,6 +77,7 @@ class NeedLexicon:
         variants = [normalize_with_offsets(text)]
         if split != text:
             variants.append(normalize_with_offsets(split))
+        variants = [(self._blank_the_writer(norm), offsets) for norm, offsets in variants]
         found = []
         for need, pattern in self.patterns.items():
             for normalized, offsets in variants:
@@ -76,13 +91,17 @@ class NeedLexicon:
 @lru_cache(maxsize=1)
 def default_lexicon() -> NeedLexicon:
     """The project's need lexicon, compiled once per process (`<country>` in an entry: every
-    country's name in French and English, from Babel's CLDR data)."""
-    words = {"country": "|".join(country_names())}
+    country's name in French and English, from Babel's CLDR data; `<elder>` and the other
+    shared lists: words_lexicon.yml)."""
+    data = load_lexicon("needs")
+    words = lexicon_words({"country": "|".join(country_names()), **(data.get("words") or {})})
     entries = {
         need: [expand_words(phrase, words) for phrase in phrases]
-        for need, phrases in load_lexicon("needs").items()
+        for need, phrases in data.items()
+        if need not in NOT_NEEDS
     }
-    return NeedLexicon(entries)
+    who_writes = [expand_words(p, words) for p in data.get(WHO_WRITES) or []]
+    return NeedLexicon(entries, who_writes)
 
 
 def country_names() -> list[str]:

@@ -25,7 +25,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.component import MessageComponent
-from bot.nlu.lexicons import load_lexicon
+from bot.nlu.lexicons import expand_words, lexicon_words, load_lexicon
 from bot.nlu.normalize import normalize_with_offsets, span
 
 logger = logging.getLogger(__name__)
@@ -37,8 +37,12 @@ _AGE = re.compile(
 
 
 def _compile(entries: dict[str, list[str]]) -> dict[str, re.Pattern[str]]:
+    """One pattern per value; `<elder>` and the other shared word lists expanded."""
+    words = lexicon_words()
     return {
-        value: re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in phrases) + r")\b")
+        value: re.compile(
+            r"\b(?:" + "|".join(f"(?:{expand_words(p, words)})" for p in phrases) + r")\b"
+        )
         for value, phrases in (entries or {}).items()
         if phrases
     }

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.nlu.crisis import CrisisGuard, CrisisRules, default_rules
+from bot.nlu.crisis import CrisisGuard, CrisisLexicon, CrisisRules, default_rules
 from bot.nlu.lexicons import expand_words
 
 
@@ -8,6 +8,9 @@ from bot.nlu.lexicons import expand_words
     ("text", "kind"),
     [
         ("je veux mourir", "suicide"),
+        # the gerund after another need (said by a tester, not in any evaluation set)
+        ("I lost everything at the casino. I have been thinking about ending it", "suicide"),
+        ("ive been considering ending my life", "suicide"),
         ("j'ai acheté une corde", "suicide"),
         # pills put aside to take at once: a plan (phrasings not in any evaluation set)
         ("jai ramassé mes somnifères depuis des semaines pour les prendre d'un coup", "suicide"),
@@ -81,10 +84,18 @@ def test_a_parent_who_hit_in_the_past_is_not_a_child_in_danger_now():
 def test_word_lists_expand_into_patterns_and_an_unknown_list_is_an_error():
     words = {"child": "kid|ti gars", "age": "<years> ans", "years": "[1-9]"}
     assert expand_words(r"\b<child> de <age>\b", words) == r"\b(kid|ti gars) de (([1-9]) ans)\b"
-    rules = CrisisRules({"child": [r"\b<child>\b.*\bseul\b"]}, [], words=words)
+    rules = CrisisRules(CrisisLexicon({"child": [r"\b<child>\b.*\bseul\b"]}, words=words))
     assert rules.match("le ti-gars est seul").kinds == ["child"]
     with pytest.raises(ValueError, match="<baby>"):
-        CrisisRules({"child": [r"\b<baby>\b"]}, [], words=words)
+        CrisisRules(CrisisLexicon({"child": [r"\b<baby>\b"]}, words=words))
+
+
+def test_a_shared_word_list_is_defined_once():
+    """`<elder>` is words_lexicon.yml's: a lexicon that defines it again is an error."""
+    rules = CrisisRules(CrisisLexicon({"medical": [r"\b<elder>\b.*\btombee?\b"]}))
+    assert rules.match("ma grand-maman est tombée").kinds == ["medical"]
+    with pytest.raises(ValueError, match="elder"):
+        CrisisRules(CrisisLexicon({"medical": []}, words={"elder": "vieux"}))
 
 
 @pytest.mark.parametrize(
@@ -367,7 +378,7 @@ def test_guard_leaves_ordinary_messages_alone(make_component, message):
 
 
 def test_priority_follows_the_classifier_when_several_kinds_match():
-    rules = CrisisRules({"suicide": [r"\bmourir\b"], "violence": [r"\bfrappe\b"]}, [])
+    rules = CrisisRules(CrisisLexicon({"suicide": [r"\bmourir\b"], "violence": [r"\bfrappe\b"]}))
     assert rules.match("il me frappe je veux mourir").kinds == ["suicide", "violence"]
 
 
@@ -400,7 +411,7 @@ def test_the_classifier_tells_a_child_when_only_a_violence_pattern_fires(
 
 def test_unknown_kind_is_rejected():
     with pytest.raises(ValueError):
-        CrisisRules({"weather": ["storm"]}, [])
+        CrisisRules(CrisisLexicon({"weather": ["storm"]}))
 
 
 @pytest.mark.parametrize(
@@ -432,6 +443,17 @@ def test_unknown_kind_is_rejected():
 def test_calm_frames_silence_the_keywords(text):
     scan = default_rules().match(text)
     assert scan.framed and scan.kinds == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm thinking about ending it with my boyfriend, we fight all the time",
+        "my brother was thinking about ending it years ago, now he volunteers at a crisis line",
+    ],
+)
+def test_ending_a_relationship_or_a_past_thought_is_no_suicide_pattern(text):
+    assert "suicide" not in default_rules().match(text).kinds
 
 
 @pytest.mark.parametrize(
