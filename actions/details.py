@@ -11,15 +11,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.dialogue.details import (
-    NEAREST_CARD,
+    PICKING,
     Question,
-    answer_details,
-    card_answer,
     chosen_cards,
-    languages_answer,
+    confidential_answer,
     latest_cards,
+    reply,
+    shown_cards,
 )
-from bot.texts import formats, t
+from bot.texts import formats
 
 from .base import RelaisAction
 
@@ -36,12 +36,18 @@ class ActionServiceDetails(RelaisAction):
         from bot.directory.lookup import services_by_id
 
         language = self.language(tracker)
+        channel = tracker.get_latest_input_channel()
+        question = Question.from_entities(self.latest_entities(tracker))
         cards = latest_cards(tracker.events)
         if not cards:
-            dispatcher.utter_message(response="utter_details_nothing_shown")
+            if question.only_about_211:  # "c'est tu confidentiel?" needs no cards
+                dispatcher.utter_message(text=confidential_answer(language, channel))
+            else:
+                dispatcher.utter_message(response="utter_details_nothing_shown")
             return []
-        question = Question.from_entities(self.latest_entities(tracker))
-        chosen = chosen_cards(cards, question.card)
+        # picking among the cards ("lequel", "le plus proche") looks at every page shown
+        pool = shown_cards(tracker.events) if question.card in PICKING else cards
+        chosen = chosen_cards(pool, question.card, question.needs)
         if chosen is None:
             numbers = ", ".join(str(card.get("index")) for card in cards)
             dispatcher.utter_message(
@@ -51,21 +57,14 @@ class ActionServiceDetails(RelaisAction):
         services = await asyncio.to_thread(
             services_by_id, [str(card.get("service_id")) for card in chosen], language
         )
-        now = datetime.now(formats.TZ)
-        details = answer_details(question, chosen)
-        answers = [
-            card_answer(
-                card,
-                services.get(str(card.get("service_id"))),
-                details,
-                language,
-                now,
-            )
-            for card in chosen
-        ]
-        if "languages" in details:
-            answers += languages_answer(chosen, services, question.languages, language)
-        if question.card == NEAREST_CARD and len(cards) > 1:
-            answers.append(t("dialogue.details.nearest_of_shown", language))
-        dispatcher.utter_message(text="\n\n".join(answers))
+        text = reply(
+            question,
+            chosen,
+            services,
+            language,
+            datetime.now(formats.TZ),
+            among=len(pool),
+            channel=channel,
+        )
+        dispatcher.utter_message(text=text)
         return []

@@ -1,10 +1,12 @@
 """Answers to questions about the services shown ("c'est tu gratuit?", "do they speak spanish?").
 
 The NLU says what is asked (entity `detail`) and about which card (entity `card`, its number as
-shown or `last`; bot/nlu/details.py). This module finds the cards the person saw last in the
-conversation's events and writes the answer from each service's HSDS record (hours, fees,
-languages, address, how to apply, who it is for, contact). A fact the directory does not hold
-is said to be unknown, with the service's phone to confirm: nothing is made up.
+shown, `last`, `nearest` or `which`; bot/nlu/details.py). This module finds the cards the person
+saw in the conversation's events and writes the answer from each service's HSDS record (hours,
+fees, languages, address, how to apply, who it is for, waiting time, online or in person,
+contact). A fact the directory does not hold is said to be unknown, with the service's phone to
+confirm, and a question it cannot read ("do they take dogs?") is said to be beyond it, with
+each phone: nothing is made up, no hours and fees in place of an answer.
 """
 
 from __future__ import annotations
@@ -20,17 +22,34 @@ from bot.dialogue.results import is_results
 from bot.directory.schedules import Schedule, describe_hours, is_open, next_opening
 from bot.texts import formats, t
 
+Card = dict[str, Any]
+
 DETAILS_INTENT = "ask_service_details"
 DETAIL_ENTITY = "detail"
 """What is asked, one entity per detail (set by bot/nlu/details.py)."""
 CARD_ENTITY = "card"
-"""Which card: its number as shown, or `LAST_CARD`."""
+"""Which card: its number as shown, `LAST_CARD`, `NEAREST_CARD` or `WHICH_CARD`."""
+NEED_ENTITIES = ("need", "needs")
+"""The needs the question names (bot/nlu/needs.py): "plus proche pour les couches?" is about
+that need's cards when two needs were shown."""
 LANGUAGE_ENTITY = "language_asked"
 """A language named in the question ("ils parlent espagnol?" → `es`), to say when it is not
 listed."""
 LAST_CARD = "last"
 NEAREST_CARD = "nearest"
 """The card nearest the place given: the least `distance_km` (the first shown when none has one)."""
+WHICH_CARD = "which"
+"""A question that picks among the cards ("lequel est ouvert demain?", "which one is free?")."""
+PICKING: tuple[str, ...] = (NEAREST_CARD, WHICH_CARD)
+"""Questions about every card shown for the need, every page: "lequel est ouvert demain?"
+after 1–3 then 4–6 looked at 4–6 only, when 1 and 3 open tomorrow."""
+OVERVIEW = "overview"
+"""Not a detail: "tell me more", "c'est quoi ces places-là?", a card named alone ("et le 2e?")
+ask for the main facts."""
+CONFIDENTIAL = "confidential"
+"""About 211 and this conversation, not the services: answered once, after any cards."""
+PRIVACY_NOTICES = {"twilio_sms": "privacy.notice.sms", "socketio": "widget.ui.privacy_notice"}
+"""The privacy notice each channel shows (what is kept, how to erase it); others: the page's."""
 
 DETAILS: tuple[str, ...] = (
     "hours",
@@ -40,6 +59,9 @@ DETAILS: tuple[str, ...] = (
     "process",
     "eligibility",
     "contact",
+    "wait",
+    "online",
+    CONFIDENTIAL,
 )
 SUMMARY: tuple[str, ...] = ("hours", "fees", "languages", "process")
 """What "tell me more about the 2nd one" answers: no detail named, one card."""
@@ -56,50 +78,133 @@ class Question:
     card: str | None
     languages: tuple[str, ...] = ()
     """The languages named ("do they speak spanish?": `es`), as codes."""
+    overview: bool = False
+    """The main facts are asked for ("tell me more", "et le 2e?")."""
+    needs: tuple[str, ...] = ()
+    """The needs named ("plus proche pour les couches?": `family`)."""
 
     @classmethod
     def from_entities(cls, entities: Iterable[Mapping[str, Any]]) -> Question:
-        details: list[str] = []
-        card = None
-        languages: list[str] = []
+        values: dict[str, list[str]] = {}
         for entity in entities:
             value = str(entity.get("value") or "")
-            if entity.get("entity") == DETAIL_ENTITY and value in DETAILS and value not in details:
-                details.append(value)
-            elif entity.get("entity") == CARD_ENTITY and card is None and value:
-                card = value
-            elif entity.get("entity") == LANGUAGE_ENTITY and value and value not in languages:
-                languages.append(value)
-        return cls(tuple(details), card, tuple(languages))
+            kind = str(entity.get("entity") or "")
+            if value and value not in values.setdefault(kind, []):
+                values[kind].append(value)
+        cards = values.get(CARD_ENTITY)
+        needs = [n for kind in NEED_ENTITIES for n in values.get(kind) or []]
+        return cls(
+            tuple(d for d in values.get(DETAIL_ENTITY) or [] if d in DETAILS),
+            cards[0] if cards else None,
+            tuple(values.get(LANGUAGE_ENTITY) or []),
+            overview=OVERVIEW in (values.get(DETAIL_ENTITY) or []),
+            needs=tuple(dict.fromkeys(needs)),
+        )
+
+    @property
+    def card_details(self) -> tuple[str, ...]:
+        """The details each card answers (confidentiality is 211's, said once)."""
+        return tuple(d for d in self.details if d != CONFIDENTIAL)
+
+    @property
+    def only_about_211(self) -> bool:
+        """Nothing asked of the cards: "c'est tu confidentiel?"."""
+        return bool(self.details) and not self.card_details
 
 
-def latest_cards(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The cards of the latest answer that showed results (every need's page of that answer)."""
-    cards: list[dict[str, Any]] = []
+def _results(event: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    custom = (event.get("data") or {}).get("custom") if event.get("event") == "bot" else None
+    return custom if is_results(custom) else None
+
+
+def _cards_of(payload: Mapping[str, Any]) -> list[Card]:
+    """A page's cards, each with the need it was shown for."""
+    return [{**card, "need": payload.get("need")} for card in payload.get("cards") or []]
+
+
+def _page(payload: Mapping[str, Any]) -> int:
+    try:
+        return max(int(payload.get("page") or 1), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def latest_cards(events: Iterable[Mapping[str, Any]]) -> list[Card]:
+    """The cards of the latest answer that showed results (every need's page of that answer,
+    the main need first)."""
+    cards: list[Card] = []
     for event in reversed(list(events)):
         if event.get("event") == "user" and cards:
             break
-        if event.get("event") != "bot":
-            continue
-        custom = (event.get("data") or {}).get("custom")
-        if is_results(custom):
-            cards = [dict(card) for card in custom.get("cards") or []] + cards
+        payload = _results(event)
+        if payload is not None:
+            cards = _cards_of(payload) + cards
     return cards
 
 
-def chosen_cards(cards: list[dict[str, Any]], card: str | None) -> list[dict[str, Any]] | None:
+def shown_cards(events: Iterable[Mapping[str, Any]]) -> list[Card]:
+    """Every card shown for the needs of the latest answer with results, every page of them
+    (1–3, then 4–6 after "en as-tu d'autres?"), by need (the main need first), then number.
+    A page counts when it is the page before one already counted for its need, so an earlier
+    search of the same need (its own page 1) does not."""
+    lowest: dict[str, int] = {}
+    latest_needs: list[str] = []
+    pages: list[Mapping[str, Any]] = []
+    for event in reversed(list(events)):
+        if event.get("event") == "user" and pages and not latest_needs:
+            latest_needs = [str(p.get("need") or "") for p in pages]
+        payload = _results(event)
+        if payload is None:
+            continue
+        need, page = str(payload.get("need") or ""), _page(payload)
+        if latest_needs and lowest.get(need) != page + 1:
+            continue
+        lowest[need] = page
+        pages.insert(0, payload)
+    latest_needs = latest_needs or [str(p.get("need") or "") for p in pages]
+    order = {need: latest_needs.index(need) for need in latest_needs}
+    cards: list[Card] = []
+    seen: set[tuple[str, str]] = set()
+    for payload in sorted(pages, key=lambda p: (order[str(p.get("need") or "")], _page(p))):
+        for card in _cards_of(payload):
+            key = (str(card["need"]), str(card.get("service_id")))
+            if key not in seen:
+                seen.add(key)
+                cards.append(card)
+    return cards
+
+
+def _of_needs(cards: list[Card], needs: Sequence[str]) -> list[Card]:
+    """The cards of the needs named, else of the main need (the first shown): "y a tu qqch
+    plus proche?" after diapers then income cards is about diapers."""
+    named = [c for c in cards if c.get("need") in needs]
+    if named:
+        return named
+    main = cards[0].get("need") if cards else None
+    return [c for c in cards if c.get("need") == main]
+
+
+def chosen_cards(
+    cards: list[Card], card: str | None, needs: Sequence[str] = ()
+) -> list[Card] | None:
     """The cards the question is about: the one named, else all; None when the number named
     is not among them. A number is the card's number as shown ("4" on the second page), else
-    its rank on the screen ("le premier" is the first shown)."""
+    its rank on the screen ("le premier" is the first shown). The nearest is among the cards
+    of the need named, else of the main need; "which one" picks among the need named, else
+    among all."""
     if card is None:
         return cards
-    if card == LAST_CARD:
-        return cards[-1:]
     if card == NEAREST_CARD:
         far = float("inf")
         return sorted(
-            cards, key=lambda c: far if c.get("distance_km") is None else c["distance_km"]
+            _of_needs(cards, needs),
+            key=lambda c: far if c.get("distance_km") is None else c["distance_km"],
         )[:1]
+    cards = [c for c in cards if c.get("need") in needs] or cards
+    if card == LAST_CARD:
+        return cards[-1:]
+    if card == WHICH_CARD:
+        return cards
     try:
         number = int(card)
     except ValueError:
@@ -195,6 +300,60 @@ def _process(service: Mapping[str, Any]) -> str:
     return " ".join(p for p in parts if p)
 
 
+def _age(value: Any) -> str:
+    number = float(value)
+    return str(int(number)) if number.is_integer() else str(number)
+
+
+def _eligibility(service: Mapping[str, Any], language: str) -> str:
+    """Who it is for, with the ages the record gives ("c'est pour les adultes?")."""
+    low, high = service.get("minimum_age"), service.get("maximum_age")
+    ages = ""
+    if low is not None and high is not None:
+        ages = t("dialogue.details.ages_between", language, low=_age(low), high=_age(high))
+    elif low is not None:
+        ages = t("dialogue.details.ages_from", language, low=_age(low))
+    elif high is not None:
+        ages = t("dialogue.details.ages_to", language, high=_age(high))
+    return " ".join(p for p in (_text(service.get("eligibility_description")), ages) if p)
+
+
+def _online(service: Mapping[str, Any], card: Mapping[str, Any], language: str) -> str:
+    """Online, in person, or both, from the places' `location_type` (a virtual place's url is
+    where to go online; the service's own url is given as its website); "" when the record
+    says neither."""
+    places = _locations(service)
+    kinds = {str(place.get("location_type") or "") for place in places}
+    url = next(
+        (
+            _text(p.get("url"))
+            for p in places
+            if p.get("location_type") == "virtual" and p.get("url")
+        ),
+        "",
+    )
+    parts = []
+    if "virtual" in kinds:
+        parts.append(
+            t("dialogue.details.online_at", language, url=url)
+            if url
+            else t("dialogue.details.online_yes", language)
+        )
+    if "physical" in kinds:
+        address = _text(card.get("address"))
+        parts.append(
+            t("dialogue.details.in_person_at", language, address=address)
+            if address
+            else t("dialogue.details.in_person", language)
+        )
+        if "virtual" not in kinds:
+            parts.append(t("dialogue.details.online_not_listed", language))
+    website = _text(service.get("url"))
+    if website and website != url:
+        parts.append(t("dialogue.details.website", language, url=website))
+    return " ".join(parts)
+
+
 def _contact(service: Mapping[str, Any], card: Mapping[str, Any]) -> str:
     parts = []
     if card.get("phone"):
@@ -243,9 +402,13 @@ def fact(
     if detail == "process":
         return _process(service)
     if detail == "eligibility":
-        return _text(service.get("eligibility_description"))
+        return _eligibility(service, language)
     if detail == "contact":
         return _contact(service, card)
+    if detail == "wait":
+        return _text(service.get("wait_time"))
+    if detail == "online":
+        return _online(service, card, language)
     raise ValueError(f"unknown detail {detail!r}")
 
 
@@ -329,10 +492,84 @@ def languages_answer(
 
 
 def answer_details(question: Question, cards: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
-    """The details to give: those asked, else a summary (shorter when about every card; with
-    where it is and how far when the question is which one is nearest)."""
+    """The details to give each card: those asked; else a summary when the main facts are
+    asked for (shorter when about every card; with where it is and how far when the question
+    is which one is nearest); else none: the question is about something the directory cannot
+    read ("do they take dogs?"), and hours and fees would pretend to answer it."""
     if question.details:
-        return question.details
+        return question.card_details
     if question.card == NEAREST_CARD:
         return ("address", *SUMMARY)
-    return SUMMARY if len(cards) == 1 else SUMMARY_EACH
+    if question.overview:
+        return SUMMARY if len(cards) == 1 else SUMMARY_EACH
+    return ()
+
+
+def ask_them(cards: Sequence[Mapping[str, Any]], language: str) -> str:
+    """What the directory does not say, said so once, with each card's phone to ask (211
+    for a card without one)."""
+    if not any(card.get("phone") for card in cards):
+        return "\n".join(
+            [
+                t("dialogue.details.not_in_directory", language),
+                t("dialogue.details.confirm_211", language),
+            ]
+        )
+    lines = [t("dialogue.details.not_in_directory_ask", language)]
+    for card in cards:
+        name = t(
+            "dialogue.details.card",
+            language,
+            index=card.get("index") or "",
+            name=card.get("name") or "",
+        )
+        phone = card.get("phone")
+        lines.append(
+            t("dialogue.details.phone_of", language, card=name, phone=phone)
+            if phone
+            else t("dialogue.details.no_phone_of", language, card=name)
+        )
+    return "\n".join(lines)
+
+
+def confidential_answer(language: str, channel: str | None = None) -> str:
+    """211 and this conversation are confidential, with the privacy notice the channel shows
+    (what is kept, how long, how to erase it: one text for those facts, privacy.yml's)."""
+    notice = PRIVACY_NOTICES.get(channel or "", "privacy.page.intro")
+    return "\n".join([t("dialogue.details.confidential", language), t(notice, language)])
+
+
+def reply(
+    question: Question,
+    cards: Sequence[Mapping[str, Any]],
+    services: Mapping[str, Mapping[str, Any]],
+    language: str,
+    now: datetime,
+    *,
+    among: int = 1,
+    channel: str | None = None,
+) -> str:
+    """The whole answer about `cards` (`among`: how many the nearest was picked from)."""
+    details = answer_details(question, cards)
+    parts: list[str] = []
+    if details:
+        answers = [(card, services.get(str(card.get("service_id")))) for card in cards]
+        known = any(
+            service and any(fact(d, service, card, language, now) for d in details)
+            for card, service in answers
+        )
+        if known or len(cards) == 1:
+            parts += [
+                card_answer(card, service, details, language, now) for card, service in answers
+            ]
+        else:
+            parts.append(ask_them(cards, language))
+        if "languages" in details:
+            parts += languages_answer(cards, services, question.languages, language)
+        if question.card == NEAREST_CARD and among > 1:
+            parts.append(t("dialogue.details.nearest_of_shown", language))
+    elif not question.only_about_211:
+        parts.append(ask_them(cards, language))
+    if CONFIDENTIAL in question.details:
+        parts.append(confidential_answer(language, channel))
+    return "\n\n".join(parts)

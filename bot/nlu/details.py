@@ -3,14 +3,19 @@
 After the cards, people ask about them: "c'est tu gratuit?", "do they speak spanish?", "pis le
 2e, c'est ouvert quand?". The intent `ask_service_details` says it is such a question; this
 component says what is asked — entity `detail` (`hours`, `fees`, `languages`, `address`,
-`process`, `eligibility`, `contact`), one per detail, in text order — and which card, when
-the person names one — entity `card` (its number as shown, `last` or `nearest`) — and the
-languages named — entity `language_asked` (a code: "do they speak spanish?" → `es`). The action
-(`actions/details.py`) answers from the directory; nothing downstream reads the words again.
+`process`, `eligibility`, `contact`, `wait`, `online`, `confidential`, or `overview` for "tell
+me more" and a card named alone), one per detail, in text order — and which card, when the
+person names one — entity `card` (its number as shown, `last`, `nearest`, or `which` for a
+question that picks among them) — and the languages named — entity `language_asked` (a code:
+"do they speak spanish?" → `es`). No `detail` at all: something the directory cannot answer
+("do they take dogs?"). The action (`actions/details.py`) answers from the directory; nothing
+downstream reads the words again.
 
 Patterns live in `details_lexicon.yml` (normalized text); matching is pure
 (`DetailLexicon.find`). Entities are added only to `ask_service_details` messages, so a need
-stated with an hour ("un dépannage ouvert le dimanche") keeps its own entities only.
+stated with an hour ("un dépannage ouvert le dimanche") keeps its own entities only. One
+reroute: "c'est tu confidentiel?" alone, read as a bot challenge or split between the two,
+becomes this question (about 211 and this conversation), so it gets an answer.
 """
 
 from __future__ import annotations
@@ -21,18 +26,31 @@ from functools import lru_cache
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.dialogue.details import CARD_ENTITY, DETAIL_ENTITY, DETAILS_INTENT, LANGUAGE_ENTITY
+from bot.dialogue.details import (
+    CARD_ENTITY,
+    CONFIDENTIAL,
+    DETAIL_ENTITY,
+    DETAILS_INTENT,
+    LANGUAGE_ENTITY,
+    OVERVIEW,
+)
 from bot.nlu.component import MessageComponent
 from bot.nlu.language import language_named
 from bot.nlu.lexicons import load_lexicon
 from bot.nlu.normalize import normalize_with_offsets, span
 
 
-def _alternatives(phrases: list[str]) -> str:
+def _alternatives(phrases: str | list[str]) -> str:
+    if isinstance(phrases, str):
+        return phrases
     return "|".join(f"(?:{phrase})" for phrase in phrases)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text)
 
 
 @dataclass(frozen=True)
@@ -54,11 +72,16 @@ class DetailLexicon:
         }
         cards = data.get("card") or {}
         self.ordinals = {
-            str(value): re.compile(r"\b(?:" + words + r")\b")
+            str(value): re.compile(r"\b(?:" + _alternatives(words) + r")\b")
             for value, words in (cards.get("ordinals") or {}).items()
         }
         prefix = cards.get("number_prefix") or "numero"
         self.number = re.compile(r"\b(?:" + prefix + r") ?(\d{1,2})\b")
+        self.fillers = frozenset(str(data.get("fillers") or "").split())
+        alone = data.get("confidential_alone") or {}
+        self.reroute_from = frozenset(alone.get("from_intents") or ())
+        self.max_words = int(alone.get("max_words") or 0)
+        self.not_words = re.compile(r"\b(?:" + (alone.get("not_words") or "(?!)") + r")\b")
 
     def find(self, text: str) -> list[Found]:
         normalized, offsets = normalize_with_offsets(text)
@@ -67,6 +90,8 @@ class DetailLexicon:
             match = pattern.search(normalized)
             if match:
                 found.append(Found(DETAIL_ENTITY, key, *span(offsets, text, *match.span())))
+        if not found and self._bare(normalized):
+            found.append(Found(DETAIL_ENTITY, OVERVIEW, 0, len(text)))
         card = self._card(normalized, text, offsets)
         if card:
             found.append(card)
@@ -77,6 +102,24 @@ class DetailLexicon:
                 named.add(code)
                 found.append(Found(LANGUAGE_ENTITY, code, *span(offsets, text, *word.span())))
         return sorted(found, key=lambda item: item.start)
+
+    def _bare(self, normalized: str) -> bool:
+        """Nothing but a card and filler words ("et le 2e?", "what about the last one?")."""
+        rest = self.number.sub(" ", normalized)
+        for pattern in self.ordinals.values():
+            rest = pattern.sub(" ", rest)
+        return all(word in self.fillers or word.isdigit() for word in _words(rest))
+
+    def asks_only_confidentiality(self, text: str) -> bool:
+        """A short question about confidentiality alone, saying nothing of who answers
+        ("c'est tu confidentiel?", not "c'est confidentiel ce que je t'écris, t'es qui?")."""
+        normalized = normalize_with_offsets(text)[0]
+        asked = {(f.entity, f.value) for f in self.find(text) if f.entity != LANGUAGE_ENTITY}
+        return (
+            asked == {(DETAIL_ENTITY, CONFIDENTIAL)}
+            and len(_words(normalized)) <= self.max_words
+            and not self.not_words.search(normalized)
+        )
 
     def _card(self, normalized: str, text: str, offsets: list[int]) -> Found | None:
         # "#2" survives normalizing only as "2": look for it in the raw text first
@@ -108,12 +151,32 @@ class ServiceDetailExtractor(MessageComponent):
         self._lexicon = default_lexicon()
 
     def process_message(self, message: Message) -> None:
-        if (message.get(INTENT) or {}).get("name") != DETAILS_INTENT:
+        text = message.get(TEXT) or ""
+        name = (message.get(INTENT) or {}).get("name")
+        if name in self._lexicon.reroute_from and self._lexicon.asks_only_confidentiality(text):
+            self._reroute(message)
+        elif name != DETAILS_INTENT:
             return
         self.add_entities(
             message,
             [
                 {"entity": f.entity, "value": f.value, "start": f.start, "end": f.end}
-                for f in self._lexicon.find(message.get(TEXT) or "")
+                for f in self._lexicon.find(text)
             ],
         )
+
+    @staticmethod
+    def _reroute(message: Message) -> None:
+        """Make the message a question about the services. The classifier split its vote
+        between the two readings ("c'est tu confidentiel?": bot challenge 0.44, question 0.43,
+        so "please rephrase"): the question takes both shares, and both leave the ranking."""
+        intent = message.get(INTENT) or {}
+        ranking = list(message.get(INTENT_RANKING_KEY) or [])
+        replaced = {intent.get("name"), DETAILS_INTENT}
+        confidence = float(intent.get("confidence") or 0.0) + sum(
+            float(r.get("confidence") or 0.0) for r in ranking if r.get("name") == DETAILS_INTENT
+        )
+        promoted = {"name": DETAILS_INTENT, "confidence": min(confidence, 1.0)}
+        rest = [r for r in ranking if r.get("name") not in replaced]
+        message.set(INTENT, promoted, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [promoted, *rest], add_to_output=True)

@@ -227,7 +227,7 @@ def test_what_the_directory_does_not_say_is_said_so(demo_services):
 
 
 def test_a_vague_question_gets_a_shorter_summary_for_each_card():
-    vague = Question((), None)
+    vague = Question((), None, overview=True)  # "c'est quoi ces places-là?"
     assert answer_details(vague, [{"index": 1}]) == SUMMARY
     assert answer_details(vague, [{"index": 1}, {"index": 2}]) == SUMMARY_EACH
     assert answer_details(Question(("fees",), None), [{"index": 1}, {"index": 2}]) == ("fees",)

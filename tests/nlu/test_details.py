@@ -2,6 +2,7 @@
 
 import pytest
 
+from bot.dialogue.details import DETAILS_INTENT as DETAILS
 from bot.nlu.details import ServiceDetailExtractor, default_lexicon
 
 
@@ -96,3 +97,158 @@ def test_entities_only_on_a_question_about_the_cards(make_component, message, en
 @pytest.mark.parametrize("text", ["y en a tu un pour les femmes?", "is any of them for seniors"])
 def test_who_it_is_for(text):
     assert ("detail", "eligibility") in asked(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        # waiting time (HSDS service.wait_time), the elided "d'" glued or typed without
+        ("y a tu une liste d'attente?", "wait"),
+        ("ya tu une liste dattente", "wait"),
+        ("ça prend combien de temps avant d'avoir une place", "wait"),
+        ("is there a waiting list?", "wait"),
+        ("how long is the wait", "wait"),
+        # online or in person (location_type, url)
+        ("c'est tu en ligne ou faut se déplacer?", "online"),
+        ("faut tu y aller en personne", "online"),
+        ("is it online or in person?", "online"),
+        ("can i do it from home", "online"),
+        # who it is for, ages and income
+        ("c'est pour les adultes?", "eligibility"),
+        ("faut-tu avoir un revenu bas?", "eligibility"),
+        ("c'est ouvert aux hommes aussi?", "eligibility"),
+        ("is there a minimum age", "eligibility"),
+        ("do you have to be low income", "eligibility"),
+        # how to apply: referral, calling first, documents
+        ("do I need a referral from a doctor?", "process"),
+        ("faut tu que j'appelle avant?", "process"),
+        ("faut tu une référence du médecin", "process"),
+        ("what documents do I need?", "process"),
+        ("do i have to call them first", "process"),
+        # 211 and this conversation
+        ("c'est tu confidentiel?", "confidential"),
+        ("is this anonymous", "confidential"),
+    ],
+)
+def test_the_new_details_asked(text, detail):
+    assert ("detail", detail) in asked(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "not_asked"),
+    [
+        ("faut tu que j'appelle avant?", "contact"),  # calling first is how to apply
+        ("do i have to call them first", "contact"),
+        ("c'est ouvert aux hommes aussi?", "hours"),  # open to men: who it is for
+        ("je suis sans statut, ils vont m'aider quand même?", "hours"),  # "quand même": anyway
+        ("ça prend combien de temps pour me rendre au #1", "wait"),  # the way there
+        ("how long does it take to get there", "wait"),
+        ("parle-moi plus du 2e", "languages"),  # "tell me more", not a language
+        ("ont-ils une adresse courriel", "address"),
+    ],
+)
+def test_a_word_shared_with_another_detail_is_not_that_detail(text, not_asked):
+    assert ("detail", not_asked) not in asked(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["do they take dogs?", "ils acceptent les chiens?", "do they accept pets"]
+)
+def test_what_no_detail_holds_names_no_detail(text):
+    """Answered "the directory doesn't say" with the phones, not hours and fees."""
+    assert [v for e, v in asked(text) if e == "detail"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [("et le 2e?", "2"), ("what about the last one?", "last"), ("ok pis?", None)],
+)
+def test_a_card_named_alone_asks_for_its_main_facts(text, card):
+    found = asked(text)
+    assert ("detail", "overview") in found
+    assert [v for e, v in found if e == "card"] == ([card] if card else [])
+
+
+def test_a_card_named_with_a_question_no_detail_holds_is_not_an_overview():
+    assert asked("le 2e prend tu les chiens?") == [("card", "2")]
+
+
+@pytest.mark.parametrize(
+    "text", ["c'est quoi ces places-là?", "tell me more about them", "ils font quoi au juste"]
+)
+def test_tell_me_more_is_an_overview(text):
+    assert ("detail", "overview") in asked(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("c'est où le plus proche?", "nearest"),
+        ("où est le plus proche?", "nearest"),
+        ("la plus proche est où?", "nearest"),
+        ("c'est quoi le plus près", "nearest"),
+        ("laquelle des ressources est la plus proche", "nearest"),
+        ("where's the closest one?", "nearest"),
+        ("which of these is nearest", "nearest"),
+        ("lequel est ouvert demain?", "which"),
+        ("y en a tu un pour les femmes?", "which"),
+        ("which one is free?", "which"),
+        ("is any of them open on sunday", "which"),
+    ],
+)
+def test_a_question_that_picks_among_the_cards(text, card):
+    assert [v for e, v in asked(text) if e == "card"] == [card]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["where is the nearest metro?", "which floor is it on", "do i have to call them first"],
+)
+def test_no_card_in_access_questions_or_calling_first(text):
+    assert [v for e, v in asked(text) if e == "card"] == []
+
+
+def test_where_is_the_nearest_asks_its_address():
+    found = asked("c'est où le plus proche?")
+    assert ("card", "nearest") in found and ("detail", "address") in found
+    assert ("detail", "address") in asked("where's the closest one?")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "ranking"),
+    [
+        ("c'est tu confidentiel?", "bot_challenge", [("bot_challenge", 0.44), (DETAILS, 0.43)]),
+        ("is this confidential?", "bot_challenge", [("bot_challenge", 0.45), (DETAILS, 0.3)]),
+        ("est-ce que c'est anonyme", "chitchat", [("chitchat", 0.5), ("greet", 0.1)]),
+    ],
+)
+def test_confidentiality_alone_becomes_a_question_about_the_services(
+    make_component, message, entity_values, text, intent, ranking
+):
+    """It was a bot challenge or "please rephrase" (two readings within the margin)."""
+    msg = message(text, intent=intent, confidence=ranking[0][1], ranking=ranking)
+    make_component(ServiceDetailExtractor).process([msg])
+    assert msg.get("intent")["name"] == DETAILS
+    shares = sum(c for n, c in ranking if n in (intent, DETAILS))
+    assert msg.get("intent")["confidence"] == pytest.approx(shares)
+    names = [r["name"] for r in msg.get("intent_ranking")]
+    assert names[0] == DETAILS and intent not in names and names.count(DETAILS) == 1
+    assert entity_values(msg, "detail") == ["confidential"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("est-ce que c'est confidentiel ce que je t'écris, t'es qui", "bot_challenge"),
+        ("c'est un robot ou c'est confidentiel?", "bot_challenge"),
+        ("c'est tu confidentiel? je cherche de l'aide pour ma consommation", "need_addiction"),
+        ("j'ai besoin d'aide confidentielle", "need_unspecified"),
+    ],
+)
+def test_other_messages_naming_confidentiality_keep_their_intent(
+    make_component, message, entity_values, text, intent
+):
+    msg = message(text, intent=intent)
+    make_component(ServiceDetailExtractor).process([msg])
+    assert msg.get("intent")["name"] == intent
+    assert entity_values(msg, "detail") == []
