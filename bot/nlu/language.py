@@ -15,11 +15,18 @@ language. A request to switch ("english please", "parlez-vous anglais?", "en fra
 gives the entity the TARGET language, whatever language the request is written in; the
 property `language_requested` then holds it too. Places and postal codes found by the place
 extractor (run before this component) are masked first: "Laval" says nothing about language.
+
+A language named as that of a service or of its people ("do they speak spanish?", "is it in
+english?", "le premier, y parle tu anglais?", "ya tu un endroit qui parle arabe?") is neither a
+request nor a message in that language: the entity carries the language the question is
+WRITTEN in, and the property `service_language` the language asked about, which
+`OtherLanguageIntent` turns into a question about the services shown (`ask_service_details`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -55,6 +62,9 @@ LINGUA_NAMES: dict[str, str] = {
 MASKED_ENTITIES = frozenset({"place", "postal_code"})
 LANGUAGE_ENTITY = "language"
 OTHER_LANGUAGE_ENTITY = "other_language"
+SERVICE_LANGUAGE = "service_language"
+"""Message property: the language a question about the services shown names ("do they speak
+spanish?" → `es`), None otherwise."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,8 @@ class LanguageGuess:
     confident: bool
     requested: str | None = None
     source: str = "none"
+    about_service: str | None = None
+    """A language asked about a service ("do they speak spanish?" → `es`), not requested."""
 
     @property
     def entity_value(self) -> str | None:
@@ -93,12 +105,36 @@ class _Lexicon:
     request_words: frozenset[str]
     not_a_request: frozenset[str]
     negations: frozenset[str]
+    service_people: frozenset[str]
+    service_pointers: tuple[tuple[str, ...], ...]
+    card: re.Pattern[str]
+    asks_for_me: tuple[tuple[str, ...], ...]
+    not_asking: tuple[tuple[str, ...], ...]
+
+
+def _phrases(value: str | None) -> tuple[tuple[str, ...], ...]:
+    """A word list whose phrases join their words with "_" ("du_monde"), as token tuples."""
+    return tuple(tuple(phrase.split("_")) for phrase in sorted(word_set(value)))
+
+
+def _card_pattern(about: dict[str, Any]) -> re.Pattern[str]:
+    """The lexicon's ways of naming a card shown, `<ordinal>` filled in (none: never a card)."""
+    ordinal = str(about.get("ordinal") or "").replace(" ", "")
+    cards = [str(card).replace("<ordinal>", ordinal) for card in about.get("card") or ()]
+    if not cards:
+        return re.compile(r"(?!)")
+    return re.compile(r"\b(?:" + "|".join(f"(?:{card})" for card in cards) + r")\b")
+
+
+RAW_CARD = re.compile(r"#\s?\d{1,2}\b")
+"""A card number as written ("#2"): normalizing drops the "#"."""
 
 
 @lru_cache(maxsize=1)
 def _lexicon() -> _Lexicon:
     data = load_lexicon("language")
     names = {word: code for code, words in data["names"].items() for word in word_set(words)}
+    about = data.get("about_a_service") or {}
     return _Lexicon(
         markers={code: word_set(words) for code, words in data["markers"].items()},
         neutral=word_set(data["neutral"]),
@@ -106,6 +142,11 @@ def _lexicon() -> _Lexicon:
         request_words=word_set(data["request_words"]),
         not_a_request=word_set(data["not_a_request"]),
         negations=word_set(data["negations"]),
+        service_people=word_set(about.get("people")),
+        service_pointers=_phrases(about.get("pointers")),
+        card=_card_pattern(about),
+        asks_for_me=_phrases(about.get("asks_for_me")),
+        not_asking=_phrases(about.get("not_asking")),
     )
 
 
@@ -123,8 +164,60 @@ def _script_share(text: str) -> float:
     return foreign / len(letters)
 
 
+def _phrase_at(tokens: list[str], phrases: tuple[tuple[str, ...], ...]) -> list[int]:
+    """Where a phrase of `phrases` starts in `tokens` (every start of every phrase)."""
+    return [
+        i
+        for i in range(len(tokens))
+        for phrase in phrases
+        if tuple(tokens[i : i + len(phrase)]) == phrase
+    ]
+
+
+def _without(tokens: list[str], phrases: tuple[tuple[str, ...], ...]) -> list[str]:
+    """`tokens` with every phrase of `phrases` blanked ("thank you" says nothing of a wish)."""
+    kept = list(tokens)
+    for start in _phrase_at(tokens, phrases):
+        length = max(len(p) for p in phrases if tuple(tokens[start : start + len(p)]) == p)
+        kept[start : start + length] = [""] * length
+    return kept
+
+
+def names_a_card(text: str) -> bool:
+    """Whether `text` names a card shown by its article or number ("le premier avocat", "au
+    #2", "the first one"; not "mon premier appart" nor "first aid")."""
+    return bool(RAW_CARD.search(text or "") or _lexicon().card.search(normalize(text or "")))
+
+
+def service_language(tokens: list[str], card: bool = False) -> str | None:
+    """The language a message asks about a service or its people ("do they speak spanish?",
+    "is it in english?", "le premier, y parle tu anglais?", "ya tu un endroit qui parle
+    arabe?", "is there someone who speaks english there?"), as a code; None when no language
+    is named, or when it is named for the writer ("can it be in english please?"). `card`:
+    the text names a card as written ("#2", which the tokens have lost)."""
+    lexicon = _lexicon()
+    named = [lexicon.names[tok] for tok in tokens if tok in lexicon.names]
+    if not named:
+        return None
+    if any(tok in lexicon.service_people for tok in tokens):
+        return named[-1]
+    pointed = (
+        card
+        or bool(_phrase_at(tokens, lexicon.service_pointers))
+        or bool(lexicon.card.search(" ".join(tokens)))
+    )
+    if not pointed or _phrase_at(_without(tokens, lexicon.not_asking), lexicon.asks_for_me):
+        return None
+    return named[-1]
+
+
 def requested_language(tokens: list[str]) -> str | None:
-    """The language a message asks to switch to, if it asks ("can we speak french")."""
+    """The language a message asks to switch to, if it asks ("can we speak french"); None for
+    a question about the language of the services shown ("is it in english?")."""
+    return None if service_language(tokens) else _request(tokens)
+
+
+def _request(tokens: list[str]) -> str | None:
     lexicon = _lexicon()
     positions = [(i, lexicon.names[tok]) for i, tok in enumerate(tokens) if tok in lexicon.names]
     if not positions or any(tok in lexicon.not_a_request for tok in tokens):
@@ -162,7 +255,8 @@ def detect(text: str, masked_spans: list[tuple[int, int]] | None = None) -> Lang
     """
     masked = _mask(text or "", masked_spans or [])
     tokens = normalize(masked).split()
-    requested = requested_language(tokens)
+    asked = service_language(tokens, card=bool(RAW_CARD.search(masked)))
+    requested = None if asked else _request(tokens)
     lexicon = _lexicon()
     content = [
         tok for tok in tokens if tok not in lexicon.neutral and not any(c.isdigit() for c in tok)
@@ -170,9 +264,12 @@ def detect(text: str, masked_spans: list[tuple[int, int]] | None = None) -> Lang
     if not content:
         return LanguageGuess(None, bool(requested), requested, "request" if requested else "none")
     code, confident, source = _written_language(masked, content, lexicon)
+    if asked and code not in OWN:
+        # a message in a third language is one, whatever it names ("y" is Spanish for "and")
+        asked, requested = None, _request(tokens)
     if requested:
         return LanguageGuess(code, True, requested, "request")
-    return LanguageGuess(code, confident, None, source)
+    return LanguageGuess(code, confident, None, source, asked)
 
 
 def _written_language(
@@ -258,6 +355,7 @@ class LanguageDetector(MessageComponent):
         guess = detect(text, spans)
         message.set("language", guess.code, add_to_output=True)
         message.set("language_requested", guess.requested, add_to_output=True)
+        message.set(SERVICE_LANGUAGE, guess.about_service, add_to_output=True)
         value = guess.entity_value
         if value:
             entity = {
