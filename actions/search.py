@@ -14,7 +14,8 @@ from rasa_sdk.types import DomainDict
 from bot.dialogue import paging, results
 from bot.dialogue.asked import known_need, what_was_asked
 from bot.dialogue.place import PLACE_SLOT, Where
-from bot.directory.needs import need_label
+from bot.directory.needs import need_label, need_resources
+from bot.nlu.crisis import NEED_AFTER_CRISIS
 from bot.texts import formats, t
 
 from .base import RelaisAction
@@ -66,7 +67,11 @@ class ActionSearchServices(RelaisAction):
         from bot.places.territory import referral_for
 
         language = self.language(tracker)
-        need = known_need(tracker.get_slot("need"))
+        # after a crisis line, a place alone asks for that crisis's services ("Montréal-Nord"
+        # after SOS violence conjugale: violence services there, not "what do you need?")
+        need = known_need(tracker.get_slot("need")) or NEED_AFTER_CRISIS.get(
+            tracker.get_slot("crisis") or ""
+        )
         where = Where.from_slot(tracker.get_slot(PLACE_SLOT))
         intent = self.latest_intent(tracker)
         if intent == paging.MORE_RESULTS_INTENT and tracker.active_loop_name:
@@ -177,7 +182,7 @@ class ActionSearchServices(RelaisAction):
         )
         dispatcher.utter_message(
             response="utter_results_intro",
-            need_label=need_label(need, language).lower(),
+            resources=need_resources(need, language),
             place_name=where.label,
             near_place=t("dialogue.near_place", language, place_name=where.label),
         )

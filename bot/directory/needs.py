@@ -111,6 +111,11 @@ def need_label(need_id: str, lang: str = "fr") -> str:
     return t(f"need.{_check(need_id)}.label", lang)
 
 
+def need_resources(need_id: str, lang: str = "fr") -> str:
+    """What a results heading calls the need's services ("des ressources pour les jeunes")."""
+    return t(f"need.{_check(need_id)}.resources", lang)
+
+
 def need_description(need_id: str, lang: str = "fr") -> str:
     """One line saying what the need covers, for a card."""
     return t(f"need.{_check(need_id)}.description", lang)

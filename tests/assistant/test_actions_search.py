@@ -220,3 +220,24 @@ async def test_a_need_from_a_button_has_no_words(make_tracker, dispatcher, domai
     slots = {"need": "food", "needs": ["legal", "immigration"], "place": LAVAL}
     await run(make_tracker("/need_food", "need_food", slots=slots), dispatcher, domain)
     assert [c["need"] for c in fake_search] == ["food"] and fake_search[0]["text"] is None
+
+
+async def test_a_place_after_a_crisis_line_shows_that_crisis_services(
+    make_tracker, dispatcher, domain, fake_search
+):
+    """After SOS violence conjugale, "Laval" alone asks for violence services there (a tester
+    got "what do you need?" with food and housing buttons)."""
+    tracker = make_tracker("Laval", "provide_place", slots={"crisis": "violence", "place": LAVAL})
+    await run(tracker, dispatcher, domain)
+    assert responses(dispatcher)[0] == "utter_results_intro"
+    assert fake_search[0]["need"] == "violence"
+
+
+async def test_a_place_after_a_child_crisis_line_still_asks_the_need(
+    make_tracker, dispatcher, domain, fake_search
+):
+    """A child in danger has no services of its own to show: youth protection is the line."""
+    tracker = make_tracker("Laval", "provide_place", slots={"crisis": "child", "place": LAVAL})
+    await run(tracker, dispatcher, domain)
+    assert responses(dispatcher) == ["utter_place_noted", "utter_ask_need"]
+    assert fake_search == []
