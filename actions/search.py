@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -69,9 +69,8 @@ class ActionSearchServices(RelaisAction):
         language = self.language(tracker)
         # after a crisis line, a place alone asks for that crisis's services ("Montréal-Nord"
         # after SOS violence conjugale: violence services there, not "what do you need?")
-        need = known_need(tracker.get_slot("need")) or NEED_AFTER_CRISIS.get(
-            tracker.get_slot("crisis") or ""
-        )
+        stated = known_need(tracker.get_slot("need"))
+        need = stated or NEED_AFTER_CRISIS.get(tracker.get_slot("crisis") or "")
         where = Where.from_slot(tracker.get_slot(PLACE_SLOT))
         intent = self.latest_intent(tracker)
         if intent == paging.MORE_RESULTS_INTENT and tracker.active_loop_name:
@@ -96,7 +95,9 @@ class ActionSearchServices(RelaisAction):
             dispatcher.utter_message(response="utter_ask_place")
             return []
         await self._show_results(dispatcher, tracker, language, need, where)
-        return []
+        # the need decided from the crisis is the conversation's from now on (next pages,
+        # questions about the cards, the counsellor's summary)
+        return [] if stated else [SlotSet("need", need)]
 
     async def _show_results(
         self,

@@ -145,6 +145,9 @@ def check(expect: dict[str, Any], turn: Turn) -> list[tuple[str, Any, Any]]:
             names = turn.responses()
             ok = bool(HANDOFF_RESPONSES & names) or "action_handoff" in names
             got = sorted(names)
+        elif key == "responds":
+            names = turn.responses()
+            ok, got = bool(names & {str(v) for v in _options(value)}), sorted(names)
         elif key == "outside_territory_211":
             names = turn.responses()
             ok = "utter_outside_territory" in names and phone_in(turn.text, "211")

@@ -227,8 +227,10 @@ async def test_a_place_after_a_crisis_line_shows_that_crisis_services(
 ):
     """After SOS violence conjugale, "Laval" alone asks for violence services there (a tester
     got "what do you need?" with food and housing buttons)."""
+    from rasa_sdk.events import SlotSet
+
     tracker = make_tracker("Laval", "provide_place", slots={"crisis": "violence", "place": LAVAL})
-    await run(tracker, dispatcher, domain)
+    assert await run(tracker, dispatcher, domain) == [SlotSet("need", "violence")]
     assert responses(dispatcher)[0] == "utter_results_intro"
     assert fake_search[0]["need"] == "violence"
 
