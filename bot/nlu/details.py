@@ -82,6 +82,9 @@ class DetailLexicon:
         self.reroute_from = frozenset(alone.get("from_intents") or ())
         self.max_words = int(alone.get("max_words") or 0)
         self.not_words = re.compile(r"\b(?:" + (alone.get("not_words") or "(?!)") + r")\b")
+        asked = data.get("question_of_a_detail") or {}
+        self.question_from = frozenset(asked.get("from_intents") or ())
+        self.question_marks = re.compile(asked.get("marks") or "(?!)")
 
     def find(self, text: str) -> list[Found]:
         normalized, offsets = normalize_with_offsets(text)
@@ -121,6 +124,15 @@ class DetailLexicon:
             and not self.not_words.search(normalized)
         )
 
+    def asks_a_detail(self, text: str) -> bool:
+        """A question ("?", or Québec's "tu" after a verb) that names a detail of a service
+        ("pis y livrent tu la fin de semaine?": hours), whatever else it says."""
+        normalized = normalize_with_offsets(text)[0]
+        asked = text.rstrip().endswith("?") or self.question_marks.search(normalized)
+        return bool(asked) and any(
+            f.entity == DETAIL_ENTITY and f.value != OVERVIEW for f in self.find(text)
+        )
+
     def _card(self, normalized: str, text: str, offsets: list[int]) -> Found | None:
         # "#2" survives normalizing only as "2": look for it in the raw text first
         raw = re.search(r"#\s?(\d{1,2})\b", text)
@@ -154,6 +166,10 @@ class ServiceDetailExtractor(MessageComponent):
         text = message.get(TEXT) or ""
         name = (message.get(INTENT) or {}).get("name")
         if name in self._lexicon.reroute_from and self._lexicon.asks_only_confidentiality(text):
+            self._reroute(message)
+        elif name in self._lexicon.question_from and self._lexicon.asks_a_detail(text):
+            # a question read as a courtesy: "pis y livrent tu la fin de semaine?" was a goodbye
+            # ("bonne fin de semaine"), which ended the conversation
             self._reroute(message)
         elif name != DETAILS_INTENT:
             return

@@ -252,3 +252,37 @@ def test_other_messages_naming_confidentiality_keep_their_intent(
     make_component(ServiceDetailExtractor).process([msg])
     assert msg.get("intent")["name"] == intent
     assert entity_values(msg, "detail") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "detail"),
+    [
+        # a tester's question read as a goodbye ("bonne fin de semaine"): the chat ended
+        ("pis y livrent tu la fin de semaine?", "goodbye", "hours"),
+        ("ils livrent tu le samedi", "goodbye", "hours"),
+        ("merci! c'est gratuit?", "thanks", "fees"),
+        ("ok thanks, are they open on sunday?", "thanks", "hours"),
+    ],
+)
+def test_a_question_of_a_detail_read_as_a_courtesy_is_the_question(
+    make_component, message, entity_values, text, intent, detail
+):
+    msg = message(text, intent=intent, confidence=0.3, ranking=[(intent, 0.3), (DETAILS, 0.2)])
+    make_component(ServiceDetailExtractor).process([msg])
+    assert msg.get("intent")["name"] == DETAILS
+    assert detail in entity_values(msg, "detail")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("merci, bonne fin de semaine!", "goodbye"),
+        ("bye, à demain", "goodbye"),
+        ("merci beaucoup", "thanks"),
+        ("bonjour, vous êtes là?", "greet"),
+    ],
+)
+def test_a_courtesy_stays_a_courtesy(make_component, message, text, intent):
+    msg = message(text, intent=intent)
+    make_component(ServiceDetailExtractor).process([msg])
+    assert msg.get("intent")["name"] == intent
