@@ -10,15 +10,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.dialogue.details import (
-    PICKING,
-    Question,
-    chosen_cards,
-    confidential_answer,
-    latest_cards,
-    reply,
-    shown_cards,
-)
+from bot.dialogue.cards import PICKING, chosen_cards, latest_cards, shown_cards
+from bot.dialogue.details import Question, confidential_answer, reply
 from bot.texts import formats
 
 from .base import RelaisAction

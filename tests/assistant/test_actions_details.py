@@ -11,15 +11,14 @@ from sqlalchemy import text
 import bot.directory.lookup as lookup
 from actions.details import ActionServiceDetails
 from bot.dialogue import results
+from bot.dialogue.cards import chosen_cards, latest_cards
 from bot.dialogue.details import (
     SUMMARY,
     SUMMARY_EACH,
     Question,
     answer_details,
     card_answer,
-    chosen_cards,
     language_name,
-    latest_cards,
 )
 from bot.directory.schedules import describe_hours
 from bot.directory.store import create_engine_from_url, get_service

@@ -18,6 +18,7 @@ from sqlalchemy import text
 import bot.directory.lookup as lookup
 from actions.details import ActionServiceDetails
 from bot.dialogue import results
+from bot.dialogue.cards import chosen_cards, latest_cards, shown_cards
 from bot.dialogue.details import (
     SUMMARY,
     SUMMARY_EACH,
@@ -25,11 +26,8 @@ from bot.dialogue.details import (
     answer_details,
     ask_them,
     card_answer,
-    chosen_cards,
     confidential_answer,
     fact,
-    latest_cards,
-    shown_cards,
 )
 from bot.directory.store import create_engine_from_url, get_service
 from bot.texts import formats, t
