@@ -113,8 +113,11 @@ class ActionSearchServices(RelaisAction):
         asked = what_was_asked(tracker.events, need, tracker.get_slot("needs"), page=page)
         more: list[tuple[str, int]] = []
         shown_any = False
+        shown_ids: set[str] = set()
         for each in asked.shown:
-            found = await self._one_need(dispatcher, language, each, where, page, asked.words)
+            found = await self._one_need(
+                dispatcher, language, each, where, page, asked.words, shown_ids
+            )
             shown_any = shown_any or found is not None
             if found:
                 more.append((each, page + 1))
@@ -137,9 +140,12 @@ class ActionSearchServices(RelaisAction):
         where: Where,
         page: int,
         words: str | None,
+        shown_ids: set[str],
     ) -> bool | None:
         """One need's page of results (intro + payload): None when nothing was shown, else
-        whether more pages follow."""
+        whether more pages follow. A service already shown in this answer for another need is
+        left out (a shelter for women under violence and under shelter was listed twice), and
+        the ones shown here are added to `shown_ids`."""
         from bot.search import search
 
         per_page = paging.PER_PAGE
@@ -150,10 +156,11 @@ class ActionSearchServices(RelaisAction):
             lat=where.lat,
             lon=where.lon,
             language=language,
-            limit=per_page * page + 1,
+            limit=per_page * page + 1 + len(shown_ids),
             text=words,
         )
-        hits = paging.page_of(list(result.hits), page, per_page)
+        fresh = [hit for hit in result.hits if str(hit.service_id) not in shown_ids]
+        hits = paging.page_of(fresh, page, per_page)
         if not hits:
             if page == 1:
                 fallback = result.fallback  # the engine always names the 211 that can help
@@ -167,7 +174,8 @@ class ActionSearchServices(RelaisAction):
             return None
         now = datetime.now(formats.TZ)
         first = per_page * (page - 1) + 1
-        more = len(result.hits) > per_page * page
+        more = len(fresh) > per_page * page
+        shown_ids.update(str(hit.service_id) for hit in hits)
         payload = results.results_payload(
             need=need,
             language=language,

@@ -201,6 +201,10 @@ async def test_several_needs_in_one_message_are_all_served(
     assert all(c["text"] == "I need a lawyer for my immigration appeal" for c in fake_search)
     titles = [b["title"] for b in dispatcher.messages[-1]["buttons"]]
     assert titles[:2] == ["More options: Legal help", "More options: Immigration"]
+    # a service of both needs is shown once, under the first (a tester saw a women's shelter
+    # listed under violence and again under shelter)
+    legal, immigration = ([c["service_id"] for c in p["cards"]] for p in payloads)
+    assert legal == ["s1", "s2", "s3"] and immigration == ["s4", "s5", "s6"]
 
 
 async def test_a_third_need_is_offered_as_a_button(make_tracker, dispatcher, domain, fake_search):
