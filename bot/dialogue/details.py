@@ -1,25 +1,35 @@
 """Answers to questions about the services shown ("c'est tu gratuit?", "do they speak spanish?").
 
-The NLU says what is asked (entity `detail`) and about which card (entity `card`, its number as
-shown, `last`, `nearest` or `which`; bot/nlu/details.py). This module finds the cards the person
-saw in the conversation's events and writes the answer from each service's HSDS record (hours,
-fees, languages, address, how to apply, who it is for, waiting time, online or in person,
-contact). A fact the directory does not hold is said to be unknown, with the service's phone to
-confirm, and a question it cannot read ("do they take dogs?") is said to be beyond it, with
-each phone: nothing is made up, no hours and fees in place of an answer.
+The NLU says what is asked (entity `detail`), about which card (entity `card`, its number as
+shown, `last`, `nearest` or `which`) and, for hours, of which day (entity `day_asked`: "lequel
+est ouvert demain?" is answered by the cards open tomorrow; bot/nlu/details.py). This module
+finds the cards the person saw in the conversation's events and writes the answer from each
+service's HSDS record (hours, fees, languages, address, how to apply, who it is for, waiting
+time, online or in person, contact). A fact the directory does not hold is said to be unknown,
+with the service's phone to confirm, and a question it cannot read ("do they take dogs?") is
+said to be beyond it, with each phone: nothing is made up, no hours and fees in place of an
+answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from babel import Locale
 
-from bot.dialogue.cards import NEAREST_CARD
-from bot.directory.schedules import Schedule, describe_hours, is_open, next_opening
+from bot.dialogue.cards import NEAREST_CARD, WHICH_CARD
+from bot.directory.schedules import (
+    Schedule,
+    describe_hours,
+    describe_span,
+    is_holiday,
+    is_open,
+    next_opening,
+    openings_between,
+)
 from bot.texts import formats, t
 
 DETAILS_INTENT = "ask_service_details"
@@ -33,6 +43,24 @@ that need's cards when two needs were shown."""
 LANGUAGE_ENTITY = "language_asked"
 """A language named in the question ("ils parlent espagnol?" → `es`), to say when it is not
 listed."""
+DAY_ENTITY = "day_asked"
+"""The day a question about hours is about ("lequel est ouvert demain?" → `tomorrow`): one of
+`DAYS_ASKED`, set by bot/nlu/details.py when the question names one day."""
+NOW, TODAY, TONIGHT, TOMORROW = "now", "today", "tonight", "tomorrow"
+WEEKDAYS: tuple[str, ...] = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+"""In `date.weekday()` order."""
+DAYS_ASKED: tuple[str, ...] = (NOW, TODAY, TONIGHT, TOMORROW, *WEEKDAYS)
+EVENING = time(18, 0)
+"""When "ce soir" starts: a food bank closing at 17 h is no help to someone asking for
+tonight."""
 OVERVIEW = "overview"
 """Not a detail: "tell me more", "c'est quoi ces places-là?", a card named alone ("et le 2e?")
 ask for the main facts."""
@@ -72,6 +100,8 @@ class Question:
     """The main facts are asked for ("tell me more", "et le 2e?")."""
     needs: tuple[str, ...] = ()
     """The needs named ("plus proche pour les couches?": `family`)."""
+    day: str | None = None
+    """The day asked about, one of `DAYS_ASKED` ("lequel est ouvert demain?": `tomorrow`)."""
 
     @classmethod
     def from_entities(cls, entities: Iterable[Mapping[str, Any]]) -> Question:
@@ -83,12 +113,14 @@ class Question:
                 values[kind].append(value)
         cards = values.get(CARD_ENTITY)
         needs = [n for kind in NEED_ENTITIES for n in values.get(kind) or []]
+        days = [d for d in values.get(DAY_ENTITY) or [] if d in DAYS_ASKED]
         return cls(
             tuple(d for d in values.get(DETAIL_ENTITY) or [] if d in DETAILS),
             cards[0] if cards else None,
             tuple(values.get(LANGUAGE_ENTITY) or []),
             overview=OVERVIEW in (values.get(DETAIL_ENTITY) or []),
             needs=tuple(dict.fromkeys(needs)),
+            day=days[0] if days else None,
         )
 
     @property
@@ -100,6 +132,13 @@ class Question:
     def only_about_211(self) -> bool:
         """Nothing asked of the cards: "c'est tu confidentiel?"."""
         return bool(self.details) and not self.card_details
+
+    @property
+    def asks_open_on_a_day(self) -> bool:
+        """Which of the cards are open on a day ("lequel est ouvert demain?", "are they open
+        now?"): answered by the cards open then, not by every card's weekly hours. A card
+        named ("le 2e ouvre quand demain?") keeps its own hours and status."""
+        return self.day is not None and "hours" in self.details and self.card in (None, WHICH_CARD)
 
 
 def _text(value: Any) -> str:
@@ -376,6 +415,139 @@ def languages_answer(
     return lines
 
 
+def _title(card: Mapping[str, Any], language: str) -> str:
+    return t(
+        "dialogue.details.card",
+        language,
+        index=card.get("index") or "",
+        name=card.get("name") or "",
+    )
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=formats.TZ)
+
+
+def day_window(day: str, now: datetime) -> tuple[datetime, datetime]:
+    """When `day` is, as of `now`, in Montréal time: the instant itself for `now`; the rest of
+    today for `today` and for a weekday that is today (what closed this morning is no help
+    now); the rest of the evening for `tonight`; the whole day for `tomorrow` and for the next
+    such weekday."""
+    local = now.astimezone(formats.TZ)
+    today = local.date()
+    tomorrow = today + timedelta(days=1)
+    if day == NOW:
+        return local, local
+    if day == TOMORROW:
+        return _midnight(tomorrow), _midnight(tomorrow + timedelta(days=1))
+    if day == TONIGHT:
+        return max(local, datetime.combine(today, EVENING, tzinfo=formats.TZ)), _midnight(tomorrow)
+    if day in WEEKDAYS:
+        ahead = (WEEKDAYS.index(day) - today.weekday()) % 7
+        if ahead:
+            asked = today + timedelta(days=ahead)
+            return _midnight(asked), _midnight(asked + timedelta(days=1))
+    return local, _midnight(tomorrow)
+
+
+def _day_words(day: str, start: datetime, now: datetime, language: str) -> str:
+    """ "demain", "ce soir", "samedi 14 mars" / "tomorrow", "on Saturday, March 14": a weekday
+    with its date, so which Saturday is never in doubt; today's weekday is "today"."""
+    if day in WEEKDAYS:
+        if start.date() != now.astimezone(formats.TZ).date():
+            return t(
+                "dialogue.details.day.date", language, date=formats.day_and_date(start, language)
+            )
+        day = TODAY
+    return t(f"dialogue.details.day.{day}", language)
+
+
+def _next_opening_words(schedules: list[Schedule], now: datetime, language: str) -> str:
+    """ "ouvre mardi à 13 h", "ouvert en ce moment": as of `now`, whatever the day asked."""
+    if is_open(schedules, now):
+        return t("dialogue.details.day.open_now", language)
+    upcoming = next_opening(schedules, now)
+    if upcoming is None:
+        return t("dialogue.details.day.no_opening", language)
+    return t("dialogue.details.day.opens", language, when=formats.when(upcoming, now, language))
+
+
+def day_answer(
+    day: str,
+    cards: Sequence[Mapping[str, Any]],
+    services: Mapping[str, Mapping[str, Any]],
+    language: str,
+    now: datetime,
+) -> str:
+    """Which cards are open on the day asked, with their hours that day, then one line for
+    those that are not, with when each opens next; when none is, that said plainly with each
+    one's next opening. "Lequel est ouvert demain?" was answered with every card's weekly
+    hours, leaving the person to work it out. Holidays and closures count (the directory's
+    schedules); a card without hours is neither open nor closed: its phone is given."""
+    start, end = day_window(day, now)
+    words = _day_words(day, start, now, language)
+    opened: list[str] = []
+    closed: list[tuple[str, str]] = []
+    unknown: list[Mapping[str, Any]] = []
+    for card in cards:
+        service = services.get(str(card.get("service_id")))
+        schedules = service_schedules(service) if service else []
+        if not schedules:
+            unknown.append(card)
+            continue
+        spans = openings_between(schedules, start, end)
+        if spans:
+            # a shelter's night (19 h – 8 h) is that day's from its evening, not also from
+            # the night before's morning hours, unless only those fall in the time asked
+            own = [(o, c) for o, c in spans if o.date() >= start.date()] or spans
+            hours = t("schedule.days.separator", language).join(
+                describe_span(opens, closes, language) for opens, closes in own
+            )
+            opened.append(
+                t("dialogue.details.line", language, label=_title(card, language), value=hours)
+            )
+        else:
+            closed.append((_title(card, language), _next_opening_words(schedules, now, language)))
+    lines: list[str] = []
+    if opened:
+        lines += [t("dialogue.details.day.open", language, day=words), *opened]
+    if closed and (opened or unknown):
+        items = t("dialogue.details.day.separator", language).join(
+            t("dialogue.details.day.item", language, card=title, status=status)
+            for title, status in closed
+        )
+        lines.append(t("dialogue.details.day.not_open", language, day=words, cards=items))
+    elif closed:
+        key = (
+            "dialogue.details.day.none_open"
+            if len(closed) > 1
+            else "dialogue.details.day.one_closed"
+        )
+        lines.append(t(key, language, day=words))
+        lines += [
+            t("dialogue.details.line", language, label=title, value=status)
+            for title, status in closed
+        ]
+    if unknown:
+        lines.append(t("dialogue.details.day.hours_unknown", language))
+        lines += [
+            t(
+                "dialogue.details.phone_of",
+                language,
+                card=_title(card, language),
+                phone=card["phone"],
+            )
+            if card.get("phone")
+            else t("dialogue.details.no_phone_of", language, card=_title(card, language))
+            for card in unknown
+        ]
+    if is_holiday(start.date()):
+        lines.append(
+            t("dialogue.details.day.holiday", language, date=formats.day_and_date(start, language))
+        )
+    return "\n".join(lines)
+
+
 def answer_details(question: Question, cards: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
     """The details to give each card: those asked; else a summary when the main facts are
     asked for (shorter when about every card; with where it is and how far when the question
@@ -437,6 +609,10 @@ def reply(
     """The whole answer about `cards` (`among`: how many the nearest was picked from)."""
     details = answer_details(question, cards)
     parts: list[str] = []
+    if question.asks_open_on_a_day and question.day:
+        # which are open that day first; the other details asked, per card, after
+        parts.append(day_answer(question.day, cards, services, language, now))
+        details = tuple(d for d in details if d != "hours")
     if details:
         answers = [(card, services.get(str(card.get("service_id")))) for card in cards]
         known = any(
@@ -453,7 +629,7 @@ def reply(
             parts += languages_answer(cards, services, question.languages, language)
         if question.card == NEAREST_CARD and among > 1:
             parts.append(t("dialogue.details.nearest_of_shown", language))
-    elif not question.only_about_211:
+    elif not question.only_about_211 and not parts:
         parts.append(ask_them(cards, language))
     if CONFIDENTIAL in question.details:
         parts.append(confidential_answer(language, channel))

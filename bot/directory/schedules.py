@@ -323,6 +323,26 @@ def next_opening(
     return None
 
 
+def openings_between(
+    schedules: Iterable[Schedule], start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The openings that overlap [start, end), in order, in Montréal time; for an instant
+    (`end <= start`), the opening under way then, as `is_open` reads it. "Lequel est ouvert
+    demain?" is answered with each service's openings that day, holidays and closures applied.
+    """
+    lo, hi = _utc(start), _utc(end)
+    rules = _parse(schedules)
+    # an opening lasts at most a day (plus a DST hour): one that overlaps started by then
+    first = lo.astimezone(TZ).date() - timedelta(days=1)
+    last = max(hi, lo).astimezone(TZ).date()
+    spans = _intervals(rules, first, last)
+    if hi <= lo:
+        found = {(s, e) for s, e in spans if s <= lo < e}
+    else:
+        found = {(s, e) for s, e in spans if s < hi and e > lo}
+    return [(s.astimezone(TZ), e.astimezone(TZ)) for s, e in sorted(found)]
+
+
 # --- hours in words --------------------------------------------------------------------------
 
 
@@ -346,6 +366,22 @@ def _format_days(codes: list[int], lang: str) -> str:
     if len(codes) >= 3 and codes == list(range(codes[0], codes[-1] + 1)):
         return t("schedule.days.range", lang, first=names[0], last=names[-1])
     return t("schedule.days.separator", lang).join(names)
+
+
+def describe_span(start: datetime, end: datetime, lang: str = "fr") -> str:
+    """One opening in words, as `describe_hours` writes hours: "9 h 30 – midi", "24 h sur 24"
+    (a whole day, midnight to midnight)."""
+    local_start, local_end = start.astimezone(TZ), end.astimezone(TZ)
+    opens = (local_start.hour, local_start.minute)
+    closes = (local_end.hour, local_end.minute)
+    if opens == (0, 0) and closes == (0, 0) and local_end.date() > local_start.date():
+        return t("schedule.hours.all_day", lang)
+    return t(
+        "schedule.hours.range",
+        lang,
+        opens=_format_time(opens, lang),
+        closes=_format_time(closes, lang),
+    )
 
 
 def _ordinal(n: int, lang: str) -> str:

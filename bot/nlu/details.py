@@ -7,20 +7,25 @@ component says what is asked — entity `detail` (`hours`, `fees`, `languages`, 
 me more" and a card named alone), one per detail, in text order — and which card, when the
 person names one — entity `card` (its number as shown, `last`, `nearest`, or `which` for a
 question that picks among them) — and the languages named — entity `language_asked` (a code:
-"do they speak spanish?" → `es`). No `detail` at all: something the directory cannot answer
-("do they take dogs?"). The action (`actions/details.py`) answers from the directory; nothing
+"do they speak spanish?" → `es`) — and the day asked about — entity `day_asked` (`now`,
+`today`, `tonight`, `tomorrow` or a weekday: "lequel est ouvert demain?" → `tomorrow`; none
+when several days are named). No `detail` at all: something the directory cannot answer ("do
+they take dogs?"). The action (`actions/details.py`) answers from the directory; nothing
 downstream reads the words again.
 
 Patterns live in `details_lexicon.yml` (normalized text); matching is pure
 (`DetailLexicon.find`). Entities are added only to `ask_service_details` messages, so a need
-stated with an hour ("un dépannage ouvert le dimanche") keeps its own entities only. One
-reroute: "c'est tu confidentiel?" alone, read as a bot challenge or split between the two,
-becomes this question (about 211 and this conversation), so it gets an answer.
+stated with an hour ("un dépannage ouvert le dimanche") keeps its own entities only. Reroutes,
+so each gets an answer: "c'est tu confidentiel?" alone, read as a bot challenge or split between
+the two, becomes this question (about 211 and this conversation); a question naming a detail
+read as a courtesy ("pis y livrent tu la fin de semaine?": goodbye) or with the vote split with
+a need ("c'est pour les adultes?": education 0.33, question 0.34) becomes the question.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -32,6 +37,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.dialogue.details import (
     CARD_ENTITY,
     CONFIDENTIAL,
+    DAY_ENTITY,
     DETAIL_ENTITY,
     DETAILS_INTENT,
     LANGUAGE_ENTITY,
@@ -70,6 +76,11 @@ class DetailLexicon:
             for key, phrases in (data.get("detail") or {}).items()
             if phrases
         }
+        self.days = {
+            str(value): re.compile(r"\b(?:" + _alternatives(phrases) + r")\b")
+            for value, phrases in (data.get("day") or {}).items()
+            if phrases
+        }
         cards = data.get("card") or {}
         self.ordinals = {
             str(value): re.compile(r"\b(?:" + _alternatives(words) + r")\b")
@@ -85,6 +96,8 @@ class DetailLexicon:
         asked = data.get("question_of_a_detail") or {}
         self.question_from = frozenset(asked.get("from_intents") or ())
         self.question_marks = re.compile(asked.get("marks") or "(?!)")
+        self.split_from = str(asked.get("split_from_prefix") or "(none)")
+        self.split_share = float(asked.get("split_share") or 1.0)
 
     def find(self, text: str) -> list[Found]:
         normalized, offsets = normalize_with_offsets(text)
@@ -98,6 +111,9 @@ class DetailLexicon:
         card = self._card(normalized, text, offsets)
         if card:
             found.append(card)
+        day = self._day(normalized, text, offsets)
+        if day:
+            found.append(day)
         named: set[str] = set()
         for word in re.finditer(r"[a-z]+", normalized):
             code = language_named(word.group(0))
@@ -117,7 +133,11 @@ class DetailLexicon:
         """A short question about confidentiality alone, saying nothing of who answers
         ("c'est tu confidentiel?", not "c'est confidentiel ce que je t'écris, t'es qui?")."""
         normalized = normalize_with_offsets(text)[0]
-        asked = {(f.entity, f.value) for f in self.find(text) if f.entity != LANGUAGE_ENTITY}
+        asked = {
+            (f.entity, f.value)
+            for f in self.find(text)
+            if f.entity not in (LANGUAGE_ENTITY, DAY_ENTITY)
+        }
         return (
             asked == {(DETAIL_ENTITY, CONFIDENTIAL)}
             and len(_words(normalized)) <= self.max_words
@@ -133,6 +153,22 @@ class DetailLexicon:
             f.entity == DETAIL_ENTITY and f.value != OVERVIEW for f in self.find(text)
         )
 
+    def split_with(self, ranking: Sequence[Mapping[str, Any]]) -> str | None:
+        """The need the classifier's vote is split with: the top two readings are a need and
+        a question about the services (either first), the question's share at least
+        `split_share` of the need's."""
+        top_two = [r for r in ranking if r.get("name") != "nlu_fallback"][:2]
+        names = [str(r.get("name") or "") for r in top_two]
+        if len(top_two) < 2 or DETAILS_INTENT not in names:
+            return None
+        need = top_two[1 - names.index(DETAILS_INTENT)]
+        name = str(need.get("name") or "")
+        need_share = float(need.get("confidence") or 0.0)
+        asked = float(top_two[names.index(DETAILS_INTENT)].get("confidence") or 0.0)
+        if name.startswith(self.split_from) and need_share > 0.0:
+            return name if asked >= self.split_share * need_share else None
+        return None
+
     def _card(self, normalized: str, text: str, offsets: list[int]) -> Found | None:
         # "#2" survives normalizing only as "2": look for it in the raw text first
         raw = re.search(r"#\s?(\d{1,2})\b", text)
@@ -147,16 +183,35 @@ class DetailLexicon:
                 return Found(CARD_ENTITY, value, *span(offsets, text, *match.span()))
         return None
 
+    def _day(self, normalized: str, text: str, offsets: list[int]) -> Found | None:
+        """The day asked about, when one is named; none when several are ("ouvert samedi ou
+        dimanche?", "du lundi au vendredi"): each card's weekly hours answer those."""
+        named = [(value, m) for value, p in self.days.items() if (m := p.search(normalized))]
+        if len(named) != 1:
+            return None
+        value, match = named[0]
+        return Found(DAY_ENTITY, value, *span(offsets, text, *match.span()))
+
 
 @lru_cache(maxsize=1)
 def default_lexicon() -> DetailLexicon:
     """The project's details lexicon, compiled once per process."""
     return DetailLexicon(load_lexicon("details"))
 
+    def _day(self, normalized: str, text: str, offsets: list[int]) -> Found | None:
+        """The day asked about, when one is named; none when several are ("ouvert samedi ou
+        dimanche?", "du lundi au vendredi"): each card's weekly hours answer those."""
+        named = [(value, m) for value, p in self.days.items() if (m := p.search(normalized))]
+        if len(named) != 1:
+            return None
+        value, match = named[0]
+        return Found(DAY_ENTITY, value, *span(offsets, text, *match.span()))
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class ServiceDetailExtractor(MessageComponent):
-    """Emits `detail` and `card` entities on questions about the services shown."""
+    """Emits `detail`, `card`, `language_asked` and `day_asked` entities on questions about the
+    services shown."""
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
@@ -166,11 +221,9 @@ class ServiceDetailExtractor(MessageComponent):
         text = message.get(TEXT) or ""
         name = (message.get(INTENT) or {}).get("name")
         if name in self._lexicon.reroute_from and self._lexicon.asks_only_confidentiality(text):
-            self._reroute(message)
-        elif name in self._lexicon.question_from and self._lexicon.asks_a_detail(text):
-            # a question read as a courtesy: "pis y livrent tu la fin de semaine?" was a goodbye
-            # ("bonne fin de semaine"), which ended the conversation
-            self._reroute(message)
+            self._reroute(message, name)
+        elif instead := self._question_read_as_something_else(message, name, text):
+            self._reroute(message, instead)
         elif name != DETAILS_INTENT:
             return
         self.add_entities(
@@ -181,16 +234,27 @@ class ServiceDetailExtractor(MessageComponent):
             ],
         )
 
+    def _question_read_as_something_else(
+        self, message: Message, name: str | None, text: str
+    ) -> str | None:
+        """The reading a question naming a detail was given instead: a courtesy ("pis y
+        livrent tu la fin de semaine?" was a goodbye, "bonne fin de semaine", which ended the
+        conversation) or a need it split the vote with ("c'est pour les adultes?": question
+        0.34, education 0.33, so "please rephrase")."""
+        if name in self._lexicon.question_from:
+            return name if self._lexicon.asks_a_detail(text) else None
+        need = self._lexicon.split_with(message.get(INTENT_RANKING_KEY) or [])
+        return need if need and self._lexicon.asks_a_detail(text) else None
+
     @staticmethod
-    def _reroute(message: Message) -> None:
+    def _reroute(message: Message, instead: str | None) -> None:
         """Make the message a question about the services. The classifier split its vote
         between the two readings ("c'est tu confidentiel?": bot challenge 0.44, question 0.43,
         so "please rephrase"): the question takes both shares, and both leave the ranking."""
-        intent = message.get(INTENT) or {}
         ranking = list(message.get(INTENT_RANKING_KEY) or [])
-        replaced = {intent.get("name"), DETAILS_INTENT}
-        confidence = float(intent.get("confidence") or 0.0) + sum(
-            float(r.get("confidence") or 0.0) for r in ranking if r.get("name") == DETAILS_INTENT
+        replaced = {instead, DETAILS_INTENT}
+        confidence = sum(
+            float(r.get("confidence") or 0.0) for r in ranking if r.get("name") in replaced
         )
         promoted = {"name": DETAILS_INTENT, "confidence": min(confidence, 1.0)}
         rest = [r for r in ranking if r.get("name") not in replaced]

@@ -12,10 +12,12 @@ from bot.directory.schedules import (
     OPEN_ON_HOLIDAYS_TERM_ID,
     NaiveDatetimeError,
     describe_hours,
+    describe_span,
     flag_holiday_openings,
     is_holiday,
     is_open,
     next_opening,
+    openings_between,
 )
 
 MTL = ZoneInfo("America/Montreal")
@@ -259,3 +261,31 @@ def test_bad_rows_are_reported():
         is_open(
             [{"byday": "MO", "opens_at": "25:00", "closes_at": "17:00"}], at(2026, 6, 23, 12, 0)
         )
+
+
+def test_openings_between_a_day_apply_holidays_and_take_the_night_before():
+    tuesday, wednesday = at(2026, 6, 23), at(2026, 6, 24)
+    assert openings_between(WEEKDAYS, tuesday, wednesday) == [
+        (at(2026, 6, 23, 9, 0), at(2026, 6, 23, 17, 0))
+    ]
+    # Fête nationale: no weekday opening; the night shelter is open on holidays
+    assert openings_between(WEEKDAYS, wednesday, at(2026, 6, 25)) == []
+    assert openings_between(OVERNIGHT, wednesday, at(2026, 6, 25)) == [
+        (at(2026, 6, 23, 20, 0), at(2026, 6, 24, 8, 0)),
+        (at(2026, 6, 24, 20, 0), at(2026, 6, 25, 8, 0)),
+    ]
+    # an instant: the opening under way then, as is_open reads it
+    assert openings_between(WEEKDAYS, at(2026, 6, 23, 17, 0), at(2026, 6, 23, 17, 0)) == []
+    assert openings_between(OVERNIGHT, at(2026, 6, 23, 2, 0), at(2026, 6, 23, 2, 0)) == [
+        (at(2026, 6, 22, 20, 0), at(2026, 6, 23, 8, 0))
+    ]
+    # closing time is excluded: 17 h to midnight is not open
+    assert openings_between(WEEKDAYS, at(2026, 6, 23, 17, 0), wednesday) == []
+
+
+def test_describe_span():
+    assert describe_span(at(2026, 6, 23, 9, 30), at(2026, 6, 23, 12, 0), "fr") == "9 h 30 – midi"
+    assert describe_span(at(2026, 6, 23, 9, 30), at(2026, 6, 23, 12, 0), "en") == "9:30 a.m.–noon"
+    assert describe_span(at(2026, 6, 23, 20, 0), at(2026, 6, 24, 8, 0), "fr") == "20 h – 8 h"
+    assert describe_span(at(2026, 6, 23), at(2026, 6, 24), "fr") == "24 h sur 24"
+    assert describe_span(at(2026, 6, 23, 18, 0), at(2026, 6, 24), "en") == "6 p.m.–midnight"

@@ -286,3 +286,126 @@ def test_a_courtesy_stays_a_courtesy(make_component, message, text, intent):
     msg = message(text, intent=intent)
     make_component(ServiceDetailExtractor).process([msg])
     assert msg.get("intent")["name"] == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "need", "need_share", "question_share", "detail"),
+    [
+        # a tester after the cards: "please rephrase", then the same health list again
+        ("cest pour les adultes?", "need_education", 0.33, 0.34, "eligibility"),
+        ("do I need a referral from a doctor?", "need_health", 0.44, 0.34, "process"),
+        ("est-ce que ça prend une carte soleil?", "need_government", 0.46, 0.27, "process"),
+    ],
+)
+@pytest.mark.parametrize("question_first", [False, True])
+def test_a_question_of_a_detail_split_with_a_need_is_the_question(
+    make_component,
+    message,
+    entity_values,
+    text,
+    need,
+    need_share,
+    question_share,
+    detail,
+    question_first,
+):
+    ranking = [(need, need_share), (DETAILS, question_share)]
+    if question_first:  # "c'est pour les adultes?": question 0.34, education 0.33
+        ranking = [(DETAILS, need_share), (need, question_share)]
+    msg = message(text, intent=ranking[0][0], confidence=ranking[0][1], ranking=ranking)
+    make_component(ServiceDetailExtractor).process([msg])
+    assert msg.get("intent")["name"] == DETAILS
+    assert msg.get("intent")["confidence"] == pytest.approx(need_share + question_share)
+    assert detail in entity_values(msg, "detail")
+
+
+@pytest.mark.parametrize(
+    ("text", "need", "need_share", "question_share"),
+    [
+        # a need asked as a question, the question's share under half the need's
+        (
+            "on est étudiants pis on arrive pu à payer l'épicerie, y a tu de l'aide pour nous?",
+            "need_food",
+            0.56,
+            0.14,
+        ),
+        ("une clinique sans rendez-vous ouverte le soir?", "need_health", 0.93, 0.01),
+        # a split vote, but no question naming a detail
+        ("j'ai besoin d'aide avec mes devoirs", "need_education", 0.35, 0.34),
+        # a crisis is never rerouted
+        ("ça prend tu une preuve pour appeler le 911? il me frappe", "crisis_violence", 0.4, 0.35),
+    ],
+)
+def test_a_need_asked_as_a_question_stays_a_need(
+    make_component, message, text, need, need_share, question_share
+):
+    msg = message(
+        text,
+        intent=need,
+        confidence=need_share,
+        ranking=[(need, need_share), (DETAILS, question_share)],
+    )
+    make_component(ServiceDetailExtractor).process([msg])
+    assert msg.get("intent")["name"] == need
+
+
+# --- the day asked about: entity `day_asked` ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("lequel est ouvert demain?", "tomorrow"),
+        ("lequel est ouvert aujourd'hui", "today"),
+        ("lequel est ouvert ce soir?", "tonight"),
+        ("y en a tu un d'ouvert à soir", "tonight"),
+        ("lequel est ouvert samedi", "saturday"),
+        ("y en a tu un ouvert le dimanche?", "sunday"),
+        ("lesquels sont ouverts maintenant", "now"),
+        ("y en a tu un d'ouvert asteure?", "now"),
+        ("which one is open tomorrow?", "tomorrow"),
+        ("which one is open on Saturday?", "saturday"),
+        ("which ones are open now?", "now"),
+        ("is any of them open tonight", "tonight"),
+        ("are they open today", "today"),
+    ],
+)
+def test_the_day_asked(text, day):
+    assert [v for e, v in asked(text) if e == "day_asked"] == [day]
+    assert ("detail", "hours") in asked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lequel est ouvert le plus tard?",
+        "ils sont ouverts du lundi au vendredi?",  # a range: each card's weekly hours
+        "c'est ouvert samedi ou dimanche?",
+        "which one is open today or tomorrow",
+        "sont tu ouverts après-demain?",  # no answer says "après-demain"
+        "open the day after tomorrow?",
+        "ils sont ouverts le soir?",  # evening hours, not tonight
+    ],
+)
+def test_no_day_or_several_days_names_no_day(text):
+    assert [v for e, v in asked(text) if e == "day_asked"] == []
+
+
+def test_the_day_only_on_a_question_about_the_cards(make_component, message, entity_values):
+    extractor = make_component(ServiceDetailExtractor)
+    question = message("lequel est ouvert demain?", intent="ask_service_details")
+    need = message("un dépannage ouvert le dimanche", intent="need_food")
+    extractor.process([question, need])
+    assert entity_values(question, "day_asked") == ["tomorrow"]
+    assert entity_values(question, "card") == ["which"]
+    assert entity_values(need, "day_asked") == []
+
+
+def test_a_day_does_not_stop_confidentiality_alone_from_being_the_question(
+    make_component, message, entity_values
+):
+    ranking = [("bot_challenge", 0.44), (DETAILS, 0.43)]
+    msg = message("c'est tu confidentiel maintenant?", intent="bot_challenge", ranking=ranking)
+    make_component(ServiceDetailExtractor).process([msg])
+    assert msg.get("intent")["name"] == DETAILS
+    assert entity_values(msg, "detail") == ["confidential"]
