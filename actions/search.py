@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -13,6 +15,8 @@ from rasa_sdk.types import DomainDict
 
 from bot.dialogue import paging, results
 from bot.dialogue.asked import known_need, what_was_asked
+from bot.dialogue.cards import latest_cards
+from bot.dialogue.details import ask_them
 from bot.dialogue.place import PLACE_SLOT, Where
 from bot.directory.needs import need_label, need_resources
 from bot.nlu.crisis import NEED_AFTER_CRISIS
@@ -43,6 +47,24 @@ def _results_buttons(
         {"title": t("dialogue.button.done", language), "payload": "/goodbye"},
     ]
     return buttons
+
+
+@dataclass(frozen=True)
+class _FoundPage:
+    """One need's page of results, before it is sent."""
+
+    need: str
+    hits: list[Any]
+    more: bool
+    result: Any
+
+
+def _same_as_latest(found: list[_FoundPage], events: list[dict[str, Any]]) -> bool:
+    """Whether this first page is exactly the latest answer's cards (same needs, same
+    services, same order): the same list again."""
+    latest = latest_cards(events)
+    now = [(page.need, str(hit.service_id)) for page in found for hit in page.hits]
+    return bool(now) and now == [(str(c.get("need")), str(c.get("service_id"))) for c in latest]
 
 
 def _place_changed_this_turn(tracker: Tracker) -> bool:
@@ -111,89 +133,113 @@ class ActionSearchServices(RelaisAction):
             self.latest_intent(tracker), self.latest_entities(tracker), tracker.events, need
         )
         asked = what_was_asked(tracker.events, need, tracker.get_slot("needs"), page=page)
-        more: list[tuple[str, int]] = []
-        shown_any = False
-        shown_ids: set[str] = set()
-        for each in asked.shown:
-            found = await self._one_need(
-                dispatcher, language, each, where, page, asked.words, shown_ids
+        found = await self._find(language, asked.shown, where, page, asked.words)
+        more = [(page_.need, page + 1) for page_ in found if page_.hits and page_.more]
+        if page == 1 and _same_as_latest(found, tracker.events):
+            # "do they help with the Régie du logement too?" found the same housing list: said
+            # again, it answers nothing; the cards above are named, with whom to ask
+            dispatcher.utter_message(
+                text=ask_them(latest_cards(tracker.events), language, again=True)
             )
-            shown_any = shown_any or found is not None
-            if found:
-                more.append((each, page + 1))
-        if not shown_any:
+            dispatcher.utter_message(
+                response="utter_results_menu",
+                buttons=_results_buttons(more, asked.offered, language),
+            )
+            return
+        if not any(page_.hits for page_ in found):
             if page > 1:
                 dispatcher.utter_message(response="utter_no_more_results")
             else:
+                for page_ in found:
+                    self._nothing_found(dispatcher, language, page_, where)
                 dispatcher.utter_message(response="utter_anything_else")
             return
+        now = datetime.now(formats.TZ)
+        for page_ in found:
+            if page_.hits:
+                self._send_page(dispatcher, language, page_, where, page, now)
+            elif page == 1:
+                self._nothing_found(dispatcher, language, page_, where)
         dispatcher.utter_message(
             response="utter_results_menu",
             buttons=_results_buttons(more, asked.offered, language),
         )
 
-    async def _one_need(
+    async def _find(
         self,
-        dispatcher: CollectingDispatcher,
         language: str,
-        need: str,
+        needs: tuple[str, ...] | list[str],
         where: Where,
         page: int,
         words: str | None,
-        shown_ids: set[str],
-    ) -> bool | None:
-        """One need's page of results (intro + payload): None when nothing was shown, else
-        whether more pages follow. A service already shown in this answer for another need is
-        left out (a shelter for women under violence and under shelter was listed twice), and
-        the ones shown here are added to `shown_ids`."""
+    ) -> list[_FoundPage]:
+        """Each need's page of results. A service already found for an earlier need of this
+        answer is left out (a shelter for women under violence and under shelter was listed
+        twice)."""
         from bot.search import search
 
         per_page = paging.PER_PAGE
-        result = await asyncio.to_thread(
-            search,
-            need,
-            place=where.code_geo,
-            lat=where.lat,
-            lon=where.lon,
-            language=language,
-            limit=per_page * page + 1 + len(shown_ids),
-            text=words,
+        shown_ids: set[str] = set()
+        found: list[_FoundPage] = []
+        for need in needs:
+            result = await asyncio.to_thread(
+                search,
+                need,
+                place=where.code_geo,
+                lat=where.lat,
+                lon=where.lon,
+                language=language,
+                limit=per_page * page + 1 + len(shown_ids),
+                text=words,
+            )
+            fresh = [hit for hit in result.hits if str(hit.service_id) not in shown_ids]
+            hits = paging.page_of(fresh, page, per_page)
+            shown_ids.update(str(hit.service_id) for hit in hits)
+            found.append(_FoundPage(need, hits, len(fresh) > per_page * page, result))
+        return found
+
+    @staticmethod
+    def _nothing_found(
+        dispatcher: CollectingDispatcher, language: str, found: _FoundPage, where: Where
+    ) -> None:
+        fallback = found.result.fallback  # the engine always names the 211 that can help
+        dispatcher.utter_message(
+            response="utter_no_results",
+            need_label=need_label(found.need, language).lower(),
+            fallback=fallback.text(language) if fallback else t("211.phone_line", language),
+            place_name=where.label,
+            near_place=t("dialogue.near_place", language, place_name=where.label),
         )
-        fresh = [hit for hit in result.hits if str(hit.service_id) not in shown_ids]
-        hits = paging.page_of(fresh, page, per_page)
-        if not hits:
-            if page == 1:
-                fallback = result.fallback  # the engine always names the 211 that can help
-                dispatcher.utter_message(
-                    response="utter_no_results",
-                    need_label=need_label(need, language).lower(),
-                    fallback=fallback.text(language) if fallback else t("211.phone_line", language),
-                    place_name=where.label,
-                    near_place=t("dialogue.near_place", language, place_name=where.label),
-                )
-            return None
-        now = datetime.now(formats.TZ)
-        first = per_page * (page - 1) + 1
-        more = len(fresh) > per_page * page
-        shown_ids.update(str(hit.service_id) for hit in hits)
+
+    @staticmethod
+    def _send_page(
+        dispatcher: CollectingDispatcher,
+        language: str,
+        found: _FoundPage,
+        where: Where,
+        page: int,
+        now: datetime,
+    ) -> None:
+        """One need's page: its intro, then its cards as one results payload."""
+        first = paging.PER_PAGE * (page - 1) + 1
+        widened = found.result.widened if page == 1 else None
         payload = results.results_payload(
-            need=need,
+            need=found.need,
             language=language,
             page=page,
-            more=more,
+            more=found.more,
             place_label=where.label,
             cards=[
                 results.service_card(hit, index, language, now)
-                for index, hit in enumerate(hits, start=first)
+                for index, hit in enumerate(found.hits, start=first)
             ],
-            widened=result.widened.text(language) if page == 1 and result.widened else None,
-            widening=result.widened.stage if page == 1 and result.widened else None,
+            widened=widened.text(language) if widened else None,
+            widening=widened.stage if widened else None,
         )
         dispatcher.utter_message(
             response="utter_results_intro",
-            resources=need_resources(need, language),
+            resources=need_resources(found.need, language),
             place_name=where.label,
             near_place=t("dialogue.near_place", language, place_name=where.label),
         )
         dispatcher.utter_message(json_message=payload)
-        return more

@@ -562,17 +562,26 @@ def answer_details(question: Question, cards: Sequence[Mapping[str, Any]]) -> tu
     return ()
 
 
-def ask_them(cards: Sequence[Mapping[str, Any]], language: str) -> str:
+def ask_them(cards: Sequence[Mapping[str, Any]], language: str, again: bool = False) -> str:
     """What the directory does not say, said so once, with each card's phone to ask (211
-    for a card without one)."""
+    for a card without one). `again`: a new search found the very cards above, so they are
+    named as those, not listed a second time."""
     if not any(card.get("phone") for card in cards):
         return "\n".join(
             [
-                t("dialogue.details.not_in_directory", language),
+                t(
+                    "dialogue.details.same_cards" if again else "dialogue.details.not_in_directory",
+                    language,
+                ),
                 t("dialogue.details.confirm_211", language),
             ]
         )
-    lines = [t("dialogue.details.not_in_directory_ask", language)]
+    lines = [
+        t(
+            "dialogue.details.same_cards_ask" if again else "dialogue.details.not_in_directory_ask",
+            language,
+        )
+    ]
     for card in cards:
         name = t(
             "dialogue.details.card",

@@ -247,3 +247,46 @@ async def test_a_place_after_a_child_crisis_line_still_asks_the_need(
     await run(tracker, dispatcher, domain)
     assert responses(dispatcher) == ["utter_place_noted", "utter_ask_need"]
     assert fake_search == []
+
+
+def _cards_answer(need: str, ids: list[str]) -> list[dict]:
+    """A user message, then the bot's results page with these services, as Rasa stores them."""
+    cards = [
+        {"index": i, "service_id": sid, "name": f"Service {sid[1:]}", "phone": f"514-555-010{i}"}
+        for i, sid in enumerate(ids, start=1)
+    ]
+    custom = {"type": "service_results", "need": need, "page": 1, "cards": cards}
+    return [
+        {"event": "user", "text": "…", "parse_data": {"intent": {"name": f"need_{need}"}}},
+        {"event": "bot", "text": "…", "data": {"custom": custom}},
+    ]
+
+
+async def test_the_same_list_again_is_named_not_repeated(
+    make_tracker, dispatcher, domain, fake_search
+):
+    # a tester: "do they help with the Régie du logement too?" after the housing cards
+    slots = {"language": "en", "need": "food", "place": LAVAL}
+    tracker = make_tracker("do they help with the food bank card too?", "need_food", slots=slots)
+    tracker.events[:0] = _cards_answer("food", ["s1", "s2", "s3"])
+    await run(tracker, dispatcher, domain)
+    said, menu = dispatcher.messages
+    assert not said["custom"] and said["text"].startswith("These are the same resources as above")
+    assert "1. Service 1: ☎ 514-555-0101" in said["text"].replace("\n", " | ")
+    assert menu["response"] == "utter_results_menu"
+    assert menu["buttons"][0]["payload"] == '/need_food{"page": 2}'
+
+
+async def test_other_services_than_the_latest_are_shown(
+    make_tracker, dispatcher, domain, fake_search
+):
+    slots = {"need": "food", "place": LAVAL}
+    tracker = make_tracker("une banque alimentaire", "need_food", slots=slots)
+    tracker.events[:0] = _cards_answer("food", ["s1", "s2", "s9"])
+    await run(tracker, dispatcher, domain)
+    assert responses(dispatcher)[0] == "utter_results_intro"
+    assert [c["name"] for c in dispatcher.messages[1]["custom"]["cards"]] == [
+        "Service 1",
+        "Service 2",
+        "Service 3",
+    ]
