@@ -20,6 +20,8 @@ from bot.settings import DOMAIN_PATH
 from bot.texts import LANGUAGES, catalog, t
 
 DOMAIN_FILE = DOMAIN_PATH
+AGAIN = "_again"
+"""A response's second wording (`utter_x_again`): said in its place after it (bot/runtime/nlg.py)."""
 PREFIX = "dialogue.utter."
 OTHER_LANGUAGE_KEY = "nlu.other_language.message"
 """The "call 211 with an interpreter" text, in the nine other languages too."""
@@ -96,7 +98,8 @@ def build_responses() -> dict[str, list[dict[str, Any]]]:
     responses: dict[str, list[dict[str, Any]]] = {}
     for key in sorted(k for k in catalog() if k.startswith(PREFIX)):
         name = "utter_" + key.removeprefix(PREFIX)
-        buttons = BUTTONS.get(name, [])
+        # a second wording (`utter_x_again`, bot/runtime/nlg.py) keeps the first's buttons
+        buttons = BUTTONS.get(name, BUTTONS.get(name.removesuffix(AGAIN), []))
         responses[name] = [
             _variation(key, language, buttons, default=(language == LANGUAGES[0]))
             for language in LANGUAGES

@@ -40,6 +40,8 @@ class Turn:
     messages: list[dict[str, Any]]
     events: list[dict[str, Any]]
     slots: dict[str, Any]
+    earlier: tuple[str, ...] = ()
+    """The texts the bot sent before this turn, in this conversation."""
 
     @property
     def text(self) -> str:
@@ -148,6 +150,9 @@ def check(expect: dict[str, Any], turn: Turn) -> list[tuple[str, Any, Any]]:
         elif key == "responds":
             names = turn.responses()
             ok, got = bool(names & {str(v) for v in _options(value)}), sorted(names)
+        elif key == "new_words":
+            repeated = [m.get("text") for m in turn.messages if m.get("text") in turn.earlier]
+            ok, got = not repeated, repeated
         elif key == "outside_territory_211":
             names = turn.responses()
             ok = "utter_outside_territory" in names and phone_in(turn.text, "211")
@@ -169,6 +174,7 @@ async def play(client: RasaClient, conversation: dict[str, Any], report: Report)
     sender = f"eval-{conversation['id']}-{uuid.uuid4().hex[:8]}"
     metadata = {"language": conversation.get("language"), "channel": conversation.get("channel")}
     seen = 0
+    said: list[str] = []
     turn: Turn | None = None
     index = 0
     passed = True
@@ -178,7 +184,9 @@ async def play(client: RasaClient, conversation: dict[str, Any], report: Report)
             messages = await client.send(sender, str(step["user"]), metadata=metadata)
             tracker = await client.tracker(sender)
             events = tracker.get("events", [])
-            turn = Turn(messages, events[seen:], tracker.get("slots", {}))
+            earlier = tuple(said)
+            turn = Turn(messages, events[seen:], tracker.get("slots", {}), earlier)
+            said.extend(str(m.get("text")) for m in messages if m.get("text"))
             seen = len(events)
         elif "expect" in step and turn is not None:
             for key in step["expect"]:

@@ -1,0 +1,55 @@
+"""The domain's responses, with a second wording for a response already said in this session.
+
+A person in crisis who writes again ("jveux juste que ça arrête" after the suicide line) got
+the very same paragraph a second time, which reads as a machine not listening. A response
+`utter_x` with an `utter_x_again` in the domain (catalog key `dialogue.utter.x_again`) says
+that one when `utter_x` was already said since the session started: still the lines and the
+numbers, in fewer words. Chosen here, in Rasa's NLG seam (`nlg: type:` in endpoints.yml), so
+a crisis line never waits on the action server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+AGAIN = "_again"
+"""Suffix of a response's wording for the second time and after."""
+
+
+def said_before(tracker: DialogueStateTracker, utter_action: str) -> bool:
+    """Whether `utter_action` was said since the session started."""
+    for event in reversed(tracker.events):
+        if isinstance(event, SessionStarted):
+            return False
+        if isinstance(event, BotUttered) and (event.metadata or {}).get("utter_action") == (
+            utter_action
+        ):
+            return True
+    return False
+
+
+class RelaisNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
+    """Rasa's templated responses; `utter_x_again` in place of `utter_x` said before."""
+
+    def __init__(
+        self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None
+    ) -> None:
+        super().__init__((domain or Domain.empty()).responses)
+
+    async def generate(
+        self,
+        utter_action: str,
+        tracker: DialogueStateTracker,
+        output_channel: str,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        again = utter_action + AGAIN
+        if again in self.responses and said_before(tracker, utter_action):
+            utter_action = again
+        return await super().generate(utter_action, tracker, output_channel, **kwargs)

@@ -1,0 +1,70 @@
+"""`RelaisNaturalLanguageGenerator`: a response said before in the session says its `_again`
+wording (a second crisis message does not get the same paragraph twice)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.dialogue.responses import DOMAIN_FILE
+from bot.runtime.nlg import RelaisNaturalLanguageGenerator, said_before
+from bot.texts import t
+
+
+@pytest.fixture(scope="module")
+def nlg() -> RelaisNaturalLanguageGenerator:
+    return RelaisNaturalLanguageGenerator(domain=Domain.load(str(DOMAIN_FILE)))
+
+
+def tracker(*events, language: str = "fr") -> DialogueStateTracker:
+    slots = Domain.load(str(DOMAIN_FILE)).slots
+    return DialogueStateTracker.from_events(
+        "someone", [SessionStarted(), SlotSet("language", language), *events], slots=slots
+    )
+
+
+def said(name: str) -> BotUttered:
+    return BotUttered("…", metadata={"utter_action": name})
+
+
+def text(nlg, name: str, state: DialogueStateTracker) -> str:
+    return asyncio.run(nlg.generate(name, state, "rest"))["text"]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_crisis_line_said_before_is_said_in_fewer_words(nlg, language):
+    first = tracker(UserUttered("jveux mourir"), language=language)
+    assert text(nlg, "utter_crisis_suicide", first) == t("dialogue.utter.crisis_suicide", language)
+    second = tracker(
+        UserUttered("jveux mourir"),
+        said("utter_crisis_suicide"),
+        said("utter_offer_counsellor"),
+        UserUttered("jveux juste que ça arrête"),
+        language=language,
+    )
+    again = text(nlg, "utter_crisis_suicide", second)
+    assert again == t("dialogue.utter.crisis_suicide_again", language)
+    assert "1-866-277-3553" in again and "911" in again
+    offer = asyncio.run(nlg.generate("utter_offer_counsellor", second, "rest"))
+    assert offer["text"] == t("dialogue.utter.offer_counsellor_again", language)
+    assert [b["payload"] for b in offer["buttons"]] == ["/ask_human"]
+
+
+def test_another_crisis_kind_or_a_new_session_gets_the_whole_line(nlg):
+    before = tracker(said("utter_crisis_suicide"))
+    assert text(nlg, "utter_crisis_violence", before) == t("dialogue.utter.crisis_violence", "fr")
+    events = [said("utter_crisis_violence"), SessionStarted(), UserUttered("il me frappe")]
+    assert text(nlg, "utter_crisis_violence", tracker(*events)) == t(
+        "dialogue.utter.crisis_violence", "fr"
+    )
+
+
+def test_a_response_without_a_second_wording_is_said_the_same(nlg):
+    state = tracker(said("utter_ask_place"))
+    assert not said_before(tracker(), "utter_ask_place")
+    assert said_before(state, "utter_ask_place")
+    assert text(nlg, "utter_ask_place", state) == t("dialogue.utter.ask_place", "fr")
