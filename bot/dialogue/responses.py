@@ -22,6 +22,8 @@ from bot.texts import LANGUAGES, catalog, t
 DOMAIN_FILE = DOMAIN_PATH
 AGAIN = "_again"
 """A response's second wording (`utter_x_again`): said in its place after it (bot/runtime/nlg.py)."""
+AFTER_CRISIS = "_after_crisis"
+"""A response's wording once a crisis line was given (bot/runtime/nlg.py)."""
 PREFIX = "dialogue.utter."
 OTHER_LANGUAGE_KEY = "nlu.other_language.message"
 """The "call 211 with an interpreter" text, in the nine other languages too."""
@@ -98,8 +100,10 @@ def build_responses() -> dict[str, list[dict[str, Any]]]:
     responses: dict[str, list[dict[str, Any]]] = {}
     for key in sorted(k for k in catalog() if k.startswith(PREFIX)):
         name = "utter_" + key.removeprefix(PREFIX)
-        # a second wording (`utter_x_again`, bot/runtime/nlg.py) keeps the first's buttons
-        buttons = BUTTONS.get(name, BUTTONS.get(name.removesuffix(AGAIN), []))
+        # another wording (`utter_x_again`, `utter_x_after_crisis`: bot/runtime/nlg.py) keeps
+        # the response's buttons
+        base = name.removesuffix(AGAIN).removesuffix(AFTER_CRISIS)
+        buttons = BUTTONS.get(name, BUTTONS.get(base, []))
         responses[name] = [
             _variation(key, language, buttons, default=(language == LANGUAGES[0]))
             for language in LANGUAGES

@@ -4,7 +4,7 @@ A person in crisis who writes again ("jveux juste que ça arrête" after the sui
 the very same paragraph a second time, which reads as a machine not listening. A response
 `utter_x` with an `utter_x_again` in the domain (catalog key `dialogue.utter.x_again`) says
 that one when `utter_x` was already said since the session started: still the lines and the
-numbers, in fewer words. Chosen here, in Rasa's NLG seam (`nlg: type:` in endpoints.yml), so
+numbers, in fewer words. Likewise `utter_x_after_crisis` once a crisis line was given. Chosen here, in Rasa's NLG seam (`nlg: type:` in endpoints.yml), so
 a crisis line never waits on the action server.
 """
 
@@ -20,6 +20,10 @@ from rasa.utils.endpoints import EndpointConfig
 
 AGAIN = "_again"
 """Suffix of a response's wording for the second time and after."""
+AFTER_CRISIS = "_after_crisis"
+"""Suffix of a response's wording once a crisis line was given in the conversation ("jsais
+pas" after the suicide line: not "can I help you with anything else?")."""
+CRISIS_SLOT = "crisis"
 
 
 def said_before(tracker: DialogueStateTracker, utter_action: str) -> bool:
@@ -35,7 +39,8 @@ def said_before(tracker: DialogueStateTracker, utter_action: str) -> bool:
 
 
 class RelaisNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
-    """Rasa's templated responses; `utter_x_again` in place of `utter_x` said before."""
+    """Rasa's templated responses; `utter_x_again` in place of `utter_x` said before, and
+    `utter_x_after_crisis` once a crisis line was given."""
 
     def __init__(
         self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None
@@ -49,7 +54,17 @@ class RelaisNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         output_channel: str,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
+        return await super().generate(
+            self.wording(utter_action, tracker), tracker, output_channel, **kwargs
+        )
+
+    def wording(self, utter_action: str, tracker: DialogueStateTracker) -> str:
+        """The response to say for `utter_action` here: its second wording when it was said
+        before, else its after-crisis wording when a crisis line was given, else itself."""
         again = utter_action + AGAIN
         if again in self.responses and said_before(tracker, utter_action):
-            utter_action = again
-        return await super().generate(utter_action, tracker, output_channel, **kwargs)
+            return again
+        after_crisis = utter_action + AFTER_CRISIS
+        if after_crisis in self.responses and tracker.get_slot(CRISIS_SLOT):
+            return after_crisis
+        return utter_action

@@ -68,3 +68,14 @@ def test_a_response_without_a_second_wording_is_said_the_same(nlg):
     assert not said_before(tracker(), "utter_ask_place")
     assert said_before(state, "utter_ask_place")
     assert text(nlg, "utter_ask_place", state) == t("dialogue.utter.ask_place", "fr")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_anything_else_after_a_crisis_line_stays_with_the_person(nlg, language):
+    # "jsais pas" after the suicide line got "can I help you with anything else?"
+    calm = tracker(language=language)
+    assert text(nlg, "utter_anything_else", calm) == t("dialogue.utter.anything_else", language)
+    after = tracker(SlotSet("crisis", "suicide"), said("utter_crisis_suicide"), language=language)
+    reply = asyncio.run(nlg.generate("utter_anything_else", after, "rest"))
+    assert reply["text"] == t("dialogue.utter.anything_else_after_crisis", language)
+    assert "/ask_human" in [b["payload"] for b in reply["buttons"]]
