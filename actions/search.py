@@ -59,12 +59,17 @@ class _FoundPage:
     result: Any
 
 
-def _same_as_latest(found: list[_FoundPage], events: list[dict[str, Any]]) -> bool:
-    """Whether this first page is exactly the latest answer's cards (same needs, same
-    services, same order): the same list again."""
-    latest = latest_cards(events)
-    now = [(page.need, str(hit.service_id)) for page in found for hit in page.hits]
-    return bool(now) and now == [(str(c.get("need")), str(c.get("service_id"))) for c in latest]
+def _shown_just_before(found: list[_FoundPage], events: list[dict[str, Any]]) -> set[str]:
+    """The needs whose page found here is exactly the one the latest answer showed for them
+    (same services, same order): the same list again."""
+    latest: dict[str, list[str]] = {}
+    for card in latest_cards(events):
+        latest.setdefault(str(card.get("need")), []).append(str(card.get("service_id")))
+    return {
+        page.need
+        for page in found
+        if page.hits and latest.get(page.need) == [str(hit.service_id) for hit in page.hits]
+    }
 
 
 def _place_changed_this_turn(tracker: Tracker) -> bool:
@@ -135,7 +140,8 @@ class ActionSearchServices(RelaisAction):
         asked = what_was_asked(tracker.events, need, tracker.get_slot("needs"), page=page)
         found = await self._find(language, asked.shown, where, page, asked.words)
         more = [(page_.need, page + 1) for page_ in found if page_.hits and page_.more]
-        if page == 1 and _same_as_latest(found, tracker.events):
+        same = _shown_just_before(found, tracker.events) if page == 1 else set()
+        if same and all(page_.need in same for page_ in found if page_.hits):
             # "do they help with the Régie du logement too?" found the same housing list: said
             # again, it answers nothing; the cards above are named, with whom to ask
             dispatcher.utter_message(
@@ -146,6 +152,11 @@ class ActionSearchServices(RelaisAction):
                 buttons=_results_buttons(more, asked.offered, language),
             )
             return
+        for need in same:  # "pis pour le chômage?": the new need's list only
+            dispatcher.utter_message(
+                text=t("dialogue.results.same_as_above", language, need=need_label(need, language))
+            )
+        found = [page_ for page_ in found if page_.need not in same]
         if not any(page_.hits for page_ in found):
             if page > 1:
                 dispatcher.utter_message(response="utter_no_more_results")

@@ -290,3 +290,18 @@ async def test_other_services_than_the_latest_are_shown(
         "Service 2",
         "Service 3",
     ]
+
+
+async def test_a_need_whose_list_was_just_shown_is_not_listed_again(
+    make_tracker, dispatcher, domain, fake_search
+):
+    # "pis pour le chômage?" after housing and income: the income list again, then employment
+    slots = {"need": "employment", "needs": ["employment", "income"], "place": LAVAL}
+    tracker = make_tracker("pis pour le chômage?", "need_employment", slots=slots)
+    # employment takes s1-s3 (every need finds s1-s7 here), so income's page is s4-s6
+    tracker.events[:0] = _cards_answer("income", ["s4", "s5", "s6"])
+    await run(tracker, dispatcher, domain)
+    shown = [m["custom"]["need"] for m in dispatcher.messages if m.get("custom")]
+    assert shown == ["employment"]
+    notes = [m["text"] for m in dispatcher.messages if m.get("text")]
+    assert "Revenu et budget : les ressources sont celles de plus haut." in notes
