@@ -376,6 +376,39 @@ def card_answer(
     return "\n".join(lines)
 
 
+PER_PLACE = frozenset({"address", "online", "contact"})
+"""Details said of each card even when alike: where and how to reach each place."""
+
+
+def same_for_all(
+    answers: Sequence[tuple[Mapping[str, Any], Mapping[str, Any] | None]],
+    details: tuple[str, ...],
+    language: str,
+    now: datetime,
+) -> str | None:
+    """One answer for several cards when the directory says the same of each ("c'est
+    gratuit?" → "Ressources 1, 2, 3 : Frais : Gratuit", not three identical lines); None when
+    a card's answer differs or is not known, or the question is about each place."""
+    if len(answers) < 2 or set(details) & PER_PLACE:
+        return None
+    facts = {
+        tuple(fact(d, service, card, language, now) if service else "" for d in details)
+        for card, service in answers
+    }
+    if len(facts) != 1:
+        return None
+    values = facts.pop()
+    if not all(values):
+        return None
+    numbers = ", ".join(str(card.get("index") or "") for card, _ in answers)
+    lines = [t("dialogue.details.all_cards", language, numbers=numbers)]
+    lines += [
+        t("dialogue.details.line", language, label=t(f"dialogue.details.{d}", language), value=v)
+        for d, v in zip(details, values, strict=True)
+    ]
+    return "\n".join(lines)
+
+
 def languages_answer(
     cards: Sequence[Mapping[str, Any]],
     services: Mapping[str, Mapping[str, Any]],
@@ -628,7 +661,10 @@ def reply(
             service and any(fact(d, service, card, language, now) for d in details)
             for card, service in answers
         )
-        if known or len(cards) == 1:
+        shared = same_for_all(answers, details, language, now)
+        if shared:
+            parts.append(shared)
+        elif known or len(cards) == 1:
             parts += [
                 card_answer(card, service, details, language, now) for card, service in answers
             ]

@@ -28,6 +28,7 @@ from bot.dialogue.details import (
     card_answer,
     confidential_answer,
     fact,
+    reply,
 )
 from bot.directory.store import create_engine_from_url, get_service
 from bot.texts import formats, t
@@ -393,8 +394,9 @@ async def test_confidentiality_with_another_detail_comes_after_the_cards(
         [page(demo_services[:2])],
     )
     parts = messages[0]["text"].split("\n\n")
-    assert [p.splitlines()[0] for p in parts[:2]] == titles(demo_services[:2], "fr")
-    assert parts[2] == confidential_answer("fr")
+    # both are free in the demo directory: said once for the two
+    assert parts[0].splitlines()[0] == t("dialogue.details.all_cards", "fr", numbers="1, 2")
+    assert parts[1] == confidential_answer("fr")
 
 
 # --- picking among every card shown for the need, every page ------------------------------------
@@ -473,7 +475,8 @@ async def test_a_question_about_each_card_stays_on_the_last_page(
     )
     text_ = messages[0]["text"]
     assert all(title not in text_ for title in titles(demo_services[:3], "fr"))
-    assert all(title in text_ for title in titles(demo_services[3:], "fr", first=4))
+    # the page shown last, 4 to 6, all free in the demo directory: said once
+    assert text_.splitlines()[0] == t("dialogue.details.all_cards", "fr", numbers="4, 5, 6")
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -524,3 +527,19 @@ async def test_anything_closer_for_diapers_picks_a_family_card(
         make_tracker, dispatcher, domain, "plus proche pour l'argent?", named, events
     )
     assert messages[0]["text"].splitlines()[0] == titles(demo_services[3:], "fr")[0]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_same_fact_of_every_card_is_said_once(language):
+    now = datetime(2026, 3, 10, 10, 0, tzinfo=formats.TZ)
+    cards = [{"index": i, "service_id": f"s{i}", "name": f"Service {i}"} for i in (1, 2, 3)]
+    free = {f"s{i}": {"id": f"s{i}", "fees_description": "Free"} for i in (1, 2, 3)}
+    question = Question.from_entities([{"entity": "detail", "value": "fees"}])
+    text_ = reply(question, cards, free, language, now)
+    assert text_.splitlines()[0] == t("dialogue.details.all_cards", language, numbers="1, 2, 3")
+    assert len(text_.splitlines()) == 2
+    # one differs: each card its own answer
+    paid = {**free, "s3": {"id": "s3", "fees_description": "5 $"}}
+    text_ = reply(question, cards, paid, language, now)
+    assert t("dialogue.details.all_cards", language, numbers="1, 2, 3") not in text_
+    assert "5 $" in text_ and text_.count("Free") == 2
