@@ -4,7 +4,9 @@ A person in crisis who writes again ("jveux juste que ça arrête" after the sui
 the very same paragraph a second time, which reads as a machine not listening. A response
 `utter_x` with an `utter_x_again` in the domain (catalog key `dialogue.utter.x_again`) says
 that one when `utter_x` was already said since the session started: still the lines and the
-numbers, in fewer words. Likewise `utter_x_after_crisis` once a crisis line was given. Chosen here, in Rasa's NLG seam (`nlg: type:` in endpoints.yml), so
+numbers, in fewer words. Likewise `utter_x_after_crisis` once a crisis line was given, and
+who answers said first when the message asked it inside something else ("are you a real
+person? I need help with my rent"). Chosen here, in Rasa's NLG seam (`nlg: type:` in endpoints.yml), so
 a crisis line never waits on the action server.
 """
 
@@ -14,7 +16,7 @@ from typing import Any
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, SessionStarted
+from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -24,6 +26,10 @@ AFTER_CRISIS = "_after_crisis"
 """Suffix of a response's wording once a crisis line was given in the conversation ("jsais
 pas" after the suicide line: not "can I help you with anything else?")."""
 CRISIS_SLOT = "crisis"
+CRISIS_PREFIX = "crisis_"
+WHO_ANSWERS = "utter_iamabot"
+"""Said first when a message asked whether a person answers, inside something else."""
+BOT_QUESTION_ENTITY = "bot_question"
 
 
 def said_before(tracker: DialogueStateTracker, utter_action: str) -> bool:
@@ -35,6 +41,25 @@ def said_before(tracker: DialogueStateTracker, utter_action: str) -> bool:
             utter_action
         ):
             return True
+    return False
+
+
+def asked_who_answers(tracker: DialogueStateTracker) -> bool:
+    """The latest message asked whether a person answers, inside something else (entity
+    `bot_question`, bot/nlu/bot_question.py), and nothing was said since: the first text of
+    the answer says who answers. Not before a crisis line, which comes first."""
+    latest = tracker.latest_message
+    if latest is None or not any(
+        e.get("entity") == BOT_QUESTION_ENTITY for e in latest.parse_data.get("entities") or []
+    ):
+        return False
+    if str((latest.intent or {}).get("name") or "").startswith(CRISIS_PREFIX):
+        return False
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return True
+        if isinstance(event, BotUttered):
+            return False
     return False
 
 
@@ -54,9 +79,15 @@ class RelaisNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         output_channel: str,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
-        return await super().generate(
+        message = await super().generate(
             self.wording(utter_action, tracker), tracker, output_channel, **kwargs
         )
+        if message and message.get("text") and asked_who_answers(tracker):
+            # "are you a real person? I need help with my rent": who answers, then the rest
+            said = await super().generate(WHO_ANSWERS, tracker, output_channel, **kwargs)
+            if said and said.get("text"):
+                message["text"] = f"{said['text']}\n\n{message['text']}"
+        return message
 
     def wording(self, utter_action: str, tracker: DialogueStateTracker) -> str:
         """The response to say for `utter_action` here: its second wording when it was said

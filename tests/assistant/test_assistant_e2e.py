@@ -378,3 +378,27 @@ async def test_action_server_down_answers_politely(stack: Stack) -> None:
             assert "1-866-277-3553" in texts(crisis)  # crisis replies need no action server
     finally:
         stack.restart("actions")
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "need"),
+    [
+        ("en", "are you a real person? I need help paying my rent", ("housing", "income")),
+        ("fr", "t'es tu un robot? chu pu capable de payer mon loyer", ("housing", "income")),
+    ],
+)
+async def test_are_you_a_person_inside_a_need_is_answered_first(
+    stack: Stack, language: str, text: str, need: tuple[str, ...]
+) -> None:
+    """A tester: "are you a real person? I need help paying my rent" only asked the city."""
+    me = sender()
+    async with stack.client() as rasa:
+        reply = await rasa.send(me, text)
+        tracker = await rasa.tracker(me)
+    said = texts(reply)
+    who = t("dialogue.utter.iamabot", language)
+    assert said.startswith(who), said
+    assert said.count(who) == 1 and len(said) > len(who) + 10, "then the rest is answered"
+    # the need understood (the place asked), or offered among the choices
+    offered = {f"/need_{n}" for n in need} & set(payloads(reply))
+    assert tracker["slots"]["need"] in need or offered, said

@@ -79,3 +79,31 @@ def test_anything_else_after_a_crisis_line_stays_with_the_person(nlg, language):
     reply = asyncio.run(nlg.generate("utter_anything_else", after, "rest"))
     assert reply["text"] == t("dialogue.utter.anything_else_after_crisis", language)
     assert "/ask_human" in [b["payload"] for b in reply["buttons"]]
+
+
+def asked_who(intent: str) -> UserUttered:
+    return UserUttered(
+        "are you a real person? I need help with my rent",
+        intent={"name": intent, "confidence": 0.9},
+        parse_data={
+            "intent": {"name": intent, "confidence": 0.9},
+            "entities": [{"entity": "bot_question", "value": "asked", "start": 0, "end": 22}],
+        },
+    )
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_who_answers_is_said_first_when_asked_inside_a_need(nlg, language):
+    state = tracker(asked_who("need_housing"), language=language)
+    first = text(nlg, "utter_ask_place", state)
+    iamabot = t("dialogue.utter.iamabot", language)
+    assert first == f"{iamabot}\n\n{t('dialogue.utter.ask_place', language)}"
+    # once, not before every message of the answer
+    state.update(said("utter_ask_place"))
+    assert text(nlg, "utter_results_menu", state) == t("dialogue.utter.results_menu", language)
+    # a crisis line comes first, alone
+    crisis = tracker(asked_who("crisis_suicide"), language=language)
+    assert text(nlg, "utter_crisis_suicide", crisis) == t("dialogue.utter.crisis_suicide", language)
+    # without the question, nothing is added
+    plain = tracker(UserUttered("I need help with my rent"), language=language)
+    assert text(nlg, "utter_ask_place", plain) == t("dialogue.utter.ask_place", language)
