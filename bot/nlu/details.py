@@ -198,15 +198,6 @@ def default_lexicon() -> DetailLexicon:
     """The project's details lexicon, compiled once per process."""
     return DetailLexicon(load_lexicon("details"))
 
-    def _day(self, normalized: str, text: str, offsets: list[int]) -> Found | None:
-        """The day asked about, when one is named; none when several are ("ouvert samedi ou
-        dimanche?", "du lundi au vendredi"): each card's weekly hours answer those."""
-        named = [(value, m) for value, p in self.days.items() if (m := p.search(normalized))]
-        if len(named) != 1:
-            return None
-        value, match = named[0]
-        return Found(DAY_ENTITY, value, *span(offsets, text, *match.span()))
-
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class ServiceDetailExtractor(MessageComponent):
