@@ -20,16 +20,13 @@ from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-AGAIN = "_again"
-"""Suffix of a response's wording for the second time and after."""
-AFTER_CRISIS = "_after_crisis"
-"""Suffix of a response's wording once a crisis line was given in the conversation ("jsais
-pas" after the suicide line: not "can I help you with anything else?")."""
+from bot.dialogue.responses import AFTER_CRISIS, AGAIN
+from bot.nlu.bot_question import BOT_QUESTION_ENTITY
+from bot.nlu.crisis import is_crisis_intent
+
 CRISIS_SLOT = "crisis"
-CRISIS_PREFIX = "crisis_"
 WHO_ANSWERS = "utter_iamabot"
 """Said first when a message asked whether a person answers, inside something else."""
-BOT_QUESTION_ENTITY = "bot_question"
 
 
 def said_before(tracker: DialogueStateTracker, utter_action: str) -> bool:
@@ -53,7 +50,7 @@ def asked_who_answers(tracker: DialogueStateTracker) -> bool:
         e.get("entity") == BOT_QUESTION_ENTITY for e in latest.parse_data.get("entities") or []
     ):
         return False
-    if str((latest.intent or {}).get("name") or "").startswith(CRISIS_PREFIX):
+    if is_crisis_intent((latest.intent or {}).get("name")):
         return False
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
