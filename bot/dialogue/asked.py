@@ -46,7 +46,7 @@ def _needs_of(event: Mapping[str, Any]) -> list[str]:
     return [str(e.get("value")) for e in entities if e.get("entity") in ("need", "needs")]
 
 
-def _states(event: Mapping[str, Any], need: str) -> bool:
+def stated_in(event: Mapping[str, Any], need: str) -> bool:
     """Whether this user message stated `need` (by its intent or the needs found in it)."""
     return _intent(event) == f"need_{need}" or need in _needs_of(event)
 
@@ -75,7 +75,7 @@ def what_was_asked(
             if _intent(event) == f"need_{need}":
                 break  # the need came from a button: no words of theirs to rank with
             continue
-        if _states(event, need):
+        if stated_in(event, need):
             words = text[:MAX_WORDS_CHARS]
             break
     return Asked(tuple(dict.fromkeys(chosen)), words)

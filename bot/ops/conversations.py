@@ -19,7 +19,9 @@ import yaml
 
 from bot.dialogue import results
 from bot.dialogue.place import PLACE_SLOT, Where
+from bot.directory.needs import need_resources
 from bot.ops.rasa_client import RasaClient
+from bot.texts import normalize_language
 
 HANDOFF_RESPONSES = {"utter_offer_counsellor", "utter_handoff_queued", "utter_handoff"}
 
@@ -153,6 +155,12 @@ def check(expect: dict[str, Any], turn: Turn) -> list[tuple[str, Any, Any]]:
         elif key == "new_words":
             repeated = [m.get("text") for m in turn.messages if m.get("text") in turn.earlier]
             ok, got = not repeated, repeated
+        elif key == "names_needs":
+            language = normalize_language(slots.get("language"))
+            missing = [
+                n for n in _options(value) if need_resources(str(n), language) not in turn.text
+            ]
+            ok, got = not missing, turn.text[:300]
         elif key == "outside_territory_211":
             names = turn.responses()
             ok = "utter_outside_territory" in names and phone_in(turn.text, "211")

@@ -20,11 +20,16 @@ from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.dialogue.asked import known_need
 from bot.dialogue.responses import AFTER_CRISIS, AGAIN
+from bot.dialogue.understood import acknowledgement
 from bot.nlu.bot_question import BOT_QUESTION_ENTITY
 from bot.nlu.crisis import is_crisis_intent
+from bot.texts import normalize_language
 
 CRISIS_SLOT = "crisis"
+ASK_PLACE = "utter_ask_place"
+"""Starts with what was understood when the message it answers stated the need."""
 WHO_ANSWERS = "utter_iamabot"
 """Said first when a message asked whether a person answers, inside something else."""
 
@@ -60,6 +65,20 @@ def asked_who_answers(tracker: DialogueStateTracker) -> bool:
     return False
 
 
+def understood_before_place(tracker: DialogueStateTracker) -> str:
+    """What was understood, when the latest message stated the need and no crisis line was
+    given (that line already answered the person; bot/dialogue/understood.py)."""
+    latest = tracker.latest_message
+    if latest is None or tracker.get_slot(CRISIS_SLOT):
+        return ""
+    return acknowledgement(
+        latest.as_dict(),
+        known_need(tracker.get_slot("need")),
+        tracker.get_slot("needs"),
+        normalize_language(tracker.get_slot("language")),
+    )
+
+
 class RelaisNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     """Rasa's templated responses; `utter_x_again` in place of `utter_x` said before, and
     `utter_x_after_crisis` once a crisis line was given."""
@@ -79,6 +98,10 @@ class RelaisNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         message = await super().generate(
             self.wording(utter_action, tracker), tracker, output_channel, **kwargs
         )
+        if message and message.get("text") and utter_action == ASK_PLACE:
+            understood = understood_before_place(tracker)
+            if understood:
+                message["text"] = f"{understood} {message['text']}"
         if message and message.get("text") and asked_who_answers(tracker):
             # "are you a real person? I need help with my rent": who answers, then the rest
             said = await super().generate(WHO_ANSWERS, tracker, output_channel, **kwargs)

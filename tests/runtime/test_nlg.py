@@ -11,6 +11,7 @@ from rasa.shared.core.events import BotUttered, SessionStarted, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.dialogue.responses import DOMAIN_FILE
+from bot.directory.needs import need_resources
 from bot.runtime.nlg import RelaisNaturalLanguageGenerator, said_before
 from bot.texts import t
 
@@ -107,3 +108,97 @@ def test_who_answers_is_said_first_when_asked_inside_a_need(nlg, language):
     # without the question, nothing is added
     plain = tracker(UserUttered("I need help with my rent"), language=language)
     assert text(nlg, "utter_ask_place", plain) == t("dialogue.utter.ask_place", language)
+
+
+def stated(text_: str, intent: str, *needs: str) -> UserUttered:
+    entities = [{"entity": "needs", "value": need} for need in needs]
+    return UserUttered(
+        text_,
+        intent={"name": intent, "confidence": 0.9},
+        parse_data={"intent": {"name": intent, "confidence": 0.9}, "entities": entities},
+    )
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_place_question_says_what_was_understood(nlg, language):
+    # "je me sens tellement seule…" got only "Dans quelle ville…?"
+    ask = t("dialogue.utter.ask_place", language)
+    alone = tracker(
+        stated("je me sens tellement seule depuis le décès de mon mari", "need_mental_health"),
+        SlotSet("need", "mental_health"),
+        language=language,
+    )
+    looking = t(
+        "dialogue.understood.looking_for",
+        language,
+        resources=need_resources("mental_health", language),
+    )
+    thanks = t("dialogue.understood.thanks", language)
+    assert text(nlg, "utter_ask_place", alone) == f"{thanks} {looking} {ask}"
+    # a need that is not hard to say: what was understood, no thanks
+    rent = tracker(
+        stated("I need help paying my rent", "need_housing"),
+        SlotSet("need", "housing"),
+        language=language,
+    )
+    looking = t(
+        "dialogue.understood.looking_for", language, resources=need_resources("housing", language)
+    )
+    assert text(nlg, "utter_ask_place", rent) == f"{looking} {ask}"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_need_searched_is_named(nlg, language):
+    both = tracker(
+        stated("I need a lawyer for my immigration appeal", "need_legal", "legal", "immigration"),
+        SlotSet("need", "legal"),
+        SlotSet("needs", ["legal", "immigration"]),
+        language=language,
+    )
+    said_ = text(nlg, "utter_ask_place", both)
+    assert need_resources("legal", language) in said_
+    assert need_resources("immigration", language) in said_
+    assert said_.index(need_resources("legal", language)) < said_.index(
+        need_resources("immigration", language)
+    )
+    assert said_.endswith(t("dialogue.utter.ask_place", language))
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_place_asked_again_or_after_a_crisis_is_the_question_alone(nlg, language):
+    ask = t("dialogue.utter.ask_place", language)
+    hello = tracker(
+        stated("I need food", "need_food"),
+        SlotSet("need", "food"),
+        said("utter_ask_place"),
+        stated("bonjour", "greet"),
+        language=language,
+    )
+    assert text(nlg, "utter_ask_place", hello) == ask
+    crisis = tracker(
+        stated("he hits me, where can I go", "need_violence"),
+        SlotSet("need", "violence"),
+        SlotSet("crisis", "violence"),
+        language=language,
+    )
+    assert text(nlg, "utter_ask_place", crisis) == ask
+    unknown = tracker(stated("I need food", "need_food"), language=language)
+    assert text(nlg, "utter_ask_place", unknown) == ask
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_button_gets_what_was_understood_without_thanks(nlg, language):
+    button = tracker(
+        stated("/need_mental_health", "need_mental_health"),
+        SlotSet("need", "mental_health"),
+        language=language,
+    )
+    looking = t(
+        "dialogue.understood.looking_for",
+        language,
+        resources=need_resources("mental_health", language),
+    )
+    assert (
+        text(nlg, "utter_ask_place", button)
+        == f"{looking} {t('dialogue.utter.ask_place', language)}"
+    )
