@@ -45,3 +45,19 @@ async def test_place_found_this_turn_is_kept(make_tracker, dispatcher, domain):
     events = await run(tracker, dispatcher, domain)
     assert {"event": "slot", "name": "place", "value": LAVAL, "timestamp": None} in events
     assert dispatcher.messages == []
+
+
+async def test_a_need_said_instead_of_a_place_asks_the_place_again(
+    make_tracker, dispatcher, domain
+):
+    # "non c'est pas ça, il consomme de la drogue" after the question for the place: the form
+    # rejected it and the person got "pouvez-vous reformuler?"
+    tracker = make_tracker(
+        "non c'est pas ça, il consomme de la drogue",
+        "need_addiction",
+        slots={"requested_slot": "place", "need": "addiction"},
+        active_loop="referral_form",
+    )
+    events = await run(tracker, dispatcher, domain)
+    assert {"event": "slot", "name": "place", "value": None, "timestamp": None} in events
+    assert dispatcher.messages == []  # the form asks again; no "place not found"
