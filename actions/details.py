@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.dialogue.cards import PICKING, chosen_cards, latest_cards, shown_cards
 from bot.dialogue.details import Question, confidential_answer, reply
+from bot.dialogue.place import PLACE_SLOT
 from bot.texts import formats
 
 from .base import RelaisAction
@@ -35,6 +36,10 @@ class ActionServiceDetails(RelaisAction):
         if not cards:
             if question.only_about_211:  # "c'est tu confidentiel?" needs no cards
                 dispatcher.utter_message(text=confidential_answer(language, channel))
+            elif tracker.get_slot("requested_slot") == PLACE_SLOT and tracker.active_loop_name:
+                # "je préfère pas dire où j'habite", "pourquoi vous voulez savoir?" while the
+                # place is asked: why it is asked and how little is needed (the form asks again)
+                dispatcher.utter_message(response="utter_place_why")
             else:
                 dispatcher.utter_message(response="utter_details_nothing_shown")
             return []

@@ -2,8 +2,9 @@
 
 The place itself comes from the NLU through the `place` slot's mappings (domain/slots.yml);
 this only notices an answer to "where?" that named no place it knows, and a need said instead
-of a place ("non c'est pas ça, il consomme de la drogue" after "je vais chercher des ressources
-pour les jeunes… dans quelle ville?"), which Rasa's form rejected into "pouvez-vous reformuler?".
+of a place, which Rasa's form rejected into "pouvez-vous reformuler?": a correction ("non c'est
+pas ça, il consomme de la drogue") replaces the need understood, anything else adds to it ("I
+need a food bank", then "I don't know, I'm homeless": food and shelter).
 """
 
 from __future__ import annotations
@@ -11,19 +12,50 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from bot.dialogue.asked import known_need, stated_in
 from bot.dialogue.place import PLACE_SLOT
+from bot.nlu.correction import corrects
 
 from .base import RelaisAction
 
 REASK_INTENTS = frozenset({"provide_place", "nlu_fallback", "affirm", "deny"})
 """Intents that, while the place is asked, mean "here is my place" even if it is not found."""
 NEED_PREFIX = "need_"
-"""A need intent while the place is asked: the need is corrected or restated (the `need` slot
+"""A need intent while the place is asked: the need is corrected or added to (the `need` slot
 took it); the place is asked again, and the question says what is now searched (the NLG)."""
+
+
+def need_before_this_message(tracker: Tracker) -> str | None:
+    """The `need` slot as it was before the latest user message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == "need":
+            return known_need(event.get("value"))
+    return None
+
+
+def needs_with_new_one(tracker: Tracker) -> dict[str, Any]:
+    """Slots for a need written while the place is asked: kept as Rasa set them for a
+    correction, else the need asked first, then the new ones."""
+    before = need_before_this_message(tracker)
+    now = known_need(tracker.get_slot("need"))
+    if before is None or now is None or before == now:
+        return {}
+    if corrects(str(tracker.latest_message.get("text") or "")):
+        return {}
+    latest: dict[str, Any] = next(
+        (e for e in reversed(tracker.events) if e.get("event") == "user"), {}
+    )
+    listed = tracker.get_slot("needs")
+    stated = [n for n in listed if stated_in(latest, n)] if isinstance(listed, list) else []
+    return {"need": before, "needs": list(dict.fromkeys([before, *(stated or [now])]))}
 
 
 class ValidateReferralForm(FormValidationAction):
@@ -31,6 +63,17 @@ class ValidateReferralForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_referral_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """The form's slots, and the needs when one was written while the place is asked
+        (not form slots: the form's own validation would drop them)."""
+        asked = tracker.get_slot("requested_slot") == PLACE_SLOT
+        intent = RelaisAction.latest_intent(tracker)
+        needs = needs_with_new_one(tracker) if asked and intent.startswith(NEED_PREFIX) else {}
+        events = await super().run(dispatcher, tracker, domain)
+        return [*events, *(SlotSet(name, value) for name, value in needs.items())]
 
     async def extract_place(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -23,15 +23,19 @@ def acknowledgement(
     latest: dict[str, Any] | None, need: str | None, needs: Any, language: str
 ) -> str:
     """The sentence said before the place is asked, or "" when the latest message (an event
-    as a dict) did not state `need` (a hello or a thanks while the place is asked: the
-    question again, alone)."""
-    if not latest or not need or not stated_in(latest, need):
+    as a dict) stated none of the needs to search (a hello or a thanks while the place is
+    asked: the question again, alone). A need added while the place is asked ("I don't know,
+    I'm homeless" after a food bank) is named with the first."""
+    if not latest or not need:
         return ""
     asked = what_was_asked([latest], need, needs)
+    stated = [shown for shown in asked.shown if stated_in(latest, shown)]
+    if not stated:
+        return ""
     resources = [need_resources(shown, language) for shown in asked.shown]
     joined = f" {t('dialogue.understood.and', language)} ".join(resources)
     parts = [t("dialogue.understood.looking_for", language, resources=joined)]
     in_their_words = not str(latest.get("text") or "").startswith("/")
-    if in_their_words and SAID_WITH_THANKS.intersection(asked.shown):
+    if in_their_words and SAID_WITH_THANKS.intersection(stated):
         parts.insert(0, t("dialogue.understood.thanks", language))
     return " ".join(parts)

@@ -36,7 +36,8 @@ TrackerFactory = Callable[..., Tracker]
 
 @pytest.fixture
 def make_tracker() -> TrackerFactory:
-    """`make_tracker(text, intent, slots=…, entities=…, events=…)` for the latest message."""
+    """`make_tracker(text, intent, slots=…, entities=…, events=…)` for the latest message;
+    `before`: events before it."""
 
     def factory(
         text: str = "",
@@ -48,6 +49,7 @@ def make_tracker() -> TrackerFactory:
         metadata: dict[str, Any] | None = None,
         ranking: list[dict[str, Any]] | None = None,
         active_loop: str | None = None,
+        before: list[dict[str, Any]] | None = None,
     ) -> Tracker:
         all_slots = {"language": "fr", **(slots or {})}
         latest = {
@@ -58,6 +60,7 @@ def make_tracker() -> TrackerFactory:
             "metadata": metadata or {},
         }
         history = [
+            *(before or []),
             {"event": "action", "name": "action_listen"},
             {"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}},
             *(events or []),

@@ -251,6 +251,24 @@ async def test_nothing_shown_yet(make_tracker, dispatcher, domain):
     assert [m["response"] for m in messages] == ["utter_details_nothing_shown"]
 
 
+@pytest.mark.parametrize(
+    "words", ["je préfère pas dire où j'habite", "why do you need to know that?"]
+)
+async def test_asked_while_the_place_is_asked_says_why_the_place(
+    make_tracker, dispatcher, domain, words
+):
+    # "Je ne vous ai pas encore montré de ressources. Dites-moi de quoi vous avez besoin et
+    # où" answered a person reluctant to say where they live, whose need was known
+    tracker = make_tracker(
+        words,
+        "ask_service_details",
+        slots={"requested_slot": "place", "need": "food"},
+        active_loop="referral_form",
+    )
+    assert await ActionServiceDetails().run(dispatcher, tracker, domain) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_place_why"]
+
+
 def test_latest_cards_are_those_of_the_latest_results(demo_services):
     older = shown(demo_services[:1])
     newer = shown(demo_services[1:], first=4)

@@ -47,7 +47,15 @@ async def test_place_found_this_turn_is_kept(make_tracker, dispatcher, domain):
     assert dispatcher.messages == []
 
 
-async def test_a_need_said_instead_of_a_place_asks_the_place_again(
+def slot(name, value):
+    return {"event": "slot", "name": name, "value": value, "timestamp": None}
+
+
+def needs_entities(*needs):
+    return [{"entity": "needs", "value": need} for need in needs]
+
+
+async def test_a_correction_replaces_the_need_and_asks_the_place_again(
     make_tracker, dispatcher, domain
 ):
     # "non c'est pas ça, il consomme de la drogue" after the question for the place: the form
@@ -55,9 +63,49 @@ async def test_a_need_said_instead_of_a_place_asks_the_place_again(
     tracker = make_tracker(
         "non c'est pas ça, il consomme de la drogue",
         "need_addiction",
-        slots={"requested_slot": "place", "need": "addiction"},
+        slots={"requested_slot": "place", "need": "addiction", "needs": ["addiction"]},
+        entities=needs_entities("addiction"),
+        before=[slot("need", "youth"), slot("needs", ["youth"])],
+        events=[slot("need", "addiction"), slot("needs", ["addiction"])],
         active_loop="referral_form",
     )
     events = await run(tracker, dispatcher, domain)
-    assert {"event": "slot", "name": "place", "value": None, "timestamp": None} in events
+    assert slot("place", None) in events
+    assert slot("need", "youth") not in events
     assert dispatcher.messages == []  # the form asks again; no "place not found"
+
+
+async def test_a_need_added_while_the_place_is_asked_keeps_the_first(
+    make_tracker, dispatcher, domain
+):
+    # "I need a food bank", then "I don't know, I'm homeless": food and shelter, food first
+    tracker = make_tracker(
+        "I don't know, I'm homeless",
+        "need_shelter",
+        slots={"requested_slot": "place", "need": "shelter", "needs": ["shelter"]},
+        entities=needs_entities("shelter"),
+        before=[slot("need", "food"), slot("needs", ["food"])],
+        events=[slot("need", "shelter"), slot("needs", ["shelter"])],
+        active_loop="referral_form",
+    )
+    events = await run(tracker, dispatcher, domain)
+    assert slot("place", None) in events
+    assert slot("need", "food") in events
+    assert slot("needs", ["food", "shelter"]) in events
+    assert dispatcher.messages == []
+
+
+async def test_a_need_added_with_a_place_keeps_both_and_the_place(make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        "de la nourriture aussi, à Laval",
+        "need_food",
+        slots={"requested_slot": "place", "need": "food", "needs": ["food"], "place": LAVAL},
+        entities=needs_entities("food"),
+        before=[slot("need", "housing"), slot("needs", ["housing"])],
+        events=[slot("need", "food"), slot("needs", ["food"]), slot("place", LAVAL)],
+        active_loop="referral_form",
+    )
+    events = await run(tracker, dispatcher, domain)
+    assert slot("place", LAVAL) in events
+    assert slot("need", "housing") in events
+    assert slot("needs", ["housing", "food"]) in events

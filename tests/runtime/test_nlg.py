@@ -202,3 +202,22 @@ def test_a_button_gets_what_was_understood_without_thanks(nlg, language):
         text(nlg, "utter_ask_place", button)
         == f"{looking} {t('dialogue.utter.ask_place', language)}"
     )
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_need_added_while_the_place_is_asked_is_named_with_the_first(nlg, language):
+    # "I need a food bank", then "I don't know, I'm homeless" (actions/referral_form.py keeps
+    # food first and adds shelter)
+    added = tracker(
+        stated("I need a food bank", "need_food", "food"),
+        SlotSet("need", "food"),
+        said("utter_ask_place"),
+        stated("I don't know, I'm homeless", "need_shelter", "shelter"),
+        SlotSet("need", "food"),
+        SlotSet("needs", ["food", "shelter"]),
+        language=language,
+    )
+    said_ = text(nlg, "utter_ask_place", added)
+    food, shelter = need_resources("food", language), need_resources("shelter", language)
+    assert food in said_ and shelter in said_ and said_.index(food) < said_.index(shelter)
+    assert not said_.startswith(t("dialogue.understood.thanks", language))
