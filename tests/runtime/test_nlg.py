@@ -110,6 +110,10 @@ def test_who_answers_is_said_first_when_asked_inside_a_need(nlg, language):
     assert text(nlg, "utter_ask_place", plain) == t("dialogue.utter.ask_place", language)
 
 
+def looking_for(need: str, language: str) -> str:
+    return t("dialogue.understood.looking_for", language, resources=need_resources(need, language))
+
+
 def stated(text_: str, intent: str, *needs: str) -> UserUttered:
     entities = [{"entity": "needs", "value": need} for need in needs]
     return UserUttered(
@@ -128,11 +132,7 @@ def test_the_place_question_says_what_was_understood(nlg, language):
         SlotSet("need", "mental_health"),
         language=language,
     )
-    looking = t(
-        "dialogue.understood.looking_for",
-        language,
-        resources=need_resources("mental_health", language),
-    )
+    looking = looking_for("mental_health", language)
     thanks = t("dialogue.understood.thanks", language)
     assert text(nlg, "utter_ask_place", alone) == f"{thanks} {looking} {ask}"
     # a need that is not hard to say: what was understood, no thanks
@@ -141,9 +141,7 @@ def test_the_place_question_says_what_was_understood(nlg, language):
         SlotSet("need", "housing"),
         language=language,
     )
-    looking = t(
-        "dialogue.understood.looking_for", language, resources=need_resources("housing", language)
-    )
+    looking = looking_for("housing", language)
     assert text(nlg, "utter_ask_place", rent) == f"{looking} {ask}"
 
 
@@ -193,11 +191,7 @@ def test_a_button_gets_what_was_understood_without_thanks(nlg, language):
         SlotSet("need", "mental_health"),
         language=language,
     )
-    looking = t(
-        "dialogue.understood.looking_for",
-        language,
-        resources=need_resources("mental_health", language),
-    )
+    looking = looking_for("mental_health", language)
     assert (
         text(nlg, "utter_ask_place", button)
         == f"{looking} {t('dialogue.utter.ask_place', language)}"
