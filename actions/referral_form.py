@@ -4,7 +4,8 @@ The place itself comes from the NLU through the `place` slot's mappings (domain/
 this only notices an answer to "where?" that named no place it knows, and a need said instead
 of a place, which Rasa's form rejected into "pouvez-vous reformuler?": a correction ("non c'est
 pas ça, il consomme de la drogue") replaces the need understood, anything else adds to it ("I
-need a food bank", then "I don't know, I'm homeless": food and shelter).
+need a food bank", then "I don't know, I'm homeless": food and shelter); and "why do you need
+my location?" is told why, not "I can't find that place".
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.dialogue.asked import known_need, stated_in
 from bot.dialogue.place import PLACE_SLOT
-from bot.nlu.correction import corrects
+from bot.nlu.replies import asks_why_place, corrects
 
 from .base import RelaisAction
 
@@ -83,11 +84,16 @@ class ValidateReferralForm(FormValidationAction):
         if PLACE_SLOT in tracker.slots_to_validate():
             return {}
         intent = RelaisAction.latest_intent(tracker)
-        if intent.startswith(NEED_PREFIX):
-            return {PLACE_SLOT: None}  # the question again, without "place not found"
-        if intent not in REASK_INTENTS:
+        answering = intent in REASK_INTENTS or intent.startswith(NEED_PREFIX)
+        if not answering:
             return {}  # another intent (a human, a crisis, a greeting): let the rules answer
-        dispatcher.utter_message(response="utter_place_not_found")
+        if asks_why_place(str(tracker.latest_message.get("text") or "")):
+            # "why do you need my location?" (read as a place), "pourquoi vous voulez savoir
+            # ça?" (read as a need): why, and how little is needed; then the question again
+            dispatcher.utter_message(response="utter_place_why")
+        elif not intent.startswith(NEED_PREFIX):
+            dispatcher.utter_message(response="utter_place_not_found")
+        # a need: the question again, saying what is now searched
         return {PLACE_SLOT: None}
 
     async def validate_place(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from actions.referral_form import ValidateReferralForm
 from tests.assistant.conftest import LAVAL
 
@@ -109,3 +111,20 @@ async def test_a_need_added_with_a_place_keeps_both_and_the_place(make_tracker, 
     assert slot("place", LAVAL) in events
     assert slot("need", "housing") in events
     assert slot("needs", ["housing", "food"]) in events
+
+
+@pytest.mark.parametrize(
+    ("words", "intent"),
+    [
+        ("why do you need my location?", "provide_place"),
+        ("pourquoi vous voulez savoir ça?", "need_unspecified"),
+    ],
+)
+async def test_why_the_place_is_asked_is_answered(make_tracker, dispatcher, domain, words, intent):
+    # "why do you need my location?" got "I can't find that place"
+    tracker = make_tracker(
+        words, intent, slots={"requested_slot": "place"}, active_loop="referral_form"
+    )
+    events = await run(tracker, dispatcher, domain)
+    assert slot("place", None) in events
+    assert [m["response"] for m in dispatcher.messages] == ["utter_place_why"]

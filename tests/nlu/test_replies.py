@@ -1,11 +1,11 @@
-"""`corrects`: a message that says what was understood was wrong replaces the need; other
-needs written while the place is asked are added (actions/referral_form.py)."""
+"""`bot.nlu.replies`: a correction replaces the need, other needs written while the place is
+asked are added, and a question about the place is told why (actions/referral_form.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.nlu.correction import corrects
+from bot.nlu.replies import asks_why_place, corrects
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,28 @@ def test_a_correction_is_recognized(text):
 )
 def test_a_need_said_plainly_is_not_a_correction(text):
     assert not corrects(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pourquoi vous voulez savoir ça?",
+        "je préfère pas dire où j'habite",
+        "pk tu veux savoir",
+        "c'est privé",
+        "why do you need my location?",
+        "I'd rather not say",
+        "i don't want to give my address",
+        "that's personal",
+    ],
+)
+def test_a_question_about_the_place_or_a_reluctance(text):
+    assert asks_why_place(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hochelaga", "H2X 1Y4", "près du métro Jean-Talon", "I'm in Laval", "pas loin de Verdun"],
+)
+def test_a_place_is_not_a_question_about_it(text):
+    assert not asks_why_place(text)
