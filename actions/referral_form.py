@@ -20,15 +20,15 @@ from rasa_sdk.types import DomainDict
 
 from bot.dialogue.asked import known_need, stated_in
 from bot.dialogue.place import PLACE_SLOT
+from bot.directory.needs import NEED_PREFIX
 from bot.nlu.replies import asks_why_place, corrects
 
 from .base import RelaisAction
 
 REASK_INTENTS = frozenset({"provide_place", "nlu_fallback", "affirm", "deny"})
-"""Intents that, while the place is asked, mean "here is my place" even if it is not found."""
-NEED_PREFIX = "need_"
-"""A need intent while the place is asked: the need is corrected or added to (the `need` slot
-took it); the place is asked again, and the question says what is now searched (the NLG)."""
+"""Intents that, while the place is asked, mean "here is my place" even if it is not found. A
+need intent then (`NEED_PREFIX`) corrects or adds to the need; the place is asked again, and
+the question says what is now searched (the NLG)."""
 
 
 def need_before_this_message(tracker: Tracker) -> str | None:

@@ -45,6 +45,9 @@ NEED_IDS: tuple[str, ...] = (
     "government",
 )
 
+NEED_PREFIX = "need_"
+"""The intent of a need is `need_<id>` (the NLU's `need_food`; `need_unspecified` is none)."""
+
 NEEDS_TAXONOMY = "relais-needs"
 FLAGS_TAXONOMY = "relais-flags"
 OE_TAXONOMY = "open-eligibility"

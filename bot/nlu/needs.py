@@ -29,11 +29,11 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.directory.needs import NEED_PREFIX
 from bot.nlu.component import MessageComponent
 from bot.nlu.lexicons import expand_words, lexicon_words, load_lexicon
 from bot.nlu.normalize import normalize, normalize_with_offsets, span, split_elisions
 
-NEED_PREFIX = "need_"
 NOT_A_NEED = frozenset({"need_unspecified"})
 
 
