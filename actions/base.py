@@ -8,6 +8,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 
 from bot.dialogue.language import conversation_language
+from bot.dialogue.place import PLACE_SLOT
 
 
 class RelaisAction(Action, abc.ABC):
@@ -29,3 +30,8 @@ class RelaisAction(Action, abc.ABC):
     @staticmethod
     def latest_entities(tracker: Tracker) -> list[dict[str, Any]]:
         return list(tracker.latest_message.get("entities") or [])
+
+    @staticmethod
+    def place_is_asked(tracker: Tracker) -> bool:
+        """Whether the referral form is waiting for the place (the question "where?" is open)."""
+        return tracker.get_slot("requested_slot") == PLACE_SLOT and bool(tracker.active_loop_name)

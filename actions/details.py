@@ -12,7 +12,6 @@ from rasa_sdk.types import DomainDict
 
 from bot.dialogue.cards import PICKING, chosen_cards, latest_cards, shown_cards
 from bot.dialogue.details import Question, confidential_answer, reply
-from bot.dialogue.place import PLACE_SLOT
 from bot.texts import formats
 
 from .base import RelaisAction
@@ -36,7 +35,7 @@ class ActionServiceDetails(RelaisAction):
         if not cards:
             if question.only_about_211:  # "c'est tu confidentiel?" needs no cards
                 dispatcher.utter_message(text=confidential_answer(language, channel))
-            elif tracker.get_slot("requested_slot") == PLACE_SLOT and tracker.active_loop_name:
+            elif self.place_is_asked(tracker):
                 # "je préfère pas dire où j'habite", "pourquoi vous voulez savoir?" while the
                 # place is asked: why it is asked and how little is needed (the form asks again)
                 dispatcher.utter_message(response="utter_place_why")

@@ -70,7 +70,7 @@ class ValidateReferralForm(FormValidationAction):
     ) -> list[EventType]:
         """The form's slots, and the needs when one was written while the place is asked
         (not form slots: the form's own validation would drop them)."""
-        asked = tracker.get_slot("requested_slot") == PLACE_SLOT
+        asked = RelaisAction.place_is_asked(tracker)
         intent = RelaisAction.latest_intent(tracker)
         needs = needs_with_new_one(tracker) if asked and intent.startswith(NEED_PREFIX) else {}
         events = await super().run(dispatcher, tracker, domain)
@@ -79,7 +79,7 @@ class ValidateReferralForm(FormValidationAction):
     async def extract_place(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != PLACE_SLOT:
+        if not RelaisAction.place_is_asked(tracker):
             return {}
         if PLACE_SLOT in tracker.slots_to_validate():
             return {}
