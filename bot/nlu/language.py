@@ -37,7 +37,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.component import MessageComponent
-from bot.nlu.lexicons import load_lexicon, word_set
+from bot.nlu.lexicons import card_ranks, load_lexicon, word_set
 from bot.nlu.normalize import normalize
 
 logger = logging.getLogger(__name__)
@@ -118,8 +118,9 @@ def _phrases(value: str | None) -> tuple[tuple[str, ...], ...]:
 
 
 def _card_pattern(about: dict[str, Any]) -> re.Pattern[str]:
-    """The lexicon's ways of naming a card shown, `<ordinal>` filled in (none: never a card)."""
-    ordinal = str(about.get("ordinal") or "").replace(" ", "")
+    """The lexicon's ways of naming a card shown, `<ordinal>` filled in with the ranks the details
+    lexicon knows and a number ("le 2", "au 3e") (none: never a card)."""
+    ordinal = card_ranks() + "|" + str(about.get("ordinal_number") or r"(?!)").replace(" ", "")
     cards = [str(card).replace("<ordinal>", ordinal) for card in about.get("card") or ()]
     if not cards:
         return re.compile(r"(?!)")

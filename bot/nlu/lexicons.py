@@ -58,3 +58,20 @@ def expand_words(pattern: str, words: dict[str, str]) -> str:
         return "(" + expand_words(alternatives, words) + ")"
 
     return _WORD_LIST.sub(expanded, pattern)
+
+
+RANKS: tuple[int | str, ...] = (1, 2, 3, 4, 5, 6, "last")
+"""The ordinals of `details_lexicon.yml` that name a card by its rank (not `nearest`, `which`)."""
+
+
+def card_ranks() -> str:
+    """One alternation of the words that name a card by its rank ("le 2e", "the second one",
+    "la dernière"): `details_lexicon.yml` `card.ordinals` is the only list, read by the details
+    extractor for which card and by the language detector for "is a card named?"."""
+    ordinals = (load_lexicon("details").get("card") or {}).get("ordinals") or {}
+    phrases: list[str] = []
+    for rank in RANKS:
+        value = ordinals.get(rank)
+        if value:
+            phrases.extend([value] if isinstance(value, str) else list(value))
+    return "|".join(f"(?:{phrase})" for phrase in phrases)
