@@ -5,7 +5,8 @@ loyer"). The intent classifier picks one intent; this component keeps the others
 
 - the intent ranking: a `need_<id>` intent other than the top one counts when its confidence
   is at least `min_confidence` AND `relative_confidence` × the top intent's confidence;
-- the bilingual keyword lexicon (`needs_lexicon.yml`), in order of appearance — it also finds
+- the bilingual keyword lexicon (`needs_lexicon.yml`), the need the classifier weighs most
+  first, then in order of appearance — it also finds
   a need stated inside another intent ("allo, je cherche une banque alimentaire" → greet).
 
 The main need is the top intent's need when the top intent is `need_<id>`, else the first one
@@ -146,7 +147,13 @@ def rank_needs(
             and confidence >= relative_confidence * top
         ):
             found[need] = spans.get(need, whole)
-    for need, start, end in lexical:
+    # the words' needs, the one the classifier weighs most first, then in text order: in "he
+    # keeps skipping school and smoking weed" the worry is the weed (addiction 0.17, education
+    # 0.01), and the first needs are the ones shown as cards
+    weight = {
+        need_of_intent(item.get("name")): float(item.get("confidence") or 0.0) for item in ranking
+    }
+    for need, start, end in sorted(lexical, key=lambda item: (-weight.get(item[0], 0.0), item[1])):
         found.setdefault(need, (start, end))
     return [(need, start, end) for need, (start, end) in found.items()]
 

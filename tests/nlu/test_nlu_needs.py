@@ -20,6 +20,22 @@ def test_main_need_first_then_lexicon_needs():
     assert [n for n, _, _ in needs] == ["housing", "employment"]
 
 
+def test_the_words_needs_follow_the_classifier_weight_then_the_text():
+    """ "skipping school and smoking weed": the weed is the worry (cards go to the first needs)."""
+    text = "my son is 17 and he keeps skipping school and smoking weed"
+    ranking = [
+        {"name": "need_youth", "confidence": 0.76},
+        {"name": "need_addiction", "confidence": 0.17},
+        {"name": "need_education", "confidence": 0.01},
+    ]
+    needs = rank_needs(text, ranking[0], ranking, default_lexicon())
+    assert [n for n, _, _ in needs][:3] == ["youth", "addiction", "education"]
+    # equal weights: the order of the words
+    flat = [{"name": r["name"], "confidence": 0.0} for r in ranking[1:]]
+    needs = rank_needs(text, ranking[0], [ranking[0], *flat], default_lexicon())
+    assert [n for n, _, _ in needs][:3] == ["youth", "education", "addiction"]
+
+
 def test_second_need_from_the_ranking():
     ranking = [
         {"name": "need_food", "confidence": 0.55},
