@@ -317,6 +317,11 @@ class CrisisGuard(MessageComponent):
                 # that the patterns miss ("le ti-cul") while a violence pattern fires, unless
                 # the writer says a partner hit them.
                 return "child"
+            if any(match.kind == "medical" and match.strong for match in scan.matches):
+                # the body in danger now (pills already swallowed, not breathing, bleeding):
+                # 911 first, whatever else the message is ("jai pris toute ma boite de pilules"
+                # is also a suicide attempt: the medical line names the suicide line too)
+                return "medical"
             return top if top in scan.kinds else scan.kinds[0]
         if scan.idiom:
             return None

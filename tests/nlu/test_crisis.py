@@ -613,3 +613,26 @@ def test_a_child_said_in_danger_is_still_a_child(make_component, message, text, 
 def test_a_fall_and_no_getting_up_is_a_medical_emergency(text, kinds):
     """ "A tombé pis est pas capable de se relever" was a seniors need: the place question."""
     assert default_rules().match(text).kinds == kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "top"),
+    [
+        # pills already swallowed: a suicide attempt, and first a body in danger (911)
+        ("jai pris toute ma boite de pilules ya 20 min", "crisis_suicide"),
+        ("I swallowed my whole bottle of sleeping pills, I want to die", "crisis_suicide"),
+        ("il m'a poignardée, je saigne beaucoup", "crisis_violence"),
+    ],
+)
+def test_a_body_in_danger_now_is_the_medical_line_first(make_component, message, text, top):
+    guard = make_component(CrisisGuard)
+    msg = message(text, top, 0.95)
+    guard.process([msg])
+    assert msg.get("crisis") == "medical"
+
+
+def test_a_suicide_said_without_a_body_in_danger_stays_suicide(make_component, message):
+    guard = make_component(CrisisGuard)
+    msg = message("jveux prendre toutes mes pilules ce soir", "crisis_suicide", 0.95)
+    guard.process([msg])
+    assert msg.get("crisis") == "suicide"
