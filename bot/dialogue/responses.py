@@ -11,6 +11,7 @@ marker; the rest of the file is written by hand); a test checks they are in sync
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ BUTTONS: dict[str, list[Button]] = {
     "utter_out_of_scope": [OTHER_NEED, COUNSELLOR],
     "utter_offer_counsellor": [COUNSELLOR],
     "utter_anything_else": [OTHER_NEED, COUNSELLOR, DONE],
+    # "what should I do?" after a crisis line: what to do, a counsellor, or another need
+    "utter_ask_need_after_crisis": [COUNSELLOR, OTHER_NEED],
     "utter_no_more_results": [COUNSELLOR, OTHER_NEED, DONE],
     "utter_outside_territory_next": [COUNSELLOR, DONE],
 }
@@ -102,8 +105,9 @@ def build_responses() -> dict[str, list[dict[str, Any]]]:
         name = "utter_" + key.removeprefix(PREFIX)
         # another wording (`utter_x_again`, `utter_x_after_crisis`: bot/runtime/nlg.py) keeps
         # the response's buttons
-        base = name.removesuffix(AGAIN).removesuffix(AFTER_CRISIS)
-        buttons = BUTTONS.get(name, BUTTONS.get(base, []))
+        wording = re.sub(rf"{AFTER_CRISIS}_[a-z]+$", AFTER_CRISIS, name)
+        base = wording.removesuffix(AGAIN).removesuffix(AFTER_CRISIS)
+        buttons = BUTTONS.get(name, BUTTONS.get(wording, BUTTONS.get(base, [])))
         responses[name] = [
             _variation(key, language, buttons, default=(language == LANGUAGES[0]))
             for language in LANGUAGES

@@ -4,7 +4,8 @@ A person in crisis who writes again ("jveux juste que ça arrête" after the sui
 the very same paragraph a second time, which reads as a machine not listening. A response
 `utter_x` with an `utter_x_again` in the domain (catalog key `dialogue.utter.x_again`) says
 that one when `utter_x` was already said since the session started: still the lines and the
-numbers, in fewer words. Likewise `utter_x_after_crisis` once a crisis line was given, and
+numbers, in fewer words. Likewise `utter_x_after_crisis_<kind>` (else `utter_x_after_crisis`)
+once a crisis line was given and the person wrote (did not press a button), and
 who answers said first when the message asked it inside something else ("are you a real
 person? I need help with my rent"). Chosen here, in Rasa's NLG seam (`nlg: type:` in endpoints.yml), so
 a crisis line never waits on the action server.
@@ -44,6 +45,14 @@ def said_before(tracker: DialogueStateTracker, utter_action: str) -> bool:
         ):
             return True
     return False
+
+
+def pressed_a_button(tracker: DialogueStateTracker) -> bool:
+    """Whether the latest message is a button's payload ("/need_unspecified" from "Un autre
+    besoin"): it asks for what the button says, so no after-crisis wording answers it."""
+    return (
+        str(tracker.latest_message.text or "").startswith("/") if tracker.latest_message else False
+    )
 
 
 def asked_who_answers(tracker: DialogueStateTracker) -> bool:
@@ -115,7 +124,13 @@ class RelaisNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         again = utter_action + AGAIN
         if again in self.responses and said_before(tracker, utter_action):
             return again
-        after_crisis = utter_action + AFTER_CRISIS
-        if after_crisis in self.responses and tracker.get_slot(CRISIS_SLOT):
-            return after_crisis
+        crisis = tracker.get_slot(CRISIS_SLOT)
+        if crisis and not pressed_a_button(tracker):
+            # "what should I do?" after the suicide line: what to do about that crisis
+            for after_crisis in (
+                f"{utter_action}{AFTER_CRISIS}_{crisis}",
+                utter_action + AFTER_CRISIS,
+            ):
+                if after_crisis in self.responses:
+                    return after_crisis
         return utter_action

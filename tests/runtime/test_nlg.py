@@ -82,6 +82,31 @@ def test_anything_else_after_a_crisis_line_stays_with_the_person(nlg, language):
     assert "/ask_human" in [b["payload"] for b in reply["buttons"]]
 
 
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("kind", ["suicide", "violence", "medical", "child"])
+def test_what_to_do_after_a_crisis_line_is_what_to_do_about_that_crisis(nlg, language, kind):
+    # "my girlfriend says she's going to kill herself tonight", the line, then "what should I
+    # do": it got the menu of needs (food, housing…)
+    typed = tracker(
+        SlotSet("crisis", kind),
+        said(f"utter_crisis_{kind}"),
+        UserUttered("what should I do", intent={"name": "need_unspecified", "confidence": 0.5}),
+        language=language,
+    )
+    reply = asyncio.run(nlg.generate("utter_ask_need", typed, "rest"))
+    assert reply["text"] == t(f"dialogue.utter.ask_need_after_crisis_{kind}", language)
+    assert "911" in reply["text"]
+    assert [b["payload"] for b in reply["buttons"]] == ["/ask_human", "/need_unspecified"]
+    # the "Another need" button asks for the menu of needs
+    pressed = tracker(
+        SlotSet("crisis", kind),
+        said(f"utter_crisis_{kind}"),
+        UserUttered("/need_unspecified", intent={"name": "need_unspecified", "confidence": 1.0}),
+        language=language,
+    )
+    assert text(nlg, "utter_ask_need", pressed) == t("dialogue.utter.ask_need", language)
+
+
 def asked_who(intent: str) -> UserUttered:
     return UserUttered(
         "are you a real person? I need help with my rent",
