@@ -107,6 +107,17 @@ def test_what_to_do_after_a_crisis_line_is_what_to_do_about_that_crisis(nlg, lan
     assert text(nlg, "utter_ask_need", pressed) == t("dialogue.utter.ask_need", language)
 
 
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_not_understood_twice_is_said_in_other_words(nlg, language):
+    # "🙏", "???", "asdkjhaskd": the same "sorry, I'm not sure I understand" three times
+    first = tracker(UserUttered("🙏"), language=language)
+    assert text(nlg, "utter_fallback", first) == t("dialogue.utter.fallback", language)
+    again = tracker(UserUttered("🙏"), said("utter_fallback"), UserUttered("???"), language=language)
+    reply = asyncio.run(nlg.generate("utter_fallback", again, "rest"))
+    assert reply["text"] == t("dialogue.utter.fallback_again", language)
+    assert [b["payload"] for b in reply["buttons"]] == ["/need_unspecified", "/ask_human"]
+
+
 def asked_who(intent: str) -> UserUttered:
     return UserUttered(
         "are you a real person? I need help with my rent",
