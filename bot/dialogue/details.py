@@ -336,12 +336,26 @@ def fact(
     raise ValueError(f"unknown detail {detail!r}")
 
 
+def card_facts(
+    card: Mapping[str, Any],
+    service: Mapping[str, Any] | None,
+    details: tuple[str, ...],
+    language: str,
+    now: datetime,
+) -> tuple[str, ...]:
+    """Each detail asked of one card, in words ("" when the directory does not say): worked
+    out once per card and read by every part of the answer."""
+    return tuple(fact(d, service, card, language, now) if service else "" for d in details)
+
+
 def card_answer(
     card: Mapping[str, Any],
     service: Mapping[str, Any] | None,
     details: tuple[str, ...],
     language: str,
     now: datetime,
+    *,
+    facts: tuple[str, ...] | None = None,
 ) -> str:
     """One card's answer: its number and name, then one line per detail asked. What the
     directory does not hold is said so, with the phone to confirm (211 without one); a card
@@ -352,17 +366,19 @@ def card_answer(
         index=card.get("index") or "",
         name=card.get("name") or "",
     )
-    facts = [(d, fact(d, service, card, language, now) if service else "") for d in details]
+    if facts is None:
+        facts = card_facts(card, service, details, language, now)
+    said = list(zip(details, facts, strict=True))
     phone = card.get("phone")
     confirm = (
         t("dialogue.details.confirm", language, phone=phone)
         if phone
         else t("dialogue.details.confirm_211", language)
     )
-    if not any(value for _, value in facts):
+    if not any(facts):
         return "\n".join([title, t("dialogue.details.none_known", language), confirm])
     lines = [title]
-    for detail, value in facts:
+    for detail, value in said:
         lines.append(
             t(
                 "dialogue.details.line",
@@ -371,7 +387,7 @@ def card_answer(
                 value=value or t("dialogue.details.unknown", language),
             )
         )
-    if not all(value for _, value in facts):
+    if not all(facts):
         lines.append(confirm)
     return "\n".join(lines)
 
@@ -381,26 +397,23 @@ PER_PLACE = frozenset({"address", "online", "contact"})
 
 
 def same_for_all(
-    answers: Sequence[tuple[Mapping[str, Any], Mapping[str, Any] | None]],
+    cards: Sequence[Mapping[str, Any]],
     details: tuple[str, ...],
+    facts: Sequence[tuple[str, ...]],
     language: str,
-    now: datetime,
 ) -> str | None:
     """One answer for several cards when the directory says the same of each ("c'est
     gratuit?" → "Ressources 1, 2, 3 : Frais : Gratuit", not three identical lines); None when
     a card's answer differs or is not known, or the question is about each place."""
-    if len(answers) < 2 or set(details) & PER_PLACE:
+    if len(cards) < 2 or set(details) & PER_PLACE:
         return None
-    facts = {
-        tuple(fact(d, service, card, language, now) if service else "" for d in details)
-        for card, service in answers
-    }
-    if len(facts) != 1:
+    distinct = set(facts)
+    if len(distinct) != 1:
         return None
-    values = facts.pop()
+    values = distinct.pop()
     if not all(values):
         return None
-    numbers = ", ".join(str(card.get("index") or "") for card, _ in answers)
+    numbers = ", ".join(str(card.get("index") or "") for card in cards)
     lines = [t("dialogue.details.all_cards", language, numbers=numbers)]
     lines += [
         t("dialogue.details.line", language, label=t(f"dialogue.details.{d}", language), value=v)
@@ -657,16 +670,14 @@ def reply(
         details = tuple(d for d in details if d != "hours")
     if details:
         answers = [(card, services.get(str(card.get("service_id")))) for card in cards]
-        known = any(
-            service and any(fact(d, service, card, language, now) for d in details)
-            for card, service in answers
-        )
-        shared = same_for_all(answers, details, language, now)
+        facts = [card_facts(card, service, details, language, now) for card, service in answers]
+        shared = same_for_all(cards, details, facts, language)
         if shared:
             parts.append(shared)
-        elif known or len(cards) == 1:
+        elif any(any(values) for values in facts) or len(cards) == 1:
             parts += [
-                card_answer(card, service, details, language, now) for card, service in answers
+                card_answer(card, service, details, language, now, facts=values)
+                for (card, service), values in zip(answers, facts, strict=True)
             ]
         else:
             parts.append(ask_them(cards, language))
