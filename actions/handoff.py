@@ -35,6 +35,7 @@ from bot.handoff.config import HandoffSettings
 from bot.handoff.escalation import enqueue, get_store, request_callback
 from bot.handoff.hours import CounsellorHours, now
 from bot.handoff.limits import callback_wait, escalation_wait
+from bot.nlu.crisis import is_crisis_intent
 from bot.texts import formats, t
 
 from .base import RelaisAction
@@ -316,10 +317,46 @@ class AskCallbackBestTime(AskCallbackSlot):
 
 
 class ValidateHandoffCallbackForm(FormValidationAction):
-    """Checks each answer; a `None` makes the form ask again."""
+    """Reads and checks each answer; a `None` makes the form ask again. A message that is
+    something else said (a crisis, a need, "non finalement") is left to the rules: the form
+    takes nothing from it, so Rasa rejects the form for that turn (data/rules/handoff.yml)."""
 
     def name(self) -> str:
         return "validate_handoff_callback_form"
+
+    @staticmethod
+    def _answer(slot: str, tracker: Tracker) -> dict[str, Any]:
+        """The latest message as the answer to `slot`, when it is that slot's turn and the
+        message answers (the slots are mapped `custom`: filled here, not from any text)."""
+        if tracker.get_slot("requested_slot") != slot:
+            return {}
+        text = str(tracker.latest_message.get("text") or "")
+        intent = tracker.latest_message.get("intent") or {}
+        name = str(intent.get("name") or "")
+        confidence = float(intent.get("confidence") or 0.0)
+        if answers.leaves_the_callback(slot, text, name, confidence, crisis=is_crisis_intent(name)):
+            return {}
+        return {slot: text}
+
+    async def extract_callback_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._answer("callback_phone", tracker)
+
+    async def extract_callback_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._answer("callback_contact", tracker)
+
+    async def extract_callback_language(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._answer("callback_language", tracker)
+
+    async def extract_callback_best_time(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._answer("callback_best_time", tracker)
 
     async def validate_callback_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -344,6 +381,28 @@ class ValidateHandoffCallbackForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return {"callback_best_time": answers.clean_best_time(str(value or ""))}
+
+
+class ActionCallbackCancelled(RelaisAction):
+    """ "Non finalement", "never mind" while the callback form asks: no callback, and what is
+    still there (the chat, 211's hours). The rule has already stopped the form."""
+
+    def name(self) -> str:
+        return "action_callback_cancelled"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        language = self.language(tracker)
+        settings = HandoffSettings.from_env()
+        dispatcher.utter_message(
+            text=t(
+                "handoff.person.callback_declined",
+                language,
+                **ActionHandoff.hours(settings, language),
+            )
+        )
+        return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
 
 
 class ActionHandoffCallback(RelaisAction):

@@ -12,6 +12,8 @@ import re
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
+from bot.directory.needs import NEED_PREFIX
+
 REGION = "CA"
 SMS_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 _CONTACT = {
@@ -62,3 +64,36 @@ def parse_language(text: str) -> str | None:
 def clean_best_time(text: str) -> str | None:
     value = " ".join((text or "").split())
     return value[:MAX_BEST_TIME] if value else None
+
+
+SURE_NEED = 0.6
+"""A need this sure is something else said, even if a word of it looks like an answer ("de
+l'aide en santé mentale" holds "en")."""
+CALLBACK_QUESTIONS = {
+    "callback_phone": parse_phone,
+    "callback_contact": parse_contact,
+    "callback_language": parse_language,
+    "callback_best_time": clean_best_time,
+}
+"""Each question of the callback form and what reads an answer to it."""
+UNSPECIFIED = f"{NEED_PREFIX}unspecified"
+"""'I need help' says no need: no reason to leave the callback."""
+LEAVING_INTENTS = frozenset({"deny", "goodbye"})
+"""'non finalement', 'never mind', 'bye': no callback after all, unless it answers."""
+
+
+def leaves_the_callback(
+    slot: str, text: str, intent: str, confidence: float, *, crisis: bool
+) -> bool:
+    """Whether a message written while the callback form asks `slot` is something else said:
+    a crisis always ("jveux mourir" got "I didn't recognize that number"), a sure need, or,
+    when it does not answer the question, any need or "never mind"."""
+    if crisis:
+        return True
+    is_need = intent.startswith(NEED_PREFIX) and intent != UNSPECIFIED
+    if is_need and confidence >= SURE_NEED:
+        return True
+    read = CALLBACK_QUESTIONS.get(slot)
+    if read is None or read(text) is not None:
+        return False
+    return is_need or intent in LEAVING_INTENTS

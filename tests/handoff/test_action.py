@@ -245,3 +245,52 @@ async def test_a_fourth_callback_to_one_phone_in_a_day_is_not_stored(db: str) ->
     messages, _events = await run(action.ActionHandoffCallback(), tracker("chitchat", slots=other))
     assert "(514) 872-2222" in messages[0]["text"]
     await store.engine.dispose()
+
+
+def asked(slot: str, text: str, intent: str, confidence: float = 0.9) -> Tracker:
+    """A tracker where the callback form asks `slot` and the person wrote `text`."""
+    track = tracker(intent, slots={"requested_slot": slot})
+    track.latest_message = {"text": text, "intent": {"name": intent, "confidence": confidence}}
+    return track
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "intent", "taken", "confidence"),
+    [
+        ("callback_phone", "514 872-1111", "nlu_fallback", True, 0.5),
+        ("callback_phone", "pas de numéro", "chitchat", True, 0.5),  # the form says it is no number
+        # "jveux mourir" got "I didn't recognize that number": the crisis line comes first
+        ("callback_phone", "jveux mourir", "crisis_suicide", False, 0.5),
+        ("callback_best_time", "il me frappe", "crisis_violence", False, 0.5),
+        ("callback_phone", "actually I just need a food bank", "need_food", False, 0.5),
+        ("callback_phone", "non finalement", "deny", False, 0.5),
+        ("callback_contact", "un texto", "deny", True, 0.5),
+        ("callback_contact", "non", "deny", False, 0.5),
+        # "en" in "de l'aide en santé mentale" is no language asked
+        ("callback_language", "de l'aide en santé mentale", "need_mental_health", False, 0.9),
+        ("callback_language", "English", "need_education", True, 0.5),
+        ("callback_best_time", "demain matin", "need_unspecified", True, 0.5),
+        ("callback_best_time", "non", "deny", True, 0.5),
+    ],
+)
+async def test_what_is_no_answer_to_the_callback_leaves_it_to_the_rules(
+    slot: str, text: str, intent: str, taken: bool, confidence: float
+) -> None:
+    form = action.ValidateHandoffCallbackForm()
+    extract = getattr(form, f"extract_{slot}")
+    got = await extract(CollectingDispatcher(), asked(slot, text, intent, confidence), {})
+    assert got == ({slot: text} if taken else {})
+    # another slot's turn: nothing is taken for this one
+    other = "callback_best_time" if slot != "callback_best_time" else "callback_phone"
+    assert await extract(CollectingDispatcher(), asked(other, text, intent), {}) == {}
+
+
+async def test_never_mind_drops_the_callback_and_says_what_is_still_there(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RELAIS_HANDOFF_NOW", CLOSED)
+    track = tracker("deny", slots={"callback_phone": "+15148721111"})
+    messages, events = await run(action.ActionCallbackCancelled(), track)
+    assert "8 h" in messages[0]["text"] and "18 h" in messages[0]["text"]
+    assert {e["name"] for e in events} == set(action.CALLBACK_SLOTS)
+    assert all(e["value"] is None for e in events)

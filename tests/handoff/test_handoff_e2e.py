@@ -159,6 +159,7 @@ async def test_crisis_jumps_the_queue(stack: Stack, store: HandoffStore) -> None
 async def test_after_hours_callback(stack: Stack, store: HandoffStore) -> None:
     stack.restart("actions", RELAIS_HANDOFF_NOW=CLOSED_NOW)
     sender = f"night-{uuid.uuid4().hex[:8]}"
+    others: list[str] = []
     try:
         async with stack.client() as rasa:
             closed = await ask_for_human(rasa, sender)
@@ -171,11 +172,26 @@ async def test_after_hours_callback(stack: Stack, store: HandoffStore) -> None:
             assert "moment" in _texts(await rasa.send(sender, "fr"))
             saved = _texts(await rasa.send(sender, "demain matin"))
             assert "(514) 872-1111" in saved and "demain à 8 h" in saved
+            # what is no answer to the number question: it got "je n'ai pas reconnu ce numéro"
+            for said, expected in (
+                ("jveux mourir", "1-866-277-3553"),  # the crisis line first
+                ("finalement j'ai juste besoin d'une banque alimentaire", "quelle ville"),
+                ("non finalement", "Je reste là"),  # no callback after all
+            ):
+                other = f"night-{uuid.uuid4().hex[:8]}"
+                await ask_for_human(rasa, other)
+                assert "numéro" in _texts(await rasa.send(other, "/affirm"))
+                answer = _texts(await rasa.send(other, said))
+                assert expected in answer and "indicatif" not in answer, answer
+                loop = (await rasa.tracker(other)).get("active_loop") or {}
+                assert loop.get("name") != "handoff_callback_form"
+                others.append(other)
     finally:
         stack.restart("actions", RELAIS_HANDOFF_NOW=OPEN_NOW)
     [row] = [c for c in await store.callbacks() if c["sender_id"] == sender]
     assert (row["phone"], row["contact"], row["language"], row["best_time"]) == (
         "+15148721111", "sms", "fr", "demain matin")  # fmt: skip
+    assert not [c for c in await store.callbacks() if c["sender_id"] in others]
 
 
 def _texts(messages: list[dict[str, Any]]) -> str:
