@@ -4,8 +4,8 @@ A person in crisis who writes again ("jveux juste que ça arrête" after the sui
 the very same paragraph a second time, which reads as a machine not listening. A response
 `utter_x` with an `utter_x_again` in the domain (catalog key `dialogue.utter.x_again`) says
 that one when `utter_x` was already said since the session started: still the lines and the
-numbers, in fewer words. Likewise `utter_x_after_crisis_<kind>` (else `utter_x_after_crisis`)
-once a crisis line was given and the person wrote (did not press a button), and
+numbers, in fewer words. Likewise `utter_x_after_crisis` once a crisis line was given, and
+`utter_x_after_crisis_<kind>` when the person wrote it (did not press a button), and
 who answers said first when the message asked it inside something else ("are you a real
 person? I need help with my rent"). Chosen here, in Rasa's NLG seam (`nlg: type:` in endpoints.yml), so
 a crisis line never waits on the action server.
@@ -125,12 +125,12 @@ class RelaisNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         if again in self.responses and said_before(tracker, utter_action):
             return again
         crisis = tracker.get_slot(CRISIS_SLOT)
-        if crisis and not pressed_a_button(tracker):
-            # "what should I do?" after the suicide line: what to do about that crisis
-            for after_crisis in (
-                f"{utter_action}{AFTER_CRISIS}_{crisis}",
-                utter_action + AFTER_CRISIS,
-            ):
-                if after_crisis in self.responses:
-                    return after_crisis
-        return utter_action
+        if not crisis:
+            return utter_action
+        # "what should I do?" typed after the suicide line: what to do about that crisis (the
+        # "Un autre besoin" button asks for the menu of needs it names)
+        about_it = f"{utter_action}{AFTER_CRISIS}_{crisis}"
+        if about_it in self.responses and not pressed_a_button(tracker):
+            return about_it
+        after_crisis = utter_action + AFTER_CRISIS
+        return after_crisis if after_crisis in self.responses else utter_action

@@ -80,6 +80,16 @@ def test_anything_else_after_a_crisis_line_stays_with_the_person(nlg, language):
     reply = asyncio.run(nlg.generate("utter_anything_else", after, "rest"))
     assert reply["text"] == t("dialogue.utter.anything_else_after_crisis", language)
     assert "/ask_human" in [b["payload"] for b in reply["buttons"]]
+    # "No thanks" (a button) to the counsellor offered after the line: still with the person
+    pressed = tracker(
+        SlotSet("crisis", "suicide"),
+        said("utter_crisis_suicide"),
+        UserUttered("/deny", intent={"name": "deny", "confidence": 1.0}),
+        language=language,
+    )
+    assert text(nlg, "utter_anything_else", pressed) == t(
+        "dialogue.utter.anything_else_after_crisis", language
+    )
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -112,7 +122,9 @@ def test_not_understood_twice_is_said_in_other_words(nlg, language):
     # "🙏", "???", "asdkjhaskd": the same "sorry, I'm not sure I understand" three times
     first = tracker(UserUttered("🙏"), language=language)
     assert text(nlg, "utter_fallback", first) == t("dialogue.utter.fallback", language)
-    again = tracker(UserUttered("🙏"), said("utter_fallback"), UserUttered("???"), language=language)
+    again = tracker(
+        UserUttered("🙏"), said("utter_fallback"), UserUttered("???"), language=language
+    )
     reply = asyncio.run(nlg.generate("utter_fallback", again, "rest"))
     assert reply["text"] == t("dialogue.utter.fallback_again", language)
     assert [b["payload"] for b in reply["buttons"]] == ["/need_unspecified", "/ask_human"]
