@@ -7,6 +7,7 @@ import re
 import yaml
 
 from bot.dialogue import responses
+from bot.nlu.crisis import KINDS
 from bot.settings import ROOT
 
 
@@ -61,9 +62,12 @@ def test_every_response_used_exists_and_every_response_is_used():
     used = _used_responses()
     assert used - defined == set()
     # another wording is said in place of its response (bot/runtime/nlg.py)
-    wordings = {
-        name + suffix for name in used for suffix in (responses.AGAIN, responses.AFTER_CRISIS)
-    }
+    suffixes = (
+        responses.AGAIN,
+        responses.AFTER_CRISIS,
+        *(f"{responses.AFTER_CRISIS}_{kind}" for kind in KINDS),  # what to do about that crisis
+    )
+    wordings = {name + suffix for name in used for suffix in suffixes}
     assert defined - used - wordings == set()
 
 
@@ -75,6 +79,7 @@ def test_other_language_answer_in_each_of_the_nine_languages():
     assert codes == list(responses.OTHER_LANGUAGES)
     assert all(v["condition"][0]["name"] == "other_language" for v in by_language)
     assert all("211" in v["text"] for v in by_language)
+    assert "911" in default["text"] and all("911" in v["text"] for v in by_language)
     assert len({v["text"] for v in by_language}) == 9  # nine translations, not one repeated
 
 
