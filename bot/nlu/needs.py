@@ -9,8 +9,8 @@ loyer"). The intent classifier picks one intent; this component keeps the others
   first, then in order of appearance — it also finds
   a need stated inside another intent ("allo, je cherche une banque alimentaire" → greet).
 
-The main need is the top intent's need when the top intent is `need_<id>`, else the first one
-found by the lexicon. What the dialogue reads (see docs/architecture.md, assistant contract):
+The main need is the top intent's need when the top intent is `need_<id>`, else the lexicon's
+first (as above: the classifier's weight, then the text). What the dialogue reads (see docs/architecture.md, assistant contract):
 
 - entity `need`: exactly one, the main need (a text slot `need` maps from it — a text slot
   takes the LAST value of an entity, so only one `need` entity is ever emitted);
