@@ -141,6 +141,14 @@ def next_opening_words(settings: HandoffSettings, language: str) -> str:
     return formats.when(CounsellorHours(settings).next_opening(moment), moment, language)
 
 
+def say_no_callback(
+    dispatcher: CollectingDispatcher, settings: HandoffSettings, language: str
+) -> None:
+    """No callback (the offer declined, or the form left): the chat and 211's hours remain."""
+    hours = CounsellorHours(settings).describe(language)
+    dispatcher.utter_message(text=t("handoff.person.callback_declined", language, **hours))
+
+
 class ActionHandoff(RelaisAction):
     """Consent, then the queue (open) or the callback offer (closed)."""
 
@@ -157,11 +165,7 @@ class ActionHandoff(RelaisAction):
         if stage == CALLBACK_OFFER:
             if intent == "affirm":
                 return [SlotSet(STAGE, None), FollowupAction(FORM)]
-            dispatcher.utter_message(
-                text=t(
-                    "handoff.person.callback_declined", language, **self.hours(settings, language)
-                )
-            )
+            say_no_callback(dispatcher, settings, language)
             return [SlotSet(STAGE, None)]
         if stage == CONSENT and intent == "deny":
             dispatcher.utter_message(text=t("handoff.person.declined", language))
@@ -393,15 +397,7 @@ class ActionCallbackCancelled(RelaisAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        language = self.language(tracker)
-        settings = HandoffSettings.from_env()
-        dispatcher.utter_message(
-            text=t(
-                "handoff.person.callback_declined",
-                language,
-                **ActionHandoff.hours(settings, language),
-            )
-        )
+        say_no_callback(dispatcher, HandoffSettings.from_env(), self.language(tracker))
         return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
 
 
