@@ -22,6 +22,7 @@ from babel import Locale
 
 from bot.dialogue.cards import NEAREST_CARD, WHICH_CARD
 from bot.directory.schedules import (
+    DAY_CODES,
     Schedule,
     describe_hours,
     describe_span,
@@ -46,7 +47,7 @@ listed."""
 DAY_ENTITY = "day_asked"
 """The day a question about hours is about ("lequel est ouvert demain?" → `tomorrow`): one of
 `DAYS_ASKED`, set by bot/nlu/details.py when the question names one day."""
-NOW, TODAY, TONIGHT, TOMORROW = "now", "today", "tonight", "tomorrow"
+NOW, TODAY, TONIGHT, TOMORROW, WEEKEND = "now", "today", "tonight", "tomorrow", "weekend"
 WEEKDAYS: tuple[str, ...] = (
     "monday",
     "tuesday",
@@ -57,7 +58,8 @@ WEEKDAYS: tuple[str, ...] = (
     "sunday",
 )
 """In `date.weekday()` order."""
-DAYS_ASKED: tuple[str, ...] = (NOW, TODAY, TONIGHT, TOMORROW, *WEEKDAYS)
+WEEKEND_DAYS: tuple[str, ...] = WEEKDAYS[5:]
+DAYS_ASKED: tuple[str, ...] = (NOW, TODAY, TONIGHT, TOMORROW, WEEKEND, *WEEKDAYS)
 EVENING = time(18, 0)
 """When "ce soir" starts: a food bank closing at 17 h is no help to someone asking for
 tonight."""
@@ -478,7 +480,7 @@ def day_window(day: str, now: datetime) -> tuple[datetime, datetime]:
     """When `day` is, as of `now`, in Montréal time: the instant itself for `now`; the rest of
     today for `today` and for a weekday that is today (what closed this morning is no help
     now); the rest of the evening for `tonight`; the whole day for `tomorrow` and for the next
-    such weekday."""
+    such weekday; Saturday and Sunday for `weekend` (what is left of them on a weekend)."""
     local = now.astimezone(formats.TZ)
     today = local.date()
     tomorrow = today + timedelta(days=1)
@@ -488,6 +490,10 @@ def day_window(day: str, now: datetime) -> tuple[datetime, datetime]:
         return _midnight(tomorrow), _midnight(tomorrow + timedelta(days=1))
     if day == TONIGHT:
         return max(local, datetime.combine(today, EVENING, tzinfo=formats.TZ)), _midnight(tomorrow)
+    if day == WEEKEND:
+        monday = today + timedelta(days=7 - today.weekday())
+        saturday = monday - timedelta(days=2)
+        return max(local, _midnight(saturday)), _midnight(monday)
     if day in WEEKDAYS:
         ahead = (WEEKDAYS.index(day) - today.weekday()) % 7
         if ahead:
@@ -506,6 +512,21 @@ def _day_words(day: str, start: datetime, now: datetime, language: str) -> str:
             )
         day = TODAY
     return t(f"dialogue.details.day.{day}", language)
+
+
+def _span_words(opens: datetime, closes: datetime, with_day: bool, language: str) -> str:
+    """ "9 h 30 – midi", or "sam. 9 h 30 – midi" for the weekend: which of its days each
+    opening is on must be said."""
+    hours = describe_span(opens, closes, language)
+    if not with_day:
+        return hours
+    code = DAY_CODES[opens.astimezone(formats.TZ).weekday()].lower()
+    return t(
+        "dialogue.details.day.span_on",
+        language,
+        day=t(f"schedule.day.{code}", language),
+        hours=hours,
+    )
 
 
 def _next_opening_words(schedules: list[Schedule], now: datetime, language: str) -> str:
@@ -532,6 +553,7 @@ def day_answer(
     schedules); a card without hours is neither open nor closed: its phone is given."""
     start, end = day_window(day, now)
     words = _day_words(day, start, now, language)
+    with_day = day == WEEKEND
     opened: list[str] = []
     closed: list[tuple[str, str]] = []
     unknown: list[Mapping[str, Any]] = []
@@ -547,7 +569,7 @@ def day_answer(
             # the night before's morning hours, unless only those fall in the time asked
             own = [(o, c) for o, c in spans if o.date() >= start.date()] or spans
             hours = t("schedule.days.separator", language).join(
-                describe_span(opens, closes, language) for opens, closes in own
+                _span_words(opens, closes, with_day, language) for opens, closes in own
             )
             opened.append(
                 t("dialogue.details.line", language, label=_title(card, language), value=hours)

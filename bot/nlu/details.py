@@ -42,6 +42,8 @@ from bot.dialogue.details import (
     DETAILS_INTENT,
     LANGUAGE_ENTITY,
     OVERVIEW,
+    WEEKEND,
+    WEEKEND_DAYS,
 )
 from bot.nlu.component import MessageComponent
 from bot.nlu.language import language_named
@@ -184,9 +186,13 @@ class DetailLexicon:
         return None
 
     def _day(self, normalized: str, text: str, offsets: list[int]) -> Found | None:
-        """The day asked about, when one is named; none when several are ("ouvert samedi ou
-        dimanche?", "du lundi au vendredi"): each card's weekly hours answer those."""
+        """The day asked about, when one is named; Saturday and Sunday named together are the
+        weekend ("ouvert samedi ou dimanche?"); none when other days are ("du lundi au
+        vendredi", "today or tomorrow"): each card's weekly hours answer those."""
         named = [(value, m) for value, p in self.days.items() if (m := p.search(normalized))]
+        if {value for value, _ in named} == set(WEEKEND_DAYS):
+            first, last = sorted((m.span() for _, m in named))
+            return Found(DAY_ENTITY, WEEKEND, *span(offsets, text, first[0], last[1]))
         if len(named) != 1:
             return None
         value, match = named[0]

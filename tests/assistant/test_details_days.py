@@ -192,6 +192,51 @@ def test_none_open_now_says_so_with_each_next_opening(language, expected):
     assert reply(which("now"), cards, services, language, SUNDAY).splitlines() == expected
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "fr",
+            [
+                "Ouvert en fin de semaine :",
+                "3. Dépannage 3 : sam. 9 h 30 – midi",
+                "4. Dépannage 4 : sam. 19 h – 8 h, dim. 19 h – 8 h",
+                "Pas ouvert en fin de semaine : 1. Dépannage 1 (ouvre aujourd'hui à 11 h 30) ;"
+                " 2. Dépannage 2 (ouvre aujourd'hui à 9 h).",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Open on the weekend:",
+                "3. Dépannage 3: Sat 9:30 a.m.–noon",
+                "4. Dépannage 4: Sat 7 p.m.–8 a.m., Sun 7 p.m.–8 a.m.",
+                "Not open on the weekend: 1. Dépannage 1 (opens today at 11:30 a.m.);"
+                " 2. Dépannage 2 (opens today at 9 a.m.).",
+            ],
+        ),
+    ],
+)
+def test_which_ones_are_open_on_the_weekend_say_which_day(language, expected):
+    """ "Open on weekends?" asked on a Monday morning: the coming Saturday and Sunday, each
+    opening with its day, as a shelter's nights are two."""
+    cards, services = shown(MEAL, OFFICE, FOOD_BANK, SHELTER)
+    monday_morning = MONDAY_NOON.replace(hour=7)
+    answer = reply(which("weekend"), cards, services, language, monday_morning)
+    assert answer.splitlines() == expected
+
+
+def test_on_a_weekend_the_weekend_is_what_is_left_of_it():
+    cards, services = shown(MEAL, FOOD_BANK)
+    saturday_afternoon = datetime(2026, 3, 14, 15, 0, tzinfo=formats.TZ)
+    assert reply(which("weekend"), cards, services, "fr", saturday_afternoon).splitlines() == [
+        "Aucune des ressources que je vous ai montrées n'est ouverte en fin de semaine."
+        " Voici quand chacune ouvre :",
+        "1. Dépannage 1 : ouvre lundi à 11 h 30",
+        "2. Dépannage 2 : ouvre mardi à 13 h",
+    ]
+
+
 def test_a_weekday_that_is_today_is_the_rest_of_today():
     cards, services = shown(MEAL, OFFICE, FOOD_BANK)
     assert reply(which("sunday"), cards, services, "fr", SUNDAY).splitlines()[0] == (
@@ -367,6 +412,13 @@ def test_day_windows():
     assert [local(m) for m in day_window("tomorrow", SUNDAY)] == [(3, 9, 0, 0), (3, 10, 0, 0)]
     assert [local(m) for m in day_window("saturday", SUNDAY)] == [(3, 14, 0, 0), (3, 15, 0, 0)]
     assert [local(m) for m in day_window("sunday", SUNDAY)] == [(3, 8, 15, 0), (3, 9, 0, 0)]
+    assert [local(m) for m in day_window("weekend", SUNDAY)] == [(3, 8, 15, 0), (3, 9, 0, 0)]
+    assert [local(m) for m in day_window("weekend", MONDAY_NOON)] == [(3, 14, 0, 0), (3, 16, 0, 0)]
+    friday_night = datetime(2026, 3, 13, 23, 0, tzinfo=formats.TZ)
+    assert [local(m) for m in day_window("weekend", friday_night)] == [
+        (3, 14, 0, 0),
+        (3, 16, 0, 0),
+    ]
 
 
 # --- through the action, with the demo directory -------------------------------------------------

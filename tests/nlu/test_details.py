@@ -368,6 +368,11 @@ def test_a_need_asked_as_a_question_stays_a_need(
         ("which ones are open now?", "now"),
         ("is any of them open tonight", "tonight"),
         ("are they open today", "today"),
+        ("vous êtes ouverts la fin de semaine?", "weekend"),
+        ("y sont tu ouverts en fds", "weekend"),
+        ("c'est ouvert samedi ou dimanche?", "weekend"),  # both days: the weekend
+        ("is any of them open on weekends", "weekend"),
+        ("which one is open this week-end?", "weekend"),
     ],
 )
 def test_the_day_asked(text, day):
@@ -380,7 +385,7 @@ def test_the_day_asked(text, day):
     [
         "lequel est ouvert le plus tard?",
         "ils sont ouverts du lundi au vendredi?",  # a range: each card's weekly hours
-        "c'est ouvert samedi ou dimanche?",
+        "ouvert le vendredi ou le samedi?",
         "which one is open today or tomorrow",
         "sont tu ouverts après-demain?",  # no answer says "après-demain"
         "open the day after tomorrow?",
