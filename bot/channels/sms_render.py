@@ -37,7 +37,7 @@ class RenderedTurn:
 
 def render_card(card: Mapping[str, Any], language: str) -> str:
     """One service as 2–5 short lines: name (distance), status, phone, address, marker."""
-    name = str(card.get("name") or card.get("organization") or "").strip()
+    name = results.card_name(card, language)
     distance = card.get("distance_km")
     head = name
     if isinstance(distance, (int, float)):

@@ -21,6 +21,7 @@ from typing import Any
 from babel import Locale
 
 from bot.dialogue.cards import NEAREST_CARD, WHICH_CARD
+from bot.dialogue.results import card_name
 from bot.directory.schedules import (
     DAY_CODES,
     Schedule,
@@ -362,12 +363,7 @@ def card_answer(
     """One card's answer: its number and name, then one line per detail asked. What the
     directory does not hold is said so, with the phone to confirm (211 without one); a card
     the directory says nothing of gets one line, not a "not listed" per detail."""
-    title = t(
-        "dialogue.details.card",
-        language,
-        index=card.get("index") or "",
-        name=card.get("name") or "",
-    )
+    title = _title(card, language)
     if facts is None:
         facts = card_facts(card, service, details, language, now)
     said = list(zip(details, facts, strict=True))
@@ -464,11 +460,12 @@ def languages_answer(
 
 
 def _title(card: Mapping[str, Any], language: str) -> str:
+    """ "2. Le Garde-Manger de Verdun : Dépannage alimentaire", as the card was shown."""
     return t(
         "dialogue.details.card",
         language,
         index=card.get("index") or "",
-        name=card.get("name") or "",
+        name=card_name(card, language),
     )
 
 
@@ -651,12 +648,7 @@ def ask_them(cards: Sequence[Mapping[str, Any]], language: str, again: bool = Fa
         )
     ]
     for card in cards:
-        name = t(
-            "dialogue.details.card",
-            language,
-            index=card.get("index") or "",
-            name=card.get("name") or "",
-        )
+        name = _title(card, language)
         phone = card.get("phone")
         lines.append(
             t("dialogue.details.phone_of", language, card=name, phone=phone)

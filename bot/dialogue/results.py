@@ -89,6 +89,20 @@ def is_results(custom: Any) -> TypeGuard[Mapping[str, Any]]:
     return isinstance(custom, Mapping) and custom.get("type") == RESULTS_TYPE
 
 
+def card_name(card: Mapping[str, Any], language: str) -> str:
+    """Who and what, as text channels name a card: "Le Garde-Manger de Verdun : Dépannage
+    alimentaire". Three cards all named "Dépannage alimentaire" left the person unable to tell
+    whom each phone number reaches (the widget shows the organization under the name). One
+    name when one holds the other ("Centre communautaire Chénier" twice)."""
+    service = str(card.get("name") or "").strip()
+    organization = str(card.get("organization") or "").strip()
+    if not organization or organization.casefold() in service.casefold():
+        return service or organization
+    if not service or service.casefold() in organization.casefold():
+        return organization
+    return t("dialogue.card.name", language, organization=organization, service=service)
+
+
 def card_text(card: Mapping[str, Any], language: str) -> str:
     """One card as plain text (four or five lines)."""
     words = card.get("text") or {}
@@ -97,7 +111,7 @@ def card_text(card: Mapping[str, Any], language: str) -> str:
         "dialogue.card.text",
         language,
         index=card.get("index") or "",
-        name=card.get("name") or card.get("organization") or "",
+        name=card_name(card, language),
         distance=f" — {distance}" if distance else "",
         status=words.get("status") or "",
         phone=card.get("phone") or t("dialogue.card.no_phone", language),

@@ -87,7 +87,9 @@ class FakeHit:
 
     service_id: str
     name: str
-    organization: str = "Org"
+    organization: str = ""
+    """None by default: the card is then named by its service alone, as the tests of details
+    expect (tests/assistant/test_card_names.py names both)."""
     description: str = ""
     distance_km: float | None = 1.25
     open_now: bool = True

@@ -125,7 +125,7 @@ class ScriptedBot:
         now = datetime.now(formats.TZ)
         hits = [
             SimpleNamespace(
-                service_id=f"s{i}", name=f"Banque alimentaire {i}", organization="Org",
+                service_id=f"s{i}", name=f"Banque alimentaire {i}", organization=f"Moisson {i}",
                 distance_km=1.25 * i, open_now=True, next_opening=None,
                 phone=f"514-555-010{i}", address=f"{i} rue Principale, Laval", url=None,
                 fictional=True,

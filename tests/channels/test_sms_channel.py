@@ -108,7 +108,8 @@ async def test_results_as_short_text_within_segments_then_more(sms_server: SmsSe
     await sms_server.drain()
     first = provider.to(PHONE)[-1]
     assert first.startswith("Voici des ressources")
-    assert "- Banque alimentaire 1 (1,2 km)" in first and "Tél. 514-555-0101" in first
+    # who and what: the organization answers that phone
+    assert "- Moisson 1 : Banque alimentaire 1 (1,2 km)" in first and "Tél. 514-555-0101" in first
     assert "FICTIF (démo), ne pas appeler" in first
     assert "☎" not in first
     assert segment_count(first) <= 3
