@@ -365,7 +365,7 @@ def test_the_language_slot_follows_a_question_about_the_services():
             "en",
             None,
         ),
-        ("sont-ils ouverts la fin de semaine?", "ask_service_details", "en", "fr", None, None),
+        ("sont-ils ouverts le soir?", "ask_service_details", "en", "fr", None, None),
     ],
 )
 async def test_a_question_about_the_cards_languages_is_answered_from_them(
