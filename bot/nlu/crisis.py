@@ -58,6 +58,8 @@ savoir mes options" after SOS violence conjugale). A child in danger has none: y
 protection is the line itself."""
 
 
+SAID_SAFE_INTENT = "deny"
+"""What saying one is safe is: a no to the crisis line's "if you are in danger now"."""
 ASIDES = ("denials", "lacks", "worries")
 """The lexicon's sections of asides (bot/nlu/crisis_lexicon.yml)."""
 ASIDE_ALONE_WORDS = 4
@@ -93,6 +95,9 @@ class CrisisScan:
     elder_only: bool = False
     """An elder is named and no child: the classifier's child kind is not believed (an
     elder's fall was rescued as a child in danger)."""
+    safe_now: bool = False
+    """The whole message says the writer is safe ("i'm safe now, at my sister's"): a no to the
+    crisis line's "if you are in danger now"."""
 
     @property
     def kinds(self) -> list[str]:
@@ -123,6 +128,8 @@ class CrisisLexicon:
     """The lexicon's own word lists (the shared ones are added: `lexicon_words`)."""
     asides: list[str] = field(default_factory=list)
     """Denials of danger, things lacked, worry: said alone, they are the message."""
+    safe_now: list[str] = field(default_factory=list)
+    """Saying one is safe, as the whole message."""
     partner_violence: list[str] = field(default_factory=list)
     elder_named: list[str] = field(default_factory=list)
     child_named: list[str] = field(default_factory=list)
@@ -137,6 +144,7 @@ class CrisisLexicon:
             frames=data.get("frames") or [],
             words=data.get("words") or {},
             asides=[p for section in ASIDES for p in data.get(section) or []],
+            safe_now=data.get("safe_now") or [],
             partner_violence=data.get("partner_violence") or [],
             elder_named=data.get("elder_named") or [],
             child_named=data.get("child_named") or [],
@@ -160,6 +168,7 @@ class CrisisRules:
         self.idioms = compiled(lexicon.idioms)
         self.frames = compiled(lexicon.frames)
         self.asides = compiled(lexicon.asides)
+        self.safe_now = compiled(lexicon.safe_now)
         self.partner_violence = compiled(lexicon.partner_violence)
         self.elder_named = compiled(lexicon.elder_named)
         self.child_named = compiled(lexicon.child_named)
@@ -172,6 +181,8 @@ class CrisisRules:
         cleaned, aside = _blank(self.asides, cleaned)
         # an aside said (almost) alone is the whole message: no crisis unless a pattern says one
         idiom = idiom or (aside and len(cleaned.split()) <= ASIDE_ALONE_WORDS)
+        safe_now = any(pattern.search(normalized) for pattern in self.safe_now)
+        idiom = idiom or safe_now
         framed = any(pattern.search(cleaned) for pattern in self.frames)
         matches = []
         for kind in KINDS:
@@ -187,7 +198,7 @@ class CrisisRules:
         elder_only = any(p.search(cleaned) for p in self.elder_named) and not any(
             p.search(cleaned) for p in self.child_named
         )
-        return CrisisScan(tuple(matches), idiom, framed, partner, elder_only)
+        return CrisisScan(tuple(matches), idiom, framed, partner, elder_only, safe_now)
 
 
 def _blank(patterns: list[re.Pattern[str]], text: str) -> tuple[str, bool]:
@@ -296,7 +307,9 @@ class CrisisGuard(MessageComponent):
         ranking = list(message.get(INTENT_RANKING_KEY) or [])
         foreign = any(e.get("entity") == OTHER_LANGUAGE_ENTITY for e in message.get(ENTITIES) or [])
         kind = self._decide(scan, intent, ranking, foreign)
-        if kind is None and is_crisis_intent(intent.get("name")):
+        if kind is None and scan.safe_now:
+            self._said_safe(message, ranking)
+        elif kind is None and is_crisis_intent(intent.get("name")):
             self._demote(message, ranking)
         elif kind is not None:
             self._force(message, kind, intent, ranking, scan)
@@ -372,6 +385,17 @@ class CrisisGuard(MessageComponent):
             "confidence_entity": 1.0 if match else float(intent.get("confidence") or 0.0),
         }
         self.add_entities(message, [entity])
+
+    def _said_safe(self, message: Message, ranking: list[dict]) -> None:
+        """ "I'm safe now": a no to "if you are in danger now" (the rules answer a no after the
+        crisis line and the counsellor offer), whatever the classifier read."""
+        said = {"name": SAID_SAFE_INTENT, "confidence": self._forced}
+        message.set(INTENT, said, add_to_output=True)
+        message.set(
+            INTENT_RANKING_KEY,
+            [said, *_below(ranking, SAID_SAFE_INTENT, self._forced)],
+            add_to_output=True,
+        )
 
     @staticmethod
     def _demote(message: Message, ranking: list[dict]) -> None:

@@ -294,6 +294,51 @@ def test_worry_with_more_said_leaves_the_classifier_to_read_it(
     assert not default_rules().match(text).idiom
 
 
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        ("no i am safe right now at my sisters", "crisis_violence"),
+        ("non chu en sécurité, chu chez ma soeur", "crisis_child"),
+        ("i'm safe now", "crisis_violence"),
+        ("je suis en sécurité maintenant", "crisis_violence"),
+        ("je suis à l'abri pour l'instant, merci", "crisis_violence"),
+        ("I'm not in danger, I'm at my mom's", "crisis_suicide"),
+        ("chu pu en danger", "crisis_violence"),
+    ],
+)
+def test_saying_one_is_safe_is_a_no_to_the_crisis_line(make_component, message, text, read_as):
+    """After the violence line, "no i am safe right now at my sisters" was a violence crisis
+    (0.99) and "non chu en sécurité, chu chez ma soeur" a child-protection one: the line came
+    again. Said as the whole message, it is a no to "if you are in danger now"."""
+    guard = make_component(CrisisGuard)
+    msg = message(text, read_as, 0.99, [(read_as, 0.99), ("goodbye", 0.005)])
+    guard.process([msg])
+    assert msg.get("crisis") is None
+    assert msg.get("intent")["name"] == "deny"
+    assert [r["name"] for r in msg.get("intent_ranking")][:2] == ["deny", read_as]
+
+
+@pytest.mark.parametrize(
+    ("text", "crisis"),
+    [
+        ("i'm not safe", "violence"),
+        ("je suis pas en sécurité", "violence"),
+        ("je ne suis pas en sécurité chez nous", "violence"),
+        ("we are not safe, he's drunk", "violence"),
+        ("i'm safe now but he's coming back", "violence"),
+        ("je suis en sécurité mais il a un couteau", "violence"),
+    ],
+)
+def test_not_safe_or_safe_with_more_said_stays_the_classifiers(
+    make_component, message, text, crisis
+):
+    guard = make_component(CrisisGuard)
+    msg = message(text, f"crisis_{crisis}", 0.9, [(f"crisis_{crisis}", 0.9)])
+    guard.process([msg])
+    assert msg.get("crisis") == crisis
+    assert not default_rules().match(text).safe_now
+
+
 def test_an_aside_in_a_longer_message_leaves_the_classifier_to_read_the_rest(
     make_component, message
 ):
@@ -547,6 +592,10 @@ def test_a_topic_named_is_outweighed_by_a_sure_classifier(make_component, messag
                 "mon chum ma frapé hier soir chu chez ma mere la",
                 "mon mari m'a battue, je suis rendue chez ma mère avec les enfants",
                 "my boyfriend hit me last night, i'm at my mom's now",
+                # a partner's threats: "mon chum me menace" got the DPJ line
+                "mon chum me menace pis jai peur de rentrer chez nous",
+                "mon ex m'a menacée hier, j'ai peur qu'il revienne",
+                "my ex keeps texting me threats, im scared to go home tonight",
             )
         ),
         # an elder's fall was rescued as a child in danger (the DPJ line instead of 911)
