@@ -282,9 +282,16 @@ def test_worry_about_someone_said_alone_is_no_crisis(make_component, message, te
         # the worry is not the whole message: the classifier reads it all
         ("je suis inquiète pour elle, son chum la bat", "violence"),
         ("i'm worried about him, he hasn't answered since he talked about ending it", "suicide"),
+        # not safe, or safe with more said (`safe_now` is the whole message, no negation)
+        ("i'm not safe", "violence"),
+        ("je suis pas en sécurité", "violence"),
+        ("je ne suis pas en sécurité chez nous", "violence"),
+        ("we are not safe, he's drunk", "violence"),
+        ("i'm safe now but he's coming back", "violence"),
+        ("je suis en sécurité mais il a un couteau", "violence"),
     ],
 )
-def test_worry_with_more_said_leaves_the_classifier_to_read_it(
+def test_worry_or_safety_with_more_said_leaves_the_classifier_to_read_it(
     make_component, message, text, crisis
 ):
     guard = make_component(CrisisGuard)
@@ -316,27 +323,6 @@ def test_saying_one_is_safe_is_a_no_to_the_crisis_line(make_component, message, 
     assert msg.get("crisis") is None
     assert msg.get("intent")["name"] == "deny"
     assert [r["name"] for r in msg.get("intent_ranking")][:2] == ["deny", read_as]
-
-
-@pytest.mark.parametrize(
-    ("text", "crisis"),
-    [
-        ("i'm not safe", "violence"),
-        ("je suis pas en sécurité", "violence"),
-        ("je ne suis pas en sécurité chez nous", "violence"),
-        ("we are not safe, he's drunk", "violence"),
-        ("i'm safe now but he's coming back", "violence"),
-        ("je suis en sécurité mais il a un couteau", "violence"),
-    ],
-)
-def test_not_safe_or_safe_with_more_said_stays_the_classifiers(
-    make_component, message, text, crisis
-):
-    guard = make_component(CrisisGuard)
-    msg = message(text, f"crisis_{crisis}", 0.9, [(f"crisis_{crisis}", 0.9)])
-    guard.process([msg])
-    assert msg.get("crisis") == crisis
-    assert not default_rules().match(text).safe_now
 
 
 def test_an_aside_in_a_longer_message_leaves_the_classifier_to_read_the_rest(
