@@ -10,6 +10,7 @@ from datetime import datetime
 
 import pytest
 
+from bot.dialogue.results import card_name
 from bot.ops.rasa_client import RasaClient
 from bot.ops.stack import Stack
 from bot.texts import t
@@ -322,7 +323,7 @@ async def test_a_question_about_a_card_is_answered_from_the_directory(
     value = value or t("dialogue.details.unknown", language)
     label = t(f"dialogue.details.{detail}", language)
     lines = texts(reply).splitlines()
-    assert lines[0] == f"2. {second['name']}", lines
+    assert lines[0] == f"2. {card_name(second, language)}", lines
     assert lines[1].startswith(t("dialogue.details.line", language, label=label, value=value))
     assert not any(line.startswith("1. ") for line in lines), "only the card named"
 
@@ -350,7 +351,7 @@ async def test_which_one_is_nearest_names_it_with_where_and_how_far(
     shown, reply, _ = await ask_after_the_cards(stack, need_text, place, question)
     nearest = min(shown, key=lambda card: card["distance_km"])
     lines = texts(reply).splitlines()
-    assert lines[0] == f"{nearest['index']}. {nearest['name']}", lines
+    assert lines[0] == f"{nearest['index']}. {card_name(nearest, language)}", lines
     assert nearest["address"] in texts(reply) and nearest["text"]["distance"] in texts(reply)
     assert len([line for line in lines if line[:1].isdigit()]) == 1, "only the nearest card"
     assert len(shown) > 1 and lines[-1] == t("dialogue.details.nearest_of_shown", language)
