@@ -23,8 +23,8 @@ from babel import Locale
 from bot.dialogue.cards import NEAREST_CARD, WHICH_CARD
 from bot.dialogue.results import card_name
 from bot.directory.schedules import (
-    DAY_CODES,
     Schedule,
+    day_abbreviation,
     describe_hours,
     describe_span,
     is_holiday,
@@ -517,13 +517,8 @@ def _span_words(opens: datetime, closes: datetime, with_day: bool, language: str
     hours = describe_span(opens, closes, language)
     if not with_day:
         return hours
-    code = DAY_CODES[opens.astimezone(formats.TZ).weekday()].lower()
-    return t(
-        "dialogue.details.day.span_on",
-        language,
-        day=t(f"schedule.day.{code}", language),
-        hours=hours,
-    )
+    day = day_abbreviation(opens.astimezone(formats.TZ).weekday(), language)
+    return t("dialogue.details.day.span_on", language, day=day, hours=hours)
 
 
 def _next_opening_words(schedules: list[Schedule], now: datetime, language: str) -> str:

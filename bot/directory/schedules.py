@@ -358,9 +358,14 @@ def _format_time(hm: tuple[int, int], lang: str) -> str:
     return t(key, lang, hour=hour, hour12=hour12, minute=f"{minute:02d}", ampm=ampm)
 
 
+def day_abbreviation(weekday: int, lang: str) -> str:
+    """ "sam." / "Sat" for `date.weekday()` 5."""
+    return t(f"schedule.day.{DAY_CODES[weekday].lower()}", lang)
+
+
 def _format_days(codes: list[int], lang: str) -> str:
     """[0, 1, 2, 3, 4] → "lun.–ven."; [0, 2, 4] → "lun., mer., ven."."""
-    names = [t(f"schedule.day.{DAY_CODES[i].lower()}", lang) for i in codes]
+    names = [day_abbreviation(i, lang) for i in codes]
     if len(codes) == 7:
         return t("schedule.days.every_day", lang)
     if len(codes) >= 3 and codes == list(range(codes[0], codes[-1] + 1)):
@@ -420,10 +425,10 @@ def describe_hours(schedules: Iterable[Schedule], lang: str = "fr") -> str:
                     "schedule.days.nth_of_month",
                     lang,
                     nth=_ordinal(d.n, lang),
-                    day=t(f"schedule.day.{DAY_CODES[d.weekday].lower()}", lang),
+                    day=day_abbreviation(d.weekday, lang),
                 )
                 if d.n
-                else t(f"schedule.day.{DAY_CODES[d.weekday].lower()}", lang)
+                else day_abbreviation(d.weekday, lang)
                 for d in days
             ] or [t("schedule.days.monthly", lang)]
             monthly.append(t("schedule.line", lang, days=", ".join(parts), hours=hours))
