@@ -1,10 +1,11 @@
 """Words around a name that say it is not where someone is.
 
 A town name inside a 211 message is not always a place: "ma sœur Lorraine" is a person,
-"Mme Mercier" a social worker, "poulet St-Hubert" a restaurant, "la Saint-Jean" a feast,
+"Mme Mercier" a social worker, "poulet St-Hubert" a restaurant, "Hydro-Québec" a public utility, "la Saint-Jean" a feast,
 "Saint-Jean-Baptiste day" a holiday, "accepter à contrecœur" an idiom, "arriver au Québec" the
 province. The word lists live in aliases.yml (`not_place_before`, `feast_before`,
-`not_place_after`, `idioms`, `residence_words`, `province_phrases`) so that a counsellor's
+`not_place_after`, `idioms`, `residence_words`, `province_phrases`, `organizations`) so that a
+counsellor's
 report of a new case is a one-line data change.
 """
 
@@ -32,6 +33,7 @@ class ContextRules:
     idioms: frozenset[str]
     residence_words: frozenset[str]
     province_phrases: frozenset[str]
+    organizations: frozenset[str] = frozenset()
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ContextRules:
@@ -42,6 +44,7 @@ class ContextRules:
             idioms=_folded(config.get("idioms")),
             residence_words=_folded(config.get("residence_words")),
             province_phrases=_folded(config.get("province_phrases")),
+            organizations=_folded(config.get("organizations")),
         )
 
     def is_feast(self, words: list[str], start: int) -> bool:
@@ -61,6 +64,14 @@ class ContextRules:
             return True
         # the province after one or two words ("au Québec", "province de Québec")
         if any(" ".join(words[max(start - n, 0) : end]) in self.province_phrases for n in (1, 2)):
+            return True
+        # a name inside an organization's ("Hydro-Québec", "Revenu Québec", "Québec solidaire")
+        if any(
+            " ".join(words[max(start - before_n, 0) : end + after_n]) in self.organizations
+            for before_n in (0, 1, 2)
+            for after_n in (0, 1)
+            if before_n or after_n
+        ):
             return True
         phrase = f"{before} {' '.join(words[start:end])}"
         if phrase in self.idioms and original == original.lower():

@@ -135,6 +135,30 @@ def test_the_province_is_not_the_city(gazetteer: Gazetteer, text: str) -> None:
     assert gazetteer.match(text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hydro-Québec va me couper l'électricité la semaine prochaine",
+        "I owe money to Hydro Quebec",
+        "my cheque from Revenu Quebec is late",
+        "Retraite Québec a coupé ma rente",
+        "j'ai un rendez-vous chez Services Québec",
+        "mon agente d'Emploi-Québec",
+        "mon fils étudie à l'université Laval",
+    ],
+)
+def test_an_organization_is_not_the_city(gazetteer: Gazetteer, text: str) -> None:
+    """ "Hydro-Québec va me couper" sent a Montréal tenant to 211 Capitale-Nationale."""
+    assert gazetteer.match(text) == []
+
+
+def test_the_city_beside_an_organization(gazetteer: Gazetteer) -> None:
+    [span] = gazetteer.match("je reste à Laval pis Hydro-Québec veut me couper")
+    assert span.place.code_geo == "65005"
+    [span] = gazetteer.match("j'habite à Québec, Revenu Québec me doit de l'argent")
+    assert span.place.code_geo == "23027"
+
+
 @pytest.mark.parametrize("text", ["j'habite à Québec", "dans la ville de Québec", "Québec"])
 def test_the_city_is_still_the_city(gazetteer: Gazetteer, text: str) -> None:
     [span] = gazetteer.match(text)
