@@ -139,9 +139,10 @@ class Question:
     @property
     def asks_open_on_a_day(self) -> bool:
         """Which of the cards are open on a day ("lequel est ouvert demain?", "are they open
-        now?"): answered by the cards open then, not by every card's weekly hours. A card
-        named ("le 2e ouvre quand demain?") keeps its own hours and status."""
-        return self.day is not None and "hours" in self.details and self.card in (None, WHICH_CARD)
+        now?"), or whether the one named is ("c'est ouvert le samedi, le premier?"): answered
+        by the cards open then, with their hours that day. A card named used to get its weekly
+        hours, leaving the person to find the day in them."""
+        return self.day is not None and "hours" in self.details
 
 
 def _text(value: Any) -> str:

@@ -364,12 +364,16 @@ def test_without_a_day_each_card_keeps_its_weekly_hours():
     assert "Ouvert demain" not in answer
 
 
-def test_a_card_named_keeps_its_hours_and_status():
+def test_a_card_named_is_answered_for_that_day():
     cards, services = shown(MEAL, OFFICE, FOOD_BANK)
     question = Question(("hours",), "2", day="tomorrow")
-    assert not question.asks_open_on_a_day
+    assert question.asks_open_on_a_day
     answer = reply(question, cards[1:2], services, "fr", SUNDAY)
-    assert answer == card_answer(cards[1], services["s2"], ("hours",), "fr", SUNDAY)
+    assert answer == day_answer("tomorrow", cards[1:2], services, "fr", SUNDAY)
+    assert answer.splitlines()[0] == "Ouvert demain :"
+    closed = reply(Question(("hours",), "2", day="saturday"), cards[1:2], services, "en", SUNDAY)
+    assert closed.splitlines()[0] == "This resource isn't open on Saturday, March 14."
+    assert "opens" in closed.splitlines()[1]
 
 
 def test_a_day_without_hours_asked_is_not_a_question_of_openings():
