@@ -165,8 +165,12 @@ class ActionHandoff(RelaisAction):
         if stage == CALLBACK_OFFER:
             if intent == "affirm":
                 return [SlotSet(STAGE, None), FollowupAction(FORM)]
-            say_no_callback(dispatcher, settings, language)
-            return [SlotSet(STAGE, None)]
+            if intent == "deny":
+                say_no_callback(dispatcher, settings, language)
+                return [SlotSet(STAGE, None)]
+            # "hello?", "is anyone there?", "je veux parler à quelqu'un" at the offer: the
+            # person is waiting for someone; when counsellors are back, and the offer again
+            return self.closed(dispatcher, tracker, language, settings)
         if stage == CONSENT and intent == "deny":
             dispatcher.utter_message(text=t("handoff.person.declined", language))
             return [SlotSet(STAGE, None)]

@@ -138,6 +138,25 @@ async def test_after_hours_crisis_gets_lines_and_callback_offer(
     assert events == [SlotSet("handoff_stage", None), FollowupAction("handoff_callback_form")]
 
 
+@pytest.mark.parametrize("intent", ["greet", "ask_human"])
+async def test_waiting_at_the_callback_offer_hears_the_hours_and_the_offer_again(
+    db: str, monkeypatch: pytest.MonkeyPatch, intent: str
+) -> None:
+    """"hello?" or "I want to talk to someone" at the offer is no "no": it was taken as one,
+    and the person waiting heard that no callback would come."""
+    monkeypatch.setenv("RELAIS_HANDOFF_NOW", CLOSED)
+    slots = {"handoff_stage": "callback_offer", "language": "en"}
+    messages, events = await run(
+        action.ActionHandoff(), tracker(intent, after="action_handoff", slots=slots)
+    )
+    assert "tomorrow at 8 a.m." in messages[0]["text"]
+    assert "call you or text you" in messages[-1]["text"]
+    assert events == [SlotSet("handoff_stage", "callback_offer")]
+    no = tracker("deny", after="action_handoff", slots=slots)
+    messages, events = await run(action.ActionHandoff(), no)
+    assert events == [SlotSet("handoff_stage", None)] and "call you" not in messages[-1]["text"]
+
+
 async def test_callback_form_validates_and_stores(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RELAIS_HANDOFF_NOW", CLOSED)
     form = action.ValidateHandoffCallbackForm()

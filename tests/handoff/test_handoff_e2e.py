@@ -165,6 +165,10 @@ async def test_after_hours_callback(stack: Stack, store: HandoffStore) -> None:
             closed = await ask_for_human(rasa, sender)
             text = "\n".join(m.get("text") or "" for m in closed)
             assert "absentes en ce moment" in text and "rappelle" in text
+            # "allo?" while waiting was taken as a no to the callback: the hours and the
+            # offer again
+            again = _texts(await rasa.send(sender, "allo?"))
+            assert "absentes en ce moment" in again and "rappelle" in again, again
             assert "numéro" in _texts(await rasa.send(sender, "/affirm"))
             assert "indicatif" in _texts(await rasa.send(sender, "pas de numéro"))
             assert "appel ou un texto" in _texts(await rasa.send(sender, "514 872-1111"))
