@@ -20,7 +20,7 @@ from typing import Any
 
 from babel import Locale
 
-from bot.dialogue.cards import NEAREST_CARD, WHICH_CARD
+from bot.dialogue.cards import NEAREST_CARD
 from bot.dialogue.results import card_name
 from bot.directory.schedules import (
     Schedule,

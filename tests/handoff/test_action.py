@@ -142,7 +142,7 @@ async def test_after_hours_crisis_gets_lines_and_callback_offer(
 async def test_waiting_at_the_callback_offer_hears_the_hours_and_the_offer_again(
     db: str, monkeypatch: pytest.MonkeyPatch, intent: str
 ) -> None:
-    """"hello?" or "I want to talk to someone" at the offer is no "no": it was taken as one,
+    """ "hello?" or "I want to talk to someone" at the offer is no "no": it was taken as one,
     and the person waiting heard that no callback would come."""
     monkeypatch.setenv("RELAIS_HANDOFF_NOW", CLOSED)
     slots = {"handoff_stage": "callback_offer", "language": "en"}
