@@ -48,24 +48,29 @@ def need_of_intent(name: str | None) -> str | None:
 WHO_WRITES = "who_writes"
 """The lexicon's section of the writer's own job and workplace, blanked before the needs are
 looked for ("je suis travailleuse sociale au CLSC" names no health need)."""
-NOT_NEEDS = frozenset({WHO_WRITES, "words"})
+NEAR_A_PLACE = "near_a_place"
+"""The lexicon's section of a place of the person's life that says where to search ("plutôt
+près de mon travail, à Saint-Laurent", "near my kid's school"), blanked too: it names no need."""
+BLANKED = (WHO_WRITES, NEAR_A_PLACE)
+NOT_NEEDS = frozenset({*BLANKED, "words"})
 """The lexicon's sections that are not needs."""
 
 
 class NeedLexicon:
     """The compiled need keywords: `find(text)` → [(need, start, end)] in text order."""
 
-    def __init__(self, entries: dict[str, list[str]], who_writes: list[str] | None = None) -> None:
+    def __init__(self, entries: dict[str, list[str]], blanked: list[str] | None = None) -> None:
         self.patterns = {
             need: re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in phrases) + r")\b")
             for need, phrases in entries.items()
             if phrases
         }
-        self.who_writes = [re.compile(r"\b(?:" + p + r")\b") for p in who_writes or []]
+        self.blanked = [re.compile(r"\b(?:" + p + r")\b") for p in blanked or []]
 
-    def _blank_the_writer(self, normalized: str) -> str:
-        """`normalized` with the writer's job and workplace turned to spaces (offsets kept)."""
-        for pattern in self.who_writes:
+    def _blank_what_is_not_a_need(self, normalized: str) -> str:
+        """`normalized` with the writer's job and workplace, and the places of the person's
+        life said as where to search, turned to spaces (offsets kept)."""
+        for pattern in self.blanked:
             normalized = pattern.sub(lambda m: " " * len(m.group(0)), normalized)
         return normalized
 
@@ -78,7 +83,7 @@ class NeedLexicon:
         variants = [normalize_with_offsets(text)]
         if split != text:
             variants.append(normalize_with_offsets(split))
-        variants = [(self._blank_the_writer(norm), offsets) for norm, offsets in variants]
+        variants = [(self._blank_what_is_not_a_need(norm), offsets) for norm, offsets in variants]
         found = []
         for need, pattern in self.patterns.items():
             for normalized, offsets in variants:
@@ -101,8 +106,8 @@ def default_lexicon() -> NeedLexicon:
         for need, phrases in data.items()
         if need not in NOT_NEEDS
     }
-    who_writes = [expand_words(p, words) for p in data.get(WHO_WRITES) or []]
-    return NeedLexicon(entries, who_writes)
+    blanked = [expand_words(p, words) for section in BLANKED for p in data.get(section) or []]
+    return NeedLexicon(entries, blanked)
 
 
 def country_names() -> list[str]:

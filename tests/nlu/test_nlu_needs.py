@@ -195,6 +195,18 @@ def test_a_need_named_for_a_relative_is_that_need_not_unspecified() -> None:
         ("je dois déménager le 1er juillet", ["housing"]),
         ("des cours de francisation pour ma mère", ["immigration"]),
         ("my kids need winter coats, we can't afford new ones", ["material"]),
+        # where to search, said by a place of the person's life, names no need; the need
+        # said beside it still counts
+        ("en fait cherche plutot proche de mon travail a ville st-laurent", []),
+        ("near my kid's school in NDG", []),
+        ("un dentiste pas loin de l'école de ma fille", ["health"]),
+        ("close to the hospital, I need a place to sleep tonight", ["shelter"]),
+        ("je cherche du travail près de chez nous", ["employment"]),
+        ("I need daycare near my work", ["family"]),
+        ("ça serait mieux proche de ma job, je travaille à Laval", []),
+        ("my job is in Anjou", []),
+        ("je travaille à temps partiel au salaire minimum pis jarrive pas", ["employment"]),
+        ("je cherche une job à Laval", ["employment"]),
     ],
 )
 def test_the_lexicon_names_each_need_once_and_only_those(text: str, needs: list[str]) -> None:
