@@ -150,6 +150,12 @@ STREET_AFTER: frozenset[str] = frozenset(
 """A name right after "rue", "métro"… or before "street" is a street or a station, not where
 the person lives ("rue Sainte-Catherine"): better to ask again. Known métro stations are read
 before this rule (bot/places/stations.py)."""
+STREET_DIRECTIONS: frozenset[str] = frozenset(["ouest", "west", "east", "o", "w"])
+"""A name before one of these is a street ("Sherbrooke Ouest", "Jean-Talon West"): a town's
+part has its own name ("Laval-Ouest", "Montréal-Est"), read before this rule."""
+ON_A_STREET: frozenset[str] = frozenset(["sur", "on"])
+"""Before a name followed by "est", a street: "sur Sherbrooke Est" (a town takes "à"; "est"
+alone after a town is mostly the verb: "Laval est trop loin")."""
 STREET_LINKS: frozenset[str] = frozenset(["de", "du", "des", "la", "l", "d"])
 """May stand between the street word and the name: "avenue du Mont-Royal", "rue de la …"."""
 CORNERS: frozenset[str] = frozenset(["coin", "angle", "corner", "intersection", "croisement"])
@@ -764,7 +770,9 @@ def _is_street(words: list[str], start: int, end: int) -> bool:
         before -= 1
     if before >= 0 and words[before] in STREET_BEFORE:
         return True
-    if end < len(words) and words[end] in STREET_AFTER:
+    if end < len(words) and words[end] in STREET_AFTER | STREET_DIRECTIONS:
+        return True
+    if end < len(words) and words[end] == "est" and start > 0 and words[start - 1] in ON_A_STREET:
         return True
     for index in range(start - 1, max(-1, start - 1 - CORNER_REACH), -1):
         if words[index] in FUZZY_LOCATIVES:

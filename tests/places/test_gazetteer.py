@@ -96,6 +96,14 @@ def test_common_words_need_context(gazetteer: Gazetteer) -> None:
 def test_streets_are_not_where_people_live(gazetteer: Gazetteer) -> None:
     assert gazetteer.match("je dors sur la rue Sainte-Catherine") == []
     assert gazetteer.match("Saint-Laurent street") == []
+    # a direction after the name: "Sherbrooke Est" sent a Montrealer to Estrie's 211
+    assert gazetteer.match("j'habite sur Sherbrooke Est") == []
+    assert gazetteer.match("I live on Sherbrooke West near the park") == []
+    assert gazetteer.match("je reste sur Jean-Talon Ouest") == []
+    # a town's own part, and "est" the verb, are still the town
+    assert gazetteer.resolve("je reste à Montréal Est").code_geo == "66007"
+    assert gazetteer.resolve("je suis à Laval Ouest").code_geo == "65005"
+    assert gazetteer.resolve("Laval est trop loin pour moi").code_geo == "65005"
 
 
 def test_a_metro_station_is_read_as_the_station_not_the_town(gazetteer: Gazetteer) -> None:
