@@ -7,8 +7,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.dialogue.responses import COUNSELLOR, SOMETHING_ELSE, button, need_button
 from bot.nlu.crisis import NEED_AFTER_CRISIS
-from bot.texts import t
 
 from .base import RelaisAction
 
@@ -48,16 +48,7 @@ class ActionClarifyNeed(RelaisAction):
         if not needs:
             dispatcher.utter_message(response="utter_fallback")
             return []
-        buttons = [
-            {"title": t(f"need.{need}.label", language), "payload": f"/need_{need}"}
-            for need in needs
-        ]
-        buttons += [
-            {
-                "title": t("dialogue.button.something_else", language),
-                "payload": "/need_unspecified",
-            },
-            {"title": t("dialogue.button.counsellor", language), "payload": "/ask_human"},
-        ]
+        buttons = [button(need_button(need), language) for need in needs]
+        buttons += [button(spec, language) for spec in (SOMETHING_ELSE, COUNSELLOR)]
         dispatcher.utter_message(response="utter_clarify_need", buttons=buttons)
         return []

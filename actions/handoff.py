@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.dialogue import results
 from bot.dialogue.asked import known_need
 from bot.dialogue.place import PLACE_SLOT, Where
+from bot.dialogue.responses import CALLBACK_NO, CALLBACK_YES, CONSENT_NO, CONSENT_YES, button
 from bot.handoff import callback as answers
 from bot.handoff.config import HandoffSettings
 from bot.handoff.escalation import enqueue, get_store, request_callback
@@ -182,10 +183,7 @@ class ActionHandoff(RelaisAction):
             return self.closed(dispatcher, tracker, language, settings)
         dispatcher.utter_message(
             text=t("handoff.person.consent", language),
-            buttons=[
-                {"title": t("handoff.button.consent_yes", language), "payload": "/affirm"},
-                {"title": t("handoff.button.consent_no", language), "payload": "/deny"},
-            ],
+            buttons=[button(CONSENT_YES, language), button(CONSENT_NO, language)],
         )
         return [SlotSet(STAGE, CONSENT)]
 
@@ -270,10 +268,7 @@ class ActionHandoff(RelaisAction):
             dispatcher.utter_message(text=t("handoff.person.crisis_lines", language))
         dispatcher.utter_message(
             text=t("handoff.person.callback_offer", language),
-            buttons=[
-                {"title": t("handoff.button.callback_yes", language), "payload": "/affirm"},
-                {"title": t("handoff.button.callback_no", language), "payload": "/deny"},
-            ],
+            buttons=[button(CALLBACK_YES, language), button(CALLBACK_NO, language)],
         )
         return [SlotSet(STAGE, CALLBACK_OFFER)]
 

@@ -18,6 +18,7 @@ from bot.dialogue.asked import known_need, what_was_asked
 from bot.dialogue.cards import latest_cards
 from bot.dialogue.details import ask_them
 from bot.dialogue.place import PLACE_SLOT, Where
+from bot.dialogue.responses import COUNSELLOR, DONE, OTHER_NEED, button
 from bot.directory.needs import need_label, need_resources
 from bot.nlu.crisis import NEED_AFTER_CRISIS
 from bot.texts import formats, t
@@ -41,11 +42,7 @@ def _results_buttons(
     for need in offered:
         title = t("dialogue.button.see_need", language, need=need_label(need, language))
         buttons.append({"title": title, "payload": f"/need_{need}"})
-    buttons += [
-        {"title": t("dialogue.button.other_need", language), "payload": "/need_unspecified"},
-        {"title": t("dialogue.button.counsellor", language), "payload": "/ask_human"},
-        {"title": t("dialogue.button.done", language), "payload": "/goodbye"},
-    ]
+    buttons += [button(spec, language) for spec in (OTHER_NEED, COUNSELLOR, DONE)]
     return buttons
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from bot.directory.needs import NEED_IDS
 from bot.settings import DOMAIN_PATH
 from bot.texts import LANGUAGES, catalog, t
 
@@ -38,10 +39,41 @@ COMMON_NEEDS: tuple[str, ...] = ("food", "housing", "mental_health", "income")
 Button = tuple[str, str]
 """(text key of the title, payload)."""
 
-NEED_BUTTONS: list[Button] = [(f"need.{need}.label", f"/need_{need}") for need in COMMON_NEEDS]
+
+def need_button(need: str) -> Button:
+    """A need's button: its label, its intent."""
+    return (f"need.{need}.label", f"/need_{need}")
+
+
+NEED_BUTTONS: list[Button] = [need_button(need) for need in COMMON_NEEDS]
 COUNSELLOR: Button = ("dialogue.button.counsellor", "/ask_human")
 OTHER_NEED: Button = ("dialogue.button.other_need", "/need_unspecified")
+SOMETHING_ELSE: Button = ("dialogue.button.something_else", "/need_unspecified")
 DONE: Button = ("dialogue.button.done", "/goodbye")
+CONSENT_YES: Button = ("handoff.button.consent_yes", "/affirm")
+CONSENT_NO: Button = ("handoff.button.consent_no", "/deny")
+CALLBACK_YES: Button = ("handoff.button.callback_yes", "/affirm")
+CALLBACK_NO: Button = ("handoff.button.callback_no", "/deny")
+TYPED_BUTTONS: tuple[Button, ...] = (
+    *(need_button(need) for need in NEED_IDS),
+    COUNSELLOR,
+    OTHER_NEED,
+    SOMETHING_ELSE,
+    DONE,
+    CONSENT_YES,
+    CONSENT_NO,
+    CALLBACK_YES,
+    CALLBACK_NO,
+)
+"""Buttons whose title, typed instead of pressed, means the button (bot/nlu/typed_buttons.py):
+"un autre besoin" typed was read as more results, "That's all, thanks" as thanks."""
+
+
+def button(spec: Button, language: str) -> dict[str, str]:
+    """A button of the catalog, as Rasa sends it, in `language`."""
+    title_key, payload = spec
+    return {"title": t(title_key, language), "payload": payload}
+
 
 BUTTONS: dict[str, list[Button]] = {
     "utter_greet": NEED_BUTTONS,
@@ -65,9 +97,7 @@ BUTTONS: dict[str, list[Button]] = {
 def _variation(key: str, language: str, buttons: list[Button], *, default: bool) -> dict[str, Any]:
     variation: dict[str, Any] = {"text": t(key, language)}
     if buttons:
-        variation["buttons"] = [
-            {"title": t(title_key, language), "payload": payload} for title_key, payload in buttons
-        ]
+        variation["buttons"] = [button(spec, language) for spec in buttons]
     if not default:
         variation["condition"] = [{"type": "slot", "name": "language", "value": language}]
     return variation
