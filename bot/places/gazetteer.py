@@ -154,8 +154,9 @@ STREET_DIRECTIONS: frozenset[str] = frozenset(["ouest", "west", "east", "o", "w"
 """A name before one of these is a street ("Sherbrooke Ouest", "Jean-Talon West"): a town's
 part has its own name ("Laval-Ouest", "Montréal-Est"), read before this rule."""
 ON_A_STREET: frozenset[str] = frozenset(["sur", "on"])
-"""Before a name followed by "est", a street: "sur Sherbrooke Est" (a town takes "à"; "est"
-alone after a town is mostly the verb: "Laval est trop loin")."""
+"""Before a saint's name, or a name followed by "est", a street: "sur Ste-Catherine", "sur
+Sherbrooke Est" (a town takes "à"; "est" alone after a town is mostly the verb: "Laval est trop
+loin"). "Sur Laval", "sur le Plateau" stay places."""
 STREET_LINKS: frozenset[str] = frozenset(["de", "du", "des", "la", "l", "d"])
 """May stand between the street word and the name: "avenue du Mont-Royal", "rue de la …"."""
 CORNERS: frozenset[str] = frozenset(["coin", "angle", "corner", "intersection", "croisement"])
@@ -772,7 +773,12 @@ def _is_street(words: list[str], start: int, end: int) -> bool:
         return True
     if end < len(words) and words[end] in STREET_AFTER | STREET_DIRECTIONS:
         return True
-    if end < len(words) and words[end] == "est" and start > 0 and words[start - 1] in ON_A_STREET:
+    on_a_street = start > 0 and words[start - 1] in ON_A_STREET
+    if on_a_street and end < len(words) and words[end] == "est":
+        return True
+    # "je dors sur Ste-Catherine", "j'habite sur St-Hubert": a town takes "à", and Montréal's
+    # saints' streets were read as Sainte-Catherine (Roussillon) or Saint-Hubert (Longueuil)
+    if on_a_street and words[start] in SAINTS:
         return True
     for index in range(start - 1, max(-1, start - 1 - CORNER_REACH), -1):
         if words[index] in FUZZY_LOCATIVES:

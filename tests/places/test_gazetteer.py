@@ -100,6 +100,12 @@ def test_streets_are_not_where_people_live(gazetteer: Gazetteer) -> None:
     assert gazetteer.match("j'habite sur Sherbrooke Est") == []
     assert gazetteer.match("I live on Sherbrooke West near the park") == []
     assert gazetteer.match("je reste sur Jean-Talon Ouest") == []
+    # a saint's name after "sur"/"on" is a street: "sur Ste-Catherine" was Sainte-Catherine,
+    # in Roussillon, for a person sleeping outside downtown
+    assert gazetteer.match("je dors dehors sur Ste-Catherine") == []
+    assert gazetteer.match("je suis sur Sainte-Catherine près de Papineau") == []
+    assert gazetteer.resolve("je reste à Sainte-Catherine").code_geo == "67030"
+    assert gazetteer.resolve("j'habite sur Laval").code_geo == "65005"
     # a town's own part, and "est" the verb, are still the town
     assert gazetteer.resolve("je reste à Montréal Est").code_geo == "66007"
     assert gazetteer.resolve("je suis à Laval Ouest").code_geo == "65005"
