@@ -490,8 +490,9 @@ class Gazetteer:
             return None
         return min(best, key=len)
 
-    def _stripped(self, key: str) -> list[str]:
-        """`key` without its lead-in ("j'habite à") and tail ("qc", "svp"), step by step."""
+    def _stripped(self, key: str) -> list[str] | None:
+        """`key` without its lead-in ("j'habite à") and tail ("qc", "svp"), step by step; None
+        when the lead-in says a street ("sur Ste-Catherine": `_is_street`)."""
         words = key.split()
         steps: list[str] = []
         changed = True
@@ -500,7 +501,10 @@ class Gazetteer:
             joined = " ".join(words)
             for lead in LEADING_NOISE:
                 if joined.startswith(lead + " ") and not self._feast_after(lead, words):
-                    words = words[len(lead.split()) :]
+                    size = len(lead.split())
+                    if _is_street(words, size, len(words)):
+                        return None
+                    words = words[size:]
                     changed = True
                     break
             if len(words) > 1 and words[-1] in TRAILING_NOISE:
@@ -542,6 +546,8 @@ class Gazetteer:
             if place is not None:
                 return place
         steps = self._stripped(key)
+        if steps is None:
+            return None
         for step in steps:
             found = self._exact(step)
             if found:

@@ -104,7 +104,10 @@ def test_streets_are_not_where_people_live(gazetteer: Gazetteer) -> None:
     # in Roussillon, for a person sleeping outside downtown
     assert gazetteer.match("je dors dehors sur Ste-Catherine") == []
     assert gazetteer.match("je suis sur Sainte-Catherine près de Papineau") == []
+    assert gazetteer.resolve("sur Ste-Catherine") is None  # the answer to "where?" alone
+    assert gazetteer.resolve("sur Sherbrooke Est") is None
     assert gazetteer.resolve("je reste à Sainte-Catherine").code_geo == "67030"
+    assert gazetteer.resolve("sur le Plateau").borough == "Le Plateau-Mont-Royal"
     assert gazetteer.resolve("j'habite sur Laval").code_geo == "65005"
     # a town's own part, and "est" the verb, are still the town
     assert gazetteer.resolve("je reste à Montréal Est").code_geo == "66007"
