@@ -1,12 +1,12 @@
 """Words around a name that say it is not where someone is.
 
 A town name inside a 211 message is not always a place: "ma sœur Lorraine" is a person,
-"Mme Mercier" a social worker, "poulet St-Hubert" a restaurant, "Hydro-Québec" a public utility, "la Saint-Jean" a feast,
-"Saint-Jean-Baptiste day" a holiday, "accepter à contrecœur" an idiom, "arriver au Québec" the
-province. The word lists live in aliases.yml (`not_place_before`, `feast_before`,
-`not_place_after`, `idioms`, `residence_words`, `province_phrases`, `organizations`) so that a
-counsellor's
-report of a new case is a one-line data change.
+"Mme Mercier" a social worker, "poulet St-Hubert" a restaurant, "Hydro-Québec" a public
+utility, "la Saint-Jean" a feast, "Saint-Jean-Baptiste day" a holiday, "accepter à contrecœur"
+an idiom, "arriver au Québec" the province. The word lists live in aliases.yml
+(`not_place_before`, `feast_before`, `not_place_after`, `idioms`, `residence_words`,
+`province_phrases`, `organizations`) so that a counsellor's report of a new case is a one-line
+data change.
 """
 
 from __future__ import annotations
