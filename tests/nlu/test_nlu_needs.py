@@ -84,6 +84,42 @@ def test_a_plainly_named_need_survives_an_unsure_classifier() -> None:
     assert greeting.get(INTENT)["name"] == "greet"  # conversation intents are left alone
 
 
+@pytest.mark.parametrize(
+    ("text", "place", "intent"),
+    [
+        # after the cards, the tester's correction of where to search: read as a job search
+        ("en fait cherche plutôt proche de ma job, à Laval", True, "provide_place"),
+        ("near my kid's school in NDG", True, "provide_place"),
+        # a need said beside it, no place named, or where one works: the need stays
+        ("une job proche de l'école de mes enfants, à Laval", True, "need_employment"),
+        ("proche de ma job", False, "need_employment"),
+        ("je travaille à Laval pis mon boss me paye pas", True, "need_employment"),
+    ],
+)
+def test_a_place_of_life_with_a_place_is_where_to_search(text: str, place: bool, intent: str):
+    from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
+    from rasa.shared.nlu.training_data.message import Message
+
+    extractor = NeedsExtractor(NeedsExtractor.get_default_config())
+    ranking = [
+        {"name": "need_employment", "confidence": 0.43},
+        {"name": "provide_place", "confidence": 0.37},
+        {"name": "need_youth", "confidence": 0.03},
+    ]
+    entities = [{"entity": "place", "value": {"code_geo": "65005"}}] if place else []
+    message = Message({"text": text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
+    message.set(ENTITIES, entities)
+    extractor.process([message])
+    assert message.get(INTENT)["name"] == intent
+    if intent == "provide_place":
+        assert message.get(INTENT)["confidence"] == pytest.approx(0.80)
+        assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == [
+            "provide_place",
+            "need_youth",
+        ]
+        assert message.get("needs") == []
+
+
 def test_a_need_named_for_a_relative_is_that_need_not_unspecified() -> None:
     """Help asked for a relative, said alone, is `need_unspecified` in the training data; "je
     cherche de l'aide alimentaire pour ma mère" was read so (0.53, food 0.32) and got the menu
