@@ -45,7 +45,7 @@ from bot.dialogue.details import (
     WEEKEND,
     WEEKEND_DAYS,
 )
-from bot.nlu.component import MessageComponent
+from bot.nlu.component import MessageComponent, choose_intent, ranked_confidence
 from bot.nlu.language import language_named
 from bot.nlu.lexicons import load_lexicon
 from bot.nlu.normalize import normalize_with_offsets, span
@@ -248,12 +248,6 @@ class ServiceDetailExtractor(MessageComponent):
         """Make the message a question about the services. The classifier split its vote
         between the two readings ("c'est tu confidentiel?": bot challenge 0.44, question 0.43,
         so "please rephrase"): the question takes both shares, and both leave the ranking."""
-        ranking = list(message.get(INTENT_RANKING_KEY) or [])
-        replaced = {instead, DETAILS_INTENT}
-        confidence = sum(
-            float(r.get("confidence") or 0.0) for r in ranking if r.get("name") in replaced
-        )
-        promoted = {"name": DETAILS_INTENT, "confidence": min(confidence, 1.0)}
-        rest = [r for r in ranking if r.get("name") not in replaced]
-        message.set(INTENT, promoted, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [promoted, *rest], add_to_output=True)
+        replaced = [name for name in (instead, DETAILS_INTENT) if name]
+        confidence = sum(ranked_confidence(message, name) for name in set(replaced))
+        choose_intent(message, DETAILS_INTENT, min(confidence, 1.0), replaced=replaced)

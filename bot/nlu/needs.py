@@ -31,7 +31,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.directory.needs import NEED_PREFIX
-from bot.nlu.component import MessageComponent
+from bot.nlu.component import MessageComponent, choose_intent, ranked_confidence
 from bot.nlu.lexicons import expand_words, lexicon_words, load_lexicon
 from bot.nlu.normalize import normalize, normalize_with_offsets, span, split_elisions
 from bot.nlu.places import PLACE_ENTITY
@@ -232,15 +232,8 @@ class NeedsExtractor(MessageComponent):
             return
         if not self._lexicon.says_near_a_place_of_life(text) or self._lexicon.find(text):
             return
-        ranking = list(message.get(INTENT_RANKING_KEY) or [])
-        own = next(
-            (float(r.get("confidence") or 0.0) for r in ranking if r.get("name") == PLACE_INTENT),
-            0.0,
-        )
-        chosen = {"name": PLACE_INTENT, "confidence": own + float(intent.get("confidence") or 0)}
-        rest = [r for r in ranking if r.get("name") not in (PLACE_INTENT, name)]
-        message.set(INTENT, chosen, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [chosen, *rest], add_to_output=True)
+        confidence = ranked_confidence(message, PLACE_INTENT) + float(intent.get("confidence") or 0)
+        choose_intent(message, PLACE_INTENT, confidence, replaced=[name])
 
     def _trust_words_over_an_unsure_classifier(self, message: Message, text: str) -> None:
         """A need the message names plainly becomes the intent when the classifier did not name
@@ -269,17 +262,9 @@ class NeedsExtractor(MessageComponent):
         lexical = self._lexicon.find(text)
         if not lexical:
             return
-        promoted_name = f"{NEED_PREFIX}{lexical[0][0]}"
-        ranking = list(message.get(INTENT_RANKING_KEY) or [])
-        own = next(
-            (float(r.get("confidence") or 0.0) for r in ranking if r.get("name") == promoted_name),
-            0.0,
-        )
-        promoted = {
-            "name": promoted_name,
-            "confidence": confidence + own if unspecified else self._unsure_below,
-        }
-        message.set(INTENT, promoted, add_to_output=True)
-        replaced = {promoted_name, name} if unspecified else {promoted_name}
-        rest = [r for r in ranking if r.get("name") not in replaced]
-        message.set(INTENT_RANKING_KEY, [promoted, *rest], add_to_output=True)
+        promoted = f"{NEED_PREFIX}{lexical[0][0]}"
+        if unspecified:
+            own = ranked_confidence(message, promoted)
+            choose_intent(message, promoted, confidence + own, replaced=[name])
+        else:
+            choose_intent(message, promoted, self._unsure_below)

@@ -24,11 +24,11 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.dialogue.details import DETAILS_INTENT
-from bot.nlu.component import MessageComponent
+from bot.nlu.component import MessageComponent, choose_intent
 from bot.nlu.crisis import is_crisis_intent
 from bot.nlu.language import OTHER_LANGUAGE_ENTITY, OWN, SERVICE_LANGUAGE, names_a_card
 from bot.nlu.needs import need_of_intent
@@ -49,21 +49,10 @@ class OtherLanguageIntent(MessageComponent):
         name = str(intent.get("name") or "")
         if any(e.get("entity") == OTHER_LANGUAGE_ENTITY for e in message.get(ENTITIES, [])):
             if not (is_crisis_intent(name) or self._need_in_another_language(message, name)):
-                self._choose(message, OTHER_LANGUAGE_INTENT)
+                choose_intent(message, OTHER_LANGUAGE_INTENT)
             return
         if self._asks_a_services_language(message, name):
-            self._choose(message, DETAILS_INTENT)
-
-    @staticmethod
-    def _choose(message: Message, chosen_name: str) -> None:
-        chosen = {"name": chosen_name, "confidence": 1.0}
-        ranking = [
-            entry
-            for entry in message.get(INTENT_RANKING_KEY) or []
-            if entry.get("name") != chosen_name
-        ]
-        message.set(INTENT, chosen, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+            choose_intent(message, DETAILS_INTENT)
 
     @staticmethod
     def _need_in_another_language(message: Message, intent: str) -> bool:

@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.dialogue.responses import TYPED_BUTTONS, Button
-from bot.nlu.component import MessageComponent
+from bot.nlu.component import MessageComponent, choose_intent
 from bot.nlu.crisis import is_crisis_intent
 from bot.nlu.normalize import normalize
 from bot.texts import LANGUAGES, t
@@ -49,7 +49,4 @@ class TypedButtonIntent(MessageComponent):
         current = str((message.get(INTENT) or {}).get("name") or "")
         if not intent or is_crisis_intent(current):
             return
-        chosen = {"name": intent, "confidence": 1.0}
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
-        message.set(INTENT, chosen, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+        choose_intent(message, intent)
