@@ -44,6 +44,7 @@ from bot.nlu.component import MessageComponent
 from bot.nlu.language import OTHER_LANGUAGE_ENTITY
 from bot.nlu.lexicons import expand_words, lexicon_words, load_lexicon
 from bot.nlu.normalize import normalize_with_offsets, span
+from bot.nlu.sentence_vectors import LANGUAGES as ENCODER_LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -305,8 +306,14 @@ class CrisisGuard(MessageComponent):
         scan = self._rules.match(text)
         intent = message.get(INTENT) or {}
         ranking = list(message.get(INTENT_RANKING_KEY) or [])
-        foreign = any(e.get("entity") == OTHER_LANGUAGE_ENTITY for e in message.get(ENTITIES) or [])
-        kind = self._decide(scan, intent, ranking, foreign)
+        foreign = {
+            str(e.get("value"))
+            for e in message.get(ENTITIES) or []
+            if e.get("entity") == OTHER_LANGUAGE_ENTITY
+        }
+        kind = self._decide(
+            scan, intent, ranking, bool(foreign), unread=bool(foreign - ENCODER_LANGUAGES)
+        )
         if kind is None and scan.safe_now:
             self._said_safe(message, ranking)
         elif kind is None and is_crisis_intent(intent.get("name")):
@@ -316,14 +323,23 @@ class CrisisGuard(MessageComponent):
         message.set("crisis", kind, add_to_output=True)
 
     def _decide(
-        self, scan: CrisisScan, intent: dict, ranking: list[dict], foreign: bool = False
+        self,
+        scan: CrisisScan,
+        intent: dict,
+        ranking: list[dict],
+        foreign: bool = False,
+        unread: bool = False,
     ) -> str | None:
         """The crisis kind of the message, or None. `foreign`: the message is in a third
         language (LanguageDetector), where the classifier, trained on French and English, is
         believed only when a crisis is its top intent: Haitian Creole reads to it as misspelled
-        French ("manje pou pitit mwen" gave crisis_child 0.16, enough to be rescued)."""
+        French ("manje pou pitit mwen" gave crisis_child 0.16, enough to be rescued). `unread`:
+        that language is not one the sentence encoder knows (Haitian Creole), so the classifier
+        is not believed at all and only the patterns decide ("mwen pa ka peye lwaye mwen", I
+        cannot pay my rent, was its top crisis_child; the lexicon's Creole patterns catch
+        "mwen vle mouri")."""
         if scan.kinds and not (scan.topic_only and self._calm_by_the_classifier(intent, ranking)):
-            top = str(intent.get("name") or "")[len(CRISIS_PREFIX) :]
+            top = "" if unread else str(intent.get("name") or "")[len(CRISIS_PREFIX) :]
             if "child" in scan.kinds or (top == "child" and _child_believed(scan)):
                 # A child in danger is the most specific kind (youth protection as well as 911):
                 # a child pattern needs a child in the message; the classifier can tell one
@@ -336,7 +352,7 @@ class CrisisGuard(MessageComponent):
                 # is also a suicide attempt: the medical line names the suicide line too)
                 return "medical"
             return top if top in scan.kinds else scan.kinds[0]
-        if scan.idiom:
+        if scan.idiom or unread:
             return None
         if scan.framed:
             top = str(intent.get("name") or "")

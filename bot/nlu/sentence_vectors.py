@@ -16,6 +16,12 @@ from typing import Any
 import numpy as np
 
 DIMENSIONS = 512
+LANGUAGES = frozenset(
+    {"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"}
+)
+"""The languages the encoder was trained on (ISO 639-1; its paper also lists zh-TW). In any
+other, Haitian Creole among them, its vectors do not carry the meaning: "mwen pa ka peye lwaye
+mwen" (I cannot pay my rent) came out nearest a child in danger."""
 _BATCH = 64
 _lock = threading.Lock()
 

@@ -55,6 +55,16 @@ from bot.nlu.lexicons import expand_words
         ("ma mère me frappe avec la ceinture", "child"),
         ("my stepdad hits me when he drinks", "child"),
         ("im in grade 7 and he hits me", "child"),
+        # Haitian Creole, which the classifier cannot read: the patterns alone catch it
+        ("mwen vle mouri", "suicide"),
+        ("m pa vle viv ankò", "suicide"),
+        ("m pral touye tèt mwen aswè a", "suicide"),
+        ("mari m ap bat mwen", "violence"),
+        ("li menase pou l touye m", "violence"),
+        ("yo ap bat pitit mwen", "child"),
+        ("pitit mwen an disparèt depi maten", "child"),
+        ("li pa respire", "medical"),
+        ("manman m pran twòp grenn", "medical"),
     ],
 )
 def test_crisis_patterns(text, kind):
@@ -123,6 +133,8 @@ def test_a_shared_word_list_is_defined_once():
         "choking on debt since the layoff",
         "c'est du suicide financier de signer ce bail",
         "shoot me an email with food banks",
+        "je me bat pour avoir un logement",
+        "jme bats contre la dépression depuis 2 ans",
     ],
 )
 def test_idioms_are_not_crises(text):
@@ -375,17 +387,16 @@ def test_guard_rescues_a_crisis_ranked_second(make_component, message):
     assert msg.get("intent")["name"] == "crisis_violence"
 
 
-@pytest.mark.parametrize(("top", "kind"), [("need_food", None), ("crisis_child", "child")])
+@pytest.mark.parametrize(
+    ("top", "kind"), [("need_food", None), ("crisis_child", "child"), ("crisis_suicide", "suicide")]
+)
 def test_in_a_third_language_only_a_top_crisis_counts(make_component, message, top, kind):
-    """The classifier learned French and English: on Haitian Creole it sees misspelled French,
-    and a crisis ranked second ("manje pou pitit mwen" → crisis_child 0.16) is not rescued.
-    A crisis it puts on top still counts, and so do the crisis patterns."""
+    """The classifier learned French and English; in Spanish its sentence encoder still reads
+    the meaning, but a crisis ranked second is not rescued. A crisis it puts on top counts."""
     guard = make_component(CrisisGuard)
     other = "crisis_child" if top == "need_food" else "need_food"
-    msg = message(
-        "Bonjou, mwen bezwen manje pou pitit mwen yo", top, 0.5, [(top, 0.5), (other, 0.3)]
-    )
-    msg.set("entities", [{"entity": "other_language", "value": "ht", "start": 0, "end": 6}])
+    msg = message("necesito comida para mis hijos", top, 0.5, [(top, 0.5), (other, 0.3)])
+    msg.set("entities", [{"entity": "other_language", "value": "es", "start": 0, "end": 6}])
     guard.process([msg])
     assert msg.get("crisis") == kind
     french = message(
@@ -393,6 +404,30 @@ def test_in_a_third_language_only_a_top_crisis_counts(make_component, message, t
     )
     guard.process([french])
     assert french.get("crisis") == "child"  # in French, the same ranking is rescued
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # "I cannot pay my rent": the classifier put crisis_child on top
+        ("mwen pa ka peye lwaye mwen", None),
+        ("Bonjou, mwen bezwen manje pou pitit mwen yo", None),
+        ("m ap mouri grangou", None),  # dying of hunger, a figure of speech
+        ("frè m te touye tèt li ane pase", None),  # he killed himself last year: grief
+        ("mwen vle mouri", "suicide"),
+        ("mari m ap bat mwen", "violence"),
+    ],
+)
+def test_in_a_language_the_encoder_does_not_know_only_the_patterns_count(
+    make_component, message, text, kind
+):
+    """Haitian Creole is not among the sentence encoder's languages: the classifier's crisis,
+    even on top, is noise there, and the lexicon's Creole patterns decide."""
+    guard = make_component(CrisisGuard)
+    msg = message(text, "crisis_child", 0.6, [("crisis_child", 0.6), ("need_housing", 0.2)])
+    msg.set("entities", [{"entity": "other_language", "value": "ht", "start": 0, "end": 6}])
+    guard.process([msg])
+    assert msg.get("crisis") == kind
 
 
 def test_guard_leaves_ordinary_messages_alone(make_component, message):
