@@ -7,7 +7,9 @@ that one when `utter_x` was already said since the session started: still the li
 numbers, in fewer words. Likewise `utter_x_after_crisis` once a crisis line was given, and
 `utter_x_after_crisis_<kind>` when the person wrote it (did not press a button), and
 who answers said first when the message asked it inside something else ("are you a real
-person? I need help with my rent"). Chosen here, in Rasa's NLG seam (`nlg: type:` in endpoints.yml), so
+person? I need help with my rent"), and a crisis line written in a third language followed by
+the interpreters' text in that language ("quiero morir" got the suicide line in French only).
+Chosen here, in Rasa's NLG seam (`nlg: type:` in endpoints.yml), so
 a crisis line never waits on the action server.
 """
 
@@ -26,13 +28,18 @@ from bot.dialogue.responses import AFTER_CRISIS, AGAIN
 from bot.dialogue.understood import acknowledgement
 from bot.nlu.bot_question import BOT_QUESTION_ENTITY
 from bot.nlu.crisis import is_crisis_intent
-from bot.texts import normalize_language
+from bot.nlu.language import OTHER_LANGUAGE_ENTITY
+from bot.texts import normalize_language, t
 
 CRISIS_SLOT = "crisis"
 ASK_PLACE = "utter_ask_place"
 """Starts with what was understood when the message it answers stated the need."""
 WHO_ANSWERS = "utter_iamabot"
 """Said first when a message asked whether a person answers, inside something else."""
+CRISIS_LINE = "utter_crisis_"
+"""The crisis lines (`utter_crisis_<kind>` and their second wordings)."""
+INTERPRETERS = "nlu.other_language.message"
+"""Call 211 for an interpreter, 911 in an emergency: in each of the nine other languages."""
 
 
 def said_before(tracker: DialogueStateTracker, utter_action: str) -> bool:
@@ -74,6 +81,15 @@ def asked_who_answers(tracker: DialogueStateTracker) -> bool:
     return False
 
 
+def written_in_another_language(tracker: DialogueStateTracker) -> str | None:
+    """The third language the latest message is plainly written in (LanguageDetector's entity),
+    or None."""
+    for entity in tracker.latest_message.entities if tracker.latest_message else []:
+        if entity.get("entity") == OTHER_LANGUAGE_ENTITY and entity.get("value"):
+            return str(entity["value"])
+    return None
+
+
 def understood_before_place(tracker: DialogueStateTracker) -> str:
     """What was understood, when the latest message stated the need and no crisis line was
     given (that line already answered the person; bot/dialogue/understood.py)."""
@@ -111,6 +127,10 @@ class RelaisNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
             understood = understood_before_place(tracker)
             if understood:
                 message["text"] = f"{understood} {message['text']}"
+        language = written_in_another_language(tracker)
+        if message and message.get("text") and language and utter_action.startswith(CRISIS_LINE):
+            # the line's numbers are read in any language; what to do, in theirs
+            message["text"] = f"{message['text']}\n\n{t(INTERPRETERS, language)}"
         if message and message.get("text") and asked_who_answers(tracker):
             # "are you a real person? I need help with my rent": who answers, then the rest
             said = await super().generate(WHO_ANSWERS, tracker, output_channel, **kwargs)

@@ -70,6 +70,30 @@ async def test_rest_goes_on_in_english_too(stack: Stack) -> None:
         assert (await rasa.tracker(me))["slots"]["language"] == "en"
 
 
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [("es", "ya no quiero vivir, quiero morir"), ("ht", "mwen pa vle viv ankò, mwen vle mouri")],
+)
+async def test_a_crisis_in_their_language_gets_the_line_then_the_interpreters(
+    stack: Stack, code: str, words: str
+) -> None:
+    """The suicide line first (its numbers are read in any language), then the text in their
+    language; in Haitian Creole, which the classifier cannot read, the crisis patterns catch
+    it and a rent problem is not a crisis."""
+    me = f"lang-crisis-{code}-{uuid.uuid4().hex[:8]}"
+    async with stack.client() as rasa:
+        reply = texts(await rasa.send(me, words))
+        assert "1-866-277-3553" in reply and "988" in reply, reply
+        assert in_their_language(code, reply), reply
+        assert (await rasa.tracker(me))["slots"]["crisis"] == "suicide"
+    if code == "ht":
+        rent = f"lang-rent-{uuid.uuid4().hex[:8]}"
+        async with stack.client() as rasa:
+            reply = texts(await rasa.send(rent, "bonjou, mwen pa ka peye lwaye mwen"))
+            assert in_their_language(code, reply), reply
+            assert not (await rasa.tracker(rent))["slots"]["crisis"]
+
+
 @pytest.mark.parametrize("code", LANGUAGES)
 async def test_socketio_answers_in_their_language(person: SocketPerson, code: str) -> None:
     await person.say(WRITTEN[code])

@@ -12,7 +12,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.dialogue.responses import DOMAIN_FILE
 from bot.directory.needs import need_resources
-from bot.runtime.nlg import RelaisNaturalLanguageGenerator, said_before
+from bot.runtime.nlg import INTERPRETERS, RelaisNaturalLanguageGenerator, said_before
 from bot.texts import t
 
 
@@ -263,3 +263,27 @@ def test_a_need_added_while_the_place_is_asked_is_named_with_the_first(nlg, lang
     food, shelter = need_resources("food", language), need_resources("shelter", language)
     assert food in said_ and shelter in said_ and said_.index(food) < said_.index(shelter)
     assert not said_.startswith(t("dialogue.understood.thanks", language))
+
+
+def written_in(text_: str, code: str | None, intent: str = "crisis_suicide") -> UserUttered:
+    entities = [{"entity": "other_language", "value": code}] if code else []
+    return UserUttered(
+        text_,
+        intent={"name": intent, "confidence": 0.99},
+        entities=entities,
+        parse_data={"intent": {"name": intent, "confidence": 0.99}, "entities": entities},
+    )
+
+
+@pytest.mark.parametrize(("code", "words"), [("es", "quiero morir"), ("ht", "mwen vle mouri")])
+def test_a_crisis_line_in_a_third_language_ends_with_the_interpreters_in_it(nlg, code, words):
+    """The numbers read in any language; what to do is said in theirs too."""
+    line = text(nlg, "utter_crisis_suicide", tracker(written_in(words, code)))
+    assert line == f"{t('dialogue.utter.crisis_suicide', 'fr')}\n\n{t(INTERPRETERS, code)}"
+    again = tracker(written_in(words, code), said("utter_crisis_suicide"), written_in(words, code))
+    assert text(nlg, "utter_crisis_suicide", again).endswith(t(INTERPRETERS, code))
+    # in French, or for a response that is not a crisis line, nothing is added
+    french = text(nlg, "utter_crisis_suicide", tracker(written_in("jveux mourir", None)))
+    assert french == t("dialogue.utter.crisis_suicide", "fr")
+    offer = text(nlg, "utter_offer_counsellor", tracker(written_in(words, code)))
+    assert offer == t("dialogue.utter.offer_counsellor", "fr")
