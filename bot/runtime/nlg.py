@@ -24,10 +24,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.dialogue.asked import known_need
-from bot.dialogue.responses import AFTER_CRISIS, AGAIN
+from bot.dialogue.responses import AFTER_CRISIS, AGAIN, OTHER_LANGUAGE_KEY
 from bot.dialogue.understood import acknowledgement
 from bot.nlu.bot_question import BOT_QUESTION_ENTITY
-from bot.nlu.crisis import is_crisis_intent
+from bot.nlu.crisis import CRISIS_PREFIX, is_crisis_intent
 from bot.nlu.language import OTHER_LANGUAGE_ENTITY
 from bot.texts import normalize_language, t
 
@@ -36,10 +36,8 @@ ASK_PLACE = "utter_ask_place"
 """Starts with what was understood when the message it answers stated the need."""
 WHO_ANSWERS = "utter_iamabot"
 """Said first when a message asked whether a person answers, inside something else."""
-CRISIS_LINE = "utter_crisis_"
+CRISIS_LINE = f"utter_{CRISIS_PREFIX}"
 """The crisis lines (`utter_crisis_<kind>` and their second wordings)."""
-INTERPRETERS = "nlu.other_language.message"
-"""Call 211 for an interpreter, 911 in an emergency: in each of the nine other languages."""
 
 
 def said_before(tracker: DialogueStateTracker, utter_action: str) -> bool:
@@ -130,7 +128,7 @@ class RelaisNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         language = written_in_another_language(tracker)
         if message and message.get("text") and language and utter_action.startswith(CRISIS_LINE):
             # the line's numbers are read in any language; what to do, in theirs
-            message["text"] = f"{message['text']}\n\n{t(INTERPRETERS, language)}"
+            message["text"] = f"{message['text']}\n\n{t(OTHER_LANGUAGE_KEY, language)}"
         if message and message.get("text") and asked_who_answers(tracker):
             # "are you a real person? I need help with my rent": who answers, then the rest
             said = await super().generate(WHO_ANSWERS, tracker, output_channel, **kwargs)

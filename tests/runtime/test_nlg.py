@@ -10,9 +10,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.dialogue.responses import DOMAIN_FILE
+from bot.dialogue.responses import DOMAIN_FILE, OTHER_LANGUAGE_KEY
 from bot.directory.needs import need_resources
-from bot.runtime.nlg import INTERPRETERS, RelaisNaturalLanguageGenerator, said_before
+from bot.runtime.nlg import RelaisNaturalLanguageGenerator, said_before
 from bot.texts import t
 
 
@@ -279,9 +279,9 @@ def written_in(text_: str, code: str | None, intent: str = "crisis_suicide") -> 
 def test_a_crisis_line_in_a_third_language_ends_with_the_interpreters_in_it(nlg, code, words):
     """The numbers read in any language; what to do is said in theirs too."""
     line = text(nlg, "utter_crisis_suicide", tracker(written_in(words, code)))
-    assert line == f"{t('dialogue.utter.crisis_suicide', 'fr')}\n\n{t(INTERPRETERS, code)}"
+    assert line == f"{t('dialogue.utter.crisis_suicide', 'fr')}\n\n{t(OTHER_LANGUAGE_KEY, code)}"
     again = tracker(written_in(words, code), said("utter_crisis_suicide"), written_in(words, code))
-    assert text(nlg, "utter_crisis_suicide", again).endswith(t(INTERPRETERS, code))
+    assert text(nlg, "utter_crisis_suicide", again).endswith(t(OTHER_LANGUAGE_KEY, code))
     # in French, or for a response that is not a crisis line, nothing is added
     french = text(nlg, "utter_crisis_suicide", tracker(written_in("jveux mourir", None)))
     assert french == t("dialogue.utter.crisis_suicide", "fr")
