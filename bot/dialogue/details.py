@@ -693,8 +693,12 @@ def reply(
             parts.append(ask_them(cards, language))
         if "languages" in details:
             parts += languages_answer(cards, services, question.languages, language)
-        if question.card == NEAREST_CARD and among > 1:
-            parts.append(t("dialogue.details.nearest_of_shown", language))
+        if question.card == NEAREST_CARD and among > len(cards):
+            parts.append(
+                t("dialogue.details.nearest_of_shown", language)
+                if len(cards) == 1
+                else t("dialogue.details.nearest_of_each_need", language)
+            )
     elif not question.only_about_211 and not parts:
         parts.append(ask_them(cards, language))
     if CONFIDENTIAL in question.details:

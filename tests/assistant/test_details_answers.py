@@ -495,23 +495,25 @@ async def test_the_nearest_of_every_page(make_tracker, dispatcher, domain, demo_
     assert lines[-1] == t("dialogue.details.nearest_of_shown", language)
 
 
-def test_the_nearest_is_of_the_main_need_unless_the_question_names_another():
+def test_the_nearest_is_of_the_need_named_else_of_each_need_shown():
     cards = [
         {"index": 1, "need": "family", "distance_km": 2.0},
         {"index": 2, "need": "family", "distance_km": 1.5},
         {"index": 1, "need": "income", "distance_km": 0.4},
     ]
-    assert chosen_cards(cards, "nearest") == [cards[1]]
+    assert chosen_cards(cards, "nearest") == [cards[1], cards[2]], "each need's, main first"
     assert chosen_cards(cards, "nearest", ("income",)) == [cards[2]]
-    assert chosen_cards(cards, "nearest", ("housing",)) == [cards[1]], "not shown: main need"
+    assert chosen_cards(cards, "nearest", ("housing",)) == [cards[1], cards[2]], "not shown"
     assert chosen_cards(cards, "which", ("income",)) == [cards[2]]
     assert chosen_cards(cards, "which") == cards
     assert chosen_cards(cards, "1", ("income",)) == [cards[2]], "le 1er pour l'argent"
 
 
-async def test_anything_closer_for_diapers_picks_a_family_card(
+async def test_anything_closer_after_two_needs_names_the_nearest_of_each_main_first(
     make_tracker, dispatcher, domain, demo_services
 ):
+    """After diapers (family) then income cards, the family card comes first; the income one
+    follows, and the answer says each is its need's closest, not the closest of all."""
     events = [
         page(demo_services[:3], need="family", distances=[3.0, 2.0, 4.0]),
         page(demo_services[3:], need="income", distances=[0.5, 0.9, 1.2]),
@@ -520,13 +522,18 @@ async def test_anything_closer_for_diapers_picks_a_family_card(
     messages = await ask(
         make_tracker, dispatcher, domain, "y a tu qqch plus proche?", entities, events
     )
-    assert messages[0]["text"].splitlines()[0] == titles(demo_services, "fr")[1]
+    lines = messages[0]["text"].splitlines()
+    assert lines[0] == titles(demo_services, "fr")[1]
+    assert titles(demo_services[3:], "fr")[0] in lines
+    assert lines[-1] == t("dialogue.details.nearest_of_each_need", "fr")
     named = [*entities, {"entity": "need", "value": "income"}]
     dispatcher.messages.clear()
     messages = await ask(
         make_tracker, dispatcher, domain, "plus proche pour l'argent?", named, events
     )
-    assert messages[0]["text"].splitlines()[0] == titles(demo_services[3:], "fr")[0]
+    lines = messages[0]["text"].splitlines()
+    assert lines[0] == titles(demo_services[3:], "fr")[0]
+    assert lines[-1] == t("dialogue.details.nearest_of_shown", "fr")
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
