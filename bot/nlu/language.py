@@ -30,6 +30,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -105,6 +106,10 @@ class _Lexicon:
     request_words: frozenset[str]
     not_a_request: frozenset[str]
     negations: frozenset[str]
+    weak: frozenset[str]
+    """Words after a language's name that say the writer's is weak ("my French is poor")."""
+    good: frozenset[str]
+    """Words that, after a negation, say so too ("mon anglais est pas bon")."""
     service_people: frozenset[str]
     service_pointers: tuple[tuple[str, ...], ...]
     card: re.Pattern[str]
@@ -143,6 +148,8 @@ def _lexicon() -> _Lexicon:
         request_words=word_set(data["request_words"]),
         not_a_request=word_set(data["not_a_request"]),
         negations=word_set(data["negations"]),
+        weak=word_set(data["weak"]),
+        good=word_set(data["good"]),
         service_people=word_set(about.get("people")),
         service_pointers=_phrases(about.get("pointers")),
         card=_card_pattern(about),
@@ -227,7 +234,11 @@ def _request(tokens: list[str]) -> str | None:
     if tokens[index] == "fr" and len(tokens) > 2:
         return None  # "fr" alone is a request; inside a sentence it is usually something else
     window = tokens[max(0, index - 4) : index]
-    negated = any(tok in lexicon.negations for tok in window)
+    after = tokens[index + 1 : index + 5]
+    weak = any(tok in lexicon.weak for tok in after[:3]) or any(
+        first in lexicon.negations and second in lexicon.good for first, second in pairwise(after)
+    )
+    negated = weak or any(tok in lexicon.negations for tok in window)
     if negated and code in ("fr", "en"):
         return "en" if code == "fr" else "fr"
     if negated:

@@ -57,6 +57,11 @@ def test_ambiguous_messages_are_not_confident(text):
         ("je parle pas anglais", "fr"),
         ("I don't speak French", "en"),
         ("hablas español?", "es"),
+        # the writer's own language said to be weak is the other one asked for
+        ("Is there anything in English? My French is poor.", "en"),
+        ("can we speak english? my french is not good", "en"),
+        ("mon anglais est pas bon", "fr"),
+        ("je veux parler anglais, c'est pas grave", "en"),
     ],
 )
 def test_switch_requests_carry_the_target(text, target):
