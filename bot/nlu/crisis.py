@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -155,7 +156,11 @@ class CrisisLexicon:
 class CrisisRules:
     """The compiled patterns of a crisis lexicon."""
 
-    def __init__(self, lexicon: CrisisLexicon) -> None:
+    def __init__(
+        self, lexicon: CrisisLexicon, answers: Callable[[str], bool] | None = None
+    ) -> None:
+        """`answers`: whether a whole message answers the assistant's question (it is then an
+        aside: no crisis unless a pattern says one)."""
         unknown = (set(lexicon.kinds) | set(lexicon.keywords)) - set(KINDS)
         if unknown:
             raise ValueError(f"unknown crisis kinds in lexicon: {sorted(unknown)}")
@@ -173,6 +178,7 @@ class CrisisRules:
         self.partner_violence = compiled(lexicon.partner_violence)
         self.elder_named = compiled(lexicon.elder_named)
         self.child_named = compiled(lexicon.child_named)
+        self.answers = answers
 
     def match(self, text: str) -> CrisisScan:
         """Idioms and asides blanked, then every crisis pattern run over the normalized text.
@@ -183,7 +189,7 @@ class CrisisRules:
         # an aside said (almost) alone is the whole message: no crisis unless a pattern says one
         idiom = idiom or (aside and len(cleaned.split()) <= ASIDE_ALONE_WORDS)
         safe_now = any(pattern.search(normalized) for pattern in self.safe_now)
-        idiom = idiom or safe_now
+        idiom = idiom or safe_now or bool(self.answers and self.answers(text))
         framed = any(pattern.search(cleaned) for pattern in self.frames)
         matches = []
         for kind in KINDS:
@@ -216,8 +222,19 @@ def _blank(patterns: list[re.Pattern[str]], text: str) -> tuple[str, bool]:
 
 @lru_cache(maxsize=1)
 def default_rules() -> CrisisRules:
-    """The project's crisis rules, compiled once per process."""
-    return CrisisRules(CrisisLexicon.from_data(load_lexicon("crisis")))
+    """The project's crisis rules, compiled once per process. An answer to the assistant's own
+    question, said alone, is an aside too: not giving the place or asking why it is asked
+    (the replies lexicon's `place_why`: "jveux pas le dire" was a suicide crisis at 0.99), and
+    a follow-up of nothing but a day or a time ("pis le soir?" after the cards, the same;
+    `DetailLexicon.asks_only_when`)."""
+    from bot.nlu.details import default_lexicon as details_lexicon
+
+    lexicon = CrisisLexicon.from_data(load_lexicon("crisis"))
+    place_why = [rf"\b(?:{p})\b" for p in load_lexicon("replies").get("place_why") or []]
+    return CrisisRules(
+        replace(lexicon, asides=[*lexicon.asides, *place_why]),
+        answers=details_lexicon().asks_only_when,
+    )
 
 
 def is_crisis_intent(name: str | None) -> bool:

@@ -91,6 +91,10 @@ class DetailLexicon:
         prefix = cards.get("number_prefix") or "numero"
         self.number = re.compile(r"\b(?:" + prefix + r") ?(\d{1,2})\b")
         self.fillers = frozenset(str(data.get("fillers") or "").split())
+        when = data.get("when_alone") or {}
+        self.when_times = re.compile(r"\b(?:" + (when.get("times") or "(?!)") + r")\b")
+        self.when_connectors = frozenset(str(when.get("connectors") or "").split())
+        self.farewells = re.compile(when.get("farewells") or "(?!)")
         alone = data.get("confidential_alone") or {}
         self.reroute_from = frozenset(alone.get("from_intents") or ())
         self.max_words = int(alone.get("max_words") or 0)
@@ -130,6 +134,20 @@ class DetailLexicon:
         for pattern in self.ordinals.values():
             rest = pattern.sub(" ", rest)
         return all(word in self.fillers or word.isdigit() for word in _words(rest))
+
+    def asks_only_when(self, text: str) -> bool:
+        """Nothing but a day or a time of day, with fillers ("et demain matin?", "pis le
+        soir?", "what about tomorrow morning?"): a follow-up about the hours of the cards."""
+        rest, found = normalize_with_offsets(text)[0], False
+        if self.farewells.search(rest):
+            return False
+        days = [pattern for value, pattern in self.days.items() if value != "now"]
+        for pattern in (*days, self.when_times):
+            rest, count = pattern.subn(" ", rest)
+            found = found or count > 0
+        return found and all(
+            word in self.fillers or word in self.when_connectors for word in _words(rest)
+        )
 
     def asks_only_confidentiality(self, text: str) -> bool:
         """A short question about confidentiality alone, saying nothing of who answers
@@ -221,6 +239,9 @@ class ServiceDetailExtractor(MessageComponent):
             self._reroute(message, name)
         elif instead := self._question_read_as_something_else(message, name, text):
             self._reroute(message, instead)
+        elif name != DETAILS_INTENT and self._lexicon.asks_only_when(text):
+            # a rule, like a typed button: the classifier has no context for "et demain matin?"
+            choose_intent(message, DETAILS_INTENT)
         elif name != DETAILS_INTENT:
             return
         self.add_entities(

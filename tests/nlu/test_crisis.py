@@ -289,6 +289,37 @@ def test_worry_about_someone_said_alone_is_no_crisis(make_component, message, te
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        # while the place is asked: "jveux pas le dire" got the suicide line
+        "jveux pas le dire",
+        "je préfère ne pas le dire",
+        "I'd rather not say",
+        "pourquoi vous voulez savoir?",
+        # after the cards: "pis le soir?" got the suicide line
+        "pis le soir?",
+        "et demain matin?",
+    ],
+)
+def test_an_answer_to_the_assistants_question_said_alone_is_no_crisis(
+    make_component, message, text
+):
+    guard = make_component(CrisisGuard)
+    msg = message(text, "crisis_suicide", 0.3, [("crisis_suicide", 0.3), ("deny", 0.25)])
+    guard.process([msg])
+    assert msg.get("crisis") is None
+
+
+def test_an_answer_to_the_assistants_question_does_not_hide_a_crisis_said_with_it(
+    make_component, message
+):
+    guard = make_component(CrisisGuard)
+    msg = message("jveux pas le dire mais je veux mourir", "deny", 0.4, [("deny", 0.4)])
+    guard.process([msg])
+    assert msg.get("crisis") == "suicide"
+
+
+@pytest.mark.parametrize(
     ("text", "crisis"),
     [
         # the worry is not the whole message: the classifier reads it all

@@ -414,3 +414,41 @@ def test_a_day_does_not_stop_confidentiality_alone_from_being_the_question(
     make_component(ServiceDetailExtractor).process([msg])
     assert msg.get("intent")["name"] == DETAILS
     assert entity_values(msg, "detail") == ["confidential"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "day"),
+    [
+        # a tester after the cards: the welcome came again, or the suicide line
+        ("et demain matin?", "greet", "tomorrow"),
+        ("what about tomorrow morning?", "greet", "tomorrow"),
+        ("pis le soir?", "crisis_suicide", None),
+        ("and on saturday?", "out_of_scope", "saturday"),
+        ("ce soir?", "chitchat", "tonight"),
+    ],
+)
+def test_a_day_or_a_time_alone_asks_the_hours(
+    make_component, message, entity_values, text, intent, day
+):
+    msg = message(text, intent=intent, confidence=0.3, ranking=[(intent, 0.3), (DETAILS, 0.1)])
+    make_component(ServiceDetailExtractor).process([msg])
+    assert msg.get("intent")["name"] == DETAILS
+    assert "hours" in entity_values(msg, "detail")
+    assert entity_values(msg, "day_asked") == ([day] if day else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("à demain!", "goodbye"),
+        ("ok merci, à demain", "goodbye"),
+        ("see you tomorrow", "goodbye"),
+        ("bonne soirée", "goodbye"),
+        ("ok now what?", "chitchat"),
+        ("j'ai besoin d'un lit pour ce soir", "need_shelter"),
+    ],
+)
+def test_a_day_with_more_said_is_not_the_hours_asked(make_component, message, text, intent):
+    msg = message(text, intent=intent, confidence=0.8)
+    make_component(ServiceDetailExtractor).process([msg])
+    assert msg.get("intent")["name"] == intent
