@@ -40,8 +40,9 @@ from bot.places.data import (
     mrc_names,
     municipalities,
 )
-from bot.places.stations import StationIndex
+from bot.places.stations import MONTREAL, StationIndex, station_points
 from bot.places.territory import Municipality, is_served
+from bot.settings import REFERENCE_DIR
 
 KIND_RANK: dict[str, int] = {
     "municipality": 0,
@@ -160,6 +161,11 @@ loin"). "Sur Laval", "sur le Plateau" stay places."""
 STREET_LINKS: frozenset[str] = frozenset(["de", "du", "des", "la", "l", "d"])
 """May stand between the street word and the name: "avenue du Mont-Royal", "rue de la …"."""
 CORNERS: frozenset[str] = frozenset(["coin", "angle", "corner", "intersection", "croisement"])
+AROUND: frozenset[str] = frozenset(
+    ["le", "du", "mon", "ton", "son", "notre", "votre", "leur", "ce"]
+)
+"""Before "coin", the area, not a corner: "dans le coin de Ahuntsic", "du coin", "dans mon
+coin" ("au coin de Pie-IX et Sherbrooke" is a corner)."""
 CORNER_REACH = 6
 """Names up to this many words after "coin", "angle"… are streets ("coin Pie-IX et
 Sherbrooke"), unless a locative comes between ("… à Montréal")."""
@@ -329,7 +335,14 @@ class Gazetteer:
         self.borough_points = _borough_points()
         self.fsa_boroughs = {str(k): v for k, v in config["fsa_boroughs"].items()}
         self.context = ContextRules.from_config(config)
-        self.stations = StationIndex(config.get("stations") or [])
+        self.stations = StationIndex(
+            config.get("stations") or [],
+            station_points(REFERENCE_DIR / "community" / "montreal_metro_stations.csv"),
+            {
+                normalize.fold(borough): borough
+                for borough in (config["boroughs"].get(MONTREAL) or {}).values()
+            },
+        )
         unknown = self.stations.codes - set(self.municipalities)
         if unknown:
             raise ValueError(f"aliases.yml: unknown station municipality codes {unknown}")
@@ -634,6 +647,8 @@ class Gazetteer:
                 matched=original,
                 confidence=CONFIDENCE["station"],
                 kind="station",
+                lat=hit.point[0] if hit.point else None,
+                lon=hit.point[1] if hit.point else None,
             )
             spans.append(PlaceSpan(first.start, last.end, original, place))
             covered.update(range(hit.start, hit.end))
@@ -776,7 +791,7 @@ def _is_street(words: list[str], start: int, end: int) -> bool:
     while before >= 0 and words[before] in STREET_LINKS:
         before -= 1
     if before >= 0 and words[before] in STREET_BEFORE:
-        return True
+        return not (words[before] in CORNERS and before > 0 and words[before - 1] in AROUND)
     if end < len(words) and words[end] in STREET_AFTER | STREET_DIRECTIONS:
         return True
     on_a_street = start > 0 and words[start - 1] in ON_A_STREET
@@ -790,7 +805,7 @@ def _is_street(words: list[str], start: int, end: int) -> bool:
         if words[index] in FUZZY_LOCATIVES:
             return False
         if words[index] in CORNERS:
-            return True
+            return index == 0 or words[index - 1] not in AROUND
     return False
 
 

@@ -4,16 +4,29 @@ A station name is read only next to "métro"/"station" (after it in French, befo
 English: "Côte-Vertu metro"), because most stations carry the name of a street or of a
 distant town ("métro Sherbrooke" is on the Plateau, not in Estrie). Stations are listed in
 aliases.yml (`stations`) with the borough they lie in; kept apart from the general table of
-names so that "Sherbrooke" alone still means the city.
+names so that "Sherbrooke" alone still means the city. Where a station is comes from Montréal's
+points of interest (`montreal_metro_stations.csv`): the borough's centre put "métro Frontenac"
+2.7 km from the station, and "métro Jean-Talon", on a borough limit, at the island's centre.
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from rapidfuzz import fuzz, process
 
 from bot.places import normalize
 
+SAME_STATION = 85.0
+"""Similarity (rapidfuzz ratio) at which a points-of-interest name is the station's: the
+source misspells two ("Edouard-Monptetit", "Snowdown")."""
+
+MONTREAL = "66023"
+"""The city whose stations the points of interest place (Laval's and Longueuil's are not in
+them)."""
 TRIGGERS: frozenset[str] = frozenset(["metro", "station", "stn"])
 """Folded words that announce (or follow) a station name."""
 
@@ -26,24 +39,77 @@ class StationHit:
     end: int
     code_geo: str
     borough: str | None
+    point: tuple[float, float] | None = None
+    """The station's own latitude and longitude, when the points of interest have it."""
+
+
+@dataclass(frozen=True)
+class StationPoint:
+    """Where a station is: its point and the borough the city gives it."""
+
+    lat: float
+    lon: float
+    borough: str
+
+
+def station_points(path: Path) -> dict[str, StationPoint]:
+    """Folded station name → where it is, from Montréal's points of interest (type "Station de
+    métro"; `Nom court` is the station's name)."""
+    points: dict[str, StationPoint] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            name = row["Nom court"].strip() or row["Nom français"].removeprefix("Métro ")
+            points[normalize.fold(name)] = StationPoint(
+                float(row["Latitude"]), float(row["Longitude"]), row["Arrondissement"]
+            )
+    return points
+
+
+def _point_of(name: str, points: dict[str, StationPoint]) -> StationPoint | None:
+    """The point of a station name as aliases.yml writes it: the same name, a name it begins or
+    ends ("Berri" of "Berri-UQAM", "Collège" of "Du Collège"), else a near spelling."""
+    if name in points:
+        return points[name]
+    padded = f" {name} "
+    for known, point in points.items():
+        if f" {known} ".startswith(padded) or f" {known} ".endswith(padded):
+            return point
+    best = process.extractOne(name, list(points), scorer=fuzz.ratio, score_cutoff=SAME_STATION)
+    return points[best[0]] if best else None
 
 
 class StationIndex:
     """Folded station names (token tuples) → municipality code and borough."""
 
-    def __init__(self, entries: list[dict[str, Any]]) -> None:
-        self._names: dict[tuple[str, ...], tuple[str, str | None]] = {}
+    def __init__(
+        self,
+        entries: list[dict[str, Any]],
+        points: dict[str, StationPoint] | None = None,
+        boroughs: dict[str, str] | None = None,
+    ) -> None:
+        """`points`: where stations are (`station_points`); `boroughs`: folded borough name →
+        the gazetteer's own, to give a station on a borough limit the city's borough."""
+        self._names: dict[tuple[str, ...], tuple[str, str | None, tuple[float, float] | None]]
+        self._names = {}
         for entry in entries:
-            where = (str(entry["code"]), entry.get("borough"))
+            code, borough = str(entry["code"]), entry.get("borough")
             for name in entry["names"]:
-                key = tuple(normalize.fold(str(name)).split())
+                folded = normalize.fold(str(name))
+                point = _point_of(folded, points or {}) if code == MONTREAL else None
+                where: tuple[str, str | None, tuple[float, float] | None]
+                if point is None:
+                    where = (code, borough, None)
+                else:
+                    city = (boroughs or {}).get(normalize.fold(point.borough))
+                    where = (code, borough or city, (point.lat, point.lon))
+                key = tuple(folded.split())
                 if key:
                     self._names.setdefault(key, where)
         self.longest = max((len(k) for k in self._names), default=0)
 
     @property
     def codes(self) -> set[str]:
-        return {code for code, _ in self._names.values()}
+        return {code for code, _, _ in self._names.values()}
 
     def _longest_at(self, words: list[str], start: int) -> int:
         """Length of the longest station name starting at `start` (0 if none)."""
@@ -73,7 +139,7 @@ class StationIndex:
                 span = (index - size, index)
             if not size or used.intersection(range(*span)):
                 continue
-            code, borough = self._names[tuple(words[span[0] : span[1]])]
-            hits.append(StationHit(span[0], span[1], code, borough))
+            code, borough, point = self._names[tuple(words[span[0] : span[1]])]
+            hits.append(StationHit(span[0], span[1], code, borough, point))
             used.update(range(*span))
         return hits

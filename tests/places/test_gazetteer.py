@@ -126,6 +126,33 @@ def test_a_metro_station_is_read_as_the_station_not_the_town(gazetteer: Gazettee
     assert gazetteer.resolve("Sherbrooke").code_geo == "43027"
 
 
+@pytest.mark.parametrize(
+    ("text", "borough", "lat", "lon"),
+    [
+        # the borough's centre put it 2.7 km away, in Old Montréal
+        ("près du métro Frontenac", "Ville-Marie", 45.5332, -73.5522),
+        # on a borough limit: at the island's centre before, results in Ahuntsic and Outremont
+        ("proche du metro jean talon", "Rosemont–La Petite-Patrie", 45.5387, -73.6138),
+        # a short name of a station, and a name the source misspells ("Snowdown")
+        ("métro Berri", "Ville-Marie", 45.5149, -73.5597),
+        ("Snowdon metro", "Côte-des-Neiges–Notre-Dame-de-Grâce", 45.4855, -73.6280),
+    ],
+)
+def test_a_metro_station_is_where_the_city_puts_it(
+    gazetteer: Gazetteer, text: str, borough: str, lat: float, lon: float
+) -> None:
+    [span] = gazetteer.match(text)
+    assert span.place.kind == "station" and span.place.borough == borough
+    assert (span.place.lat, span.place.lon) == pytest.approx((lat, lon), abs=1e-3)
+
+
+def test_the_area_is_not_a_corner(gazetteer: Gazetteer) -> None:
+    """ "dans le coin de Ahuntsic" (around Ahuntsic) found no place: "coin" was a corner."""
+    place = gazetteer.resolve("dans le coin de Ahuntsic")
+    assert place is not None and place.borough == "Ahuntsic-Cartierville"
+    assert gazetteer.resolve("au coin de Pie-IX et Sherbrooke") is None
+
+
 def test_context_words_veto_a_town_name(gazetteer: Gazetteer) -> None:
     """People, feasts, brands and idioms that look like towns (tests/places/sentences_blind)."""
     assert gazetteer.match("ma soeur Lorraine m'a donné votre numéro") == []
