@@ -3,9 +3,9 @@
 A town name inside a 211 message is not always a place: "ma sœur Lorraine" is a person,
 "Mme Mercier" a social worker, "poulet St-Hubert" a restaurant, "Hydro-Québec" a public
 utility, "la Saint-Jean" a feast, "Saint-Jean-Baptiste day" a holiday, "accepter à contrecœur"
-an idiom, "arriver au Québec" the province. The word lists live in aliases.yml
+an idiom, "arriver au Québec" the province, "jsuis pas de montreal" a place denied. The word lists live in aliases.yml
 (`not_place_before`, `feast_before`, `not_place_after`, `idioms`, `residence_words`,
-`province_phrases`, `organizations`) so that a counsellor's report of a new case is a one-line
+`province_phrases`, `organizations`, `not_there`) so that a counsellor's report of a new case is a one-line
 data change.
 """
 
@@ -17,6 +17,8 @@ from typing import Any
 from bot.places import normalize
 
 SAINTS: frozenset[str] = frozenset(["saint", "sainte", "saints", "saintes"])
+ARTICLES: frozenset[str] = frozenset(["le", "la", "les", "l", "the"])
+"""May stand between a locative and the place: "dans le Plateau", "in the Village"."""
 
 
 def _folded(words: Any) -> frozenset[str]:
@@ -34,6 +36,8 @@ class ContextRules:
     residence_words: frozenset[str]
     province_phrases: frozenset[str]
     organizations: frozenset[str] = frozenset()
+    not_there: frozenset[str] = frozenset()
+    """Words that deny the place named after them ("pas de Montréal", "not in Laval")."""
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ContextRules:
@@ -45,6 +49,7 @@ class ContextRules:
             residence_words=_folded(config.get("residence_words")),
             province_phrases=_folded(config.get("province_phrases")),
             organizations=_folded(config.get("organizations")),
+            not_there=_folded(config.get("not_there")),
         )
 
     def is_feast(self, words: list[str], start: int) -> bool:
@@ -71,6 +76,13 @@ class ContextRules:
             for before_n in (0, 1, 2)
             for after_n in (0, 1)
             if before_n or after_n
+        ):
+            return True
+        # a place denied: "jsuis pas de montreal", "not in the Plateau"
+        if any(
+            " ".join(words[max(start - n, 0) : start - skip]) in self.not_there
+            for n, skip in ((2, 0), (3, 1))
+            if skip == 0 or words[start - 1] in ARTICLES
         ):
             return True
         phrase = f"{before} {' '.join(words[start:end])}"

@@ -30,7 +30,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from bot.places import normalize
-from bot.places.context import SAINTS, ContextRules
+from bot.places.context import ARTICLES, SAINTS, ContextRules
 from bot.places.data import (
     alias_config,
     fsa_area_name,
@@ -119,8 +119,6 @@ LOCATIVES: frozenset[str] = frozenset(
     ]
 )
 """Words after which a place is expected ("à", "in", "près de"…), folded."""
-ARTICLES: frozenset[str] = frozenset(["le", "la", "les", "l", "the"])
-"""May stand between a locative and the place: "dans le Plateau", "in the Village"."""
 FUZZY_LOCATIVES: frozenset[str] = LOCATIVES - {"de", "du", "des", "en", "of"}
 """After these, a misspelt place is looked for ("de" introduces too many other things)."""
 

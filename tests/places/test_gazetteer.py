@@ -153,6 +153,23 @@ def test_the_area_is_not_a_corner(gazetteer: Gazetteer) -> None:
     assert gazetteer.resolve("au coin de Pie-IX et Sherbrooke") is None
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # a tester: Montréal was searched
+        ("je sais pas trop, jsuis pas de montreal", []),
+        ("je suis pas dans le Plateau", []),
+        ("I'm not in Laval, I live in Longueuil", ["Longueuil"]),
+        ("pas à Montréal, à Laval", ["Laval"]),
+        ("pas loin de Laval", ["Laval"]),
+    ],
+)
+def test_a_place_denied_is_not_where_someone_is(
+    gazetteer: Gazetteer, text: str, found: list[str]
+) -> None:
+    assert [span.text for span in gazetteer.match(text)] == found
+
+
 def test_context_words_veto_a_town_name(gazetteer: Gazetteer) -> None:
     """People, feasts, brands and idioms that look like towns (tests/places/sentences_blind)."""
     assert gazetteer.match("ma soeur Lorraine m'a donné votre numéro") == []
