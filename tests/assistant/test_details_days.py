@@ -258,7 +258,7 @@ def test_tonight_starts_in_the_evening():
     assert answer == [
         "Open tonight:",
         "2. Dépannage 2: 7 p.m.–8 a.m.",
-        "Not open tonight: 1. Dépannage 1 (open right now).",
+        "Not open tonight: 1. Dépannage 1 (but open right now).",
     ]
 
 
@@ -554,3 +554,14 @@ async def test_the_action_answers_which_cards_are_open_that_day(
         lines[-1].split(":", 1)[1].strip(" .").split(t("dialogue.details.day.separator", language))
     )
     assert [item.split(" (")[0] for item in items] == [f"{i}. {names[i]}" for i in closed]
+
+
+@pytest.mark.parametrize(
+    ("language", "status"), [("fr", "(mais ouvert en ce moment)"), ("en", "(but open right now)")]
+)
+def test_a_card_open_now_but_not_on_the_day_asked_says_but(language, status):
+    """A tester on a weekday, about Saturday: "Pas ouvert samedi : … (ouvert en ce moment)"
+    read as a contradiction."""
+    cards, services = shown(OFFICE, FOOD_BANK)
+    answer = reply(which("saturday"), cards, services, language, MONDAY_NOON)
+    assert answer.splitlines()[-1].endswith(f"{status}.")
