@@ -165,6 +165,9 @@ SERVICE_QUESTIONS = [
     ("the first one, is it in french?", "en", "fr"),
     ("is the last one in english?", "en", "en"),
     ("do they speak spanish?", "en", "es"),
+    # a tester: "Solo hablo francés e inglés…" (the interpreters' text in Spanish)
+    ("which ones speak Spanish?", "en", "es"),
+    ("lesquels parlent arabe?", "fr", "ar"),
 ]
 
 
