@@ -447,15 +447,9 @@ def languages_answer(
         elif not listing:
             lines.append(t("dialogue.details.language_none_listed", language, name=name))
         else:
-            named = ", ".join(
-                t(
-                    "dialogue.details.card",
-                    language,
-                    index=c.get("index") or "",
-                    name=c.get("name") or "",
-                )
-                for c in listing
-            )
+            # as the card was shown: "Service in English is listed by: 1. Addiction help, 2.
+            # Addiction help…" named the service alone, not its organization (a tester)
+            named = ", ".join(_title(c, language) for c in listing)
             lines.append(t("dialogue.details.language_listed_by", language, name=name, cards=named))
     return lines
 

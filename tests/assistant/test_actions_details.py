@@ -50,12 +50,21 @@ def directory(monkeypatch: pytest.MonkeyPatch, demo_db: str) -> None:
     )
 
 
-def shown(services: list[dict], language: str = "fr", first: int = 1) -> dict:
-    """The bot event of a page of results showing `services`."""
+def shown(services: list[dict], language: str = "fr", first: int = 1, named: bool = False) -> dict:
+    """The bot event of a page of results showing `services` (`named`: with each one's
+    organization, as the search gives it)."""
     now = datetime.now(formats.TZ)
     cards = [
         results.service_card(
-            FakeHit(service_id=s["id"], name=s["name"], phone="514-555-0100"), i, language, now
+            FakeHit(
+                service_id=s["id"],
+                name=s["name"],
+                phone="514-555-0100",
+                organization=(s.get("organization") or {}).get("name", "") if named else "",
+            ),
+            i,
+            language,
+            now,
         )
         for i, s in enumerate(services, start=first)
     ]
@@ -187,11 +196,15 @@ async def test_the_cards_that_list_a_language_asked_are_named(
         domain,
         "ils parlent-tu espagnol?",
         entities,
-        [shown([silent, speaking], language)],
+        [shown([silent, speaking], language, named=True)],
         language=language,
     )
     name = language_name("es", language)
-    card = t("dialogue.details.card", language, index=2, name=speaking["name"])
+    # the card as shown, its organization with it (a tester: "listed by: 1. Addiction help, 2.
+    # Addiction help…")
+    page = shown([silent, speaking], language, named=True)["data"]["custom"]["cards"]
+    card = t("dialogue.details.card", language, index=2, name=results.card_name(page[1], language))
+    assert speaking["organization"]["name"] in card
     assert messages[0]["text"].endswith(
         t("dialogue.details.language_listed_by", language, name=name, cards=card)
     )
