@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.dialogue.cards import PICKING, chosen_cards, latest_cards, shown_cards
+from bot.dialogue.cards import PICKING, chosen_cards, latest_cards, named_cards, shown_cards
 from bot.dialogue.details import Question, confidential_answer, reply
 from bot.texts import formats
 
@@ -31,6 +31,7 @@ class ActionServiceDetails(RelaisAction):
         language = self.language(tracker)
         channel = tracker.get_latest_input_channel()
         question = Question.from_entities(self.latest_entities(tracker))
+        text = str(tracker.latest_message.get("text") or "")
         cards = latest_cards(tracker.events)
         if not cards:
             if question.only_about_211:  # "c'est tu confidentiel?" needs no cards
@@ -44,7 +45,8 @@ class ActionServiceDetails(RelaisAction):
             return []
         # picking among the cards ("lequel", "le plus proche") looks at every page shown
         pool = shown_cards(tracker.events) if question.card in PICKING else cards
-        chosen = chosen_cards(pool, question.card, question.needs)
+        named = [] if question.card else named_cards(shown_cards(tracker.events), text)
+        chosen = named or chosen_cards(pool, question.card, question.needs)
         if chosen is None:
             numbers = ", ".join(str(card.get("index")) for card in cards)
             dispatcher.utter_message(

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.dialogue.results import is_results
+from bot.nlu.normalize import normalize
 
 Card = dict[str, Any]
 
@@ -20,6 +21,10 @@ NEAREST_CARD = "nearest"
 """The card nearest the place given: the least `distance_km` (the first shown when none has one)."""
 WHICH_CARD = "which"
 """A question that picks among the cards ("lequel est ouvert demain?", "which one is free?")."""
+NAME_WORDS_NEEDED = 2
+"""Words of a card's name, found in a question, that name that card ("est-ce que le comité
+logement est ouvert samedi?"): one alone is too often a word of the question itself ("c'est
+gratuit pour les familles?" beside a "Maison des familles")."""
 PICKING: tuple[str, ...] = (NEAREST_CARD, WHICH_CARD)
 """Questions about every card shown for the need, every page: "lequel est ouvert demain?"
 after 1–3 then 4–6 looked at 4–6 only, when 1 and 3 open tomorrow."""
@@ -123,3 +128,49 @@ def chosen_cards(
     if 1 <= number <= len(cards):
         return [cards[number - 1]]
     return None
+
+
+GENERIC_WORDS = frozenset(
+    [
+        "aide",
+        "aides",
+        "pour",
+        "avec",
+        "dans",
+        "chez",
+        "sans",
+        "help",
+        "with",
+        "from",
+        "into",
+        "service",
+        "services",
+        "centre",
+        "center",
+        "organisme",
+        "organization",
+        "ressource",
+        "resource",
+    ]
+)
+"""Words of names that a question says for itself ("de l'aide pour des meubles")."""
+
+
+def _name_words(card: Mapping[str, Any]) -> set[str]:
+    name = normalize(f"{card.get('organization') or ''} {card.get('name') or ''}")
+    return {word for word in name.split() if len(word) > 3 and word not in GENERIC_WORDS}
+
+
+def named_cards(cards: Sequence[Card], text: str) -> list[Card]:
+    """The cards a question names by their name ("est-ce que le comité logement est ouvert
+    samedi?", "does the legal clinic cost money?"): those whose distinctive words (not in
+    every card's name) it says most, at least `NAME_WORDS_NEEDED` of them; none when it names
+    none. A tester's question about one place was answered for all six."""
+    names = [_name_words(card) for card in cards]
+    shared = set.intersection(*names) if names else set()
+    said = set(normalize(text or "").split())
+    scores = [len((words - shared) & said) for words in names]
+    best = max(scores, default=0)
+    if best < NAME_WORDS_NEEDED:
+        return []
+    return [card for card, score in zip(cards, scores, strict=True) if score == best]

@@ -18,7 +18,7 @@ from sqlalchemy import text
 import bot.directory.lookup as lookup
 from actions.details import ActionServiceDetails
 from bot.dialogue import results
-from bot.dialogue.cards import chosen_cards, latest_cards, shown_cards
+from bot.dialogue.cards import chosen_cards, latest_cards, named_cards, shown_cards
 from bot.dialogue.details import (
     SUMMARY,
     SUMMARY_EACH,
@@ -550,3 +550,29 @@ def test_the_same_fact_of_every_card_is_said_once(language):
     text_ = reply(question, cards, paid, language, now)
     assert t("dialogue.details.all_cards", language, numbers="1, 2, 3") not in text_
     assert "5 $" in text_ and text_.count("Free") == 2
+
+
+SHOWN_BY_NAME = [
+    {"index": 1, "organization": "Comité logement de Verdun", "name": "Aide au logement"},
+    {"index": 2, "organization": "Comité logement du Sud-Ouest", "name": "Aide au logement"},
+    {"index": 3, "organization": "Habitat solidaire Verdun", "name": "Aide au logement"},
+    {"index": 1, "organization": "Le Panier solidaire de Verdun", "name": "Dépannage alimentaire"},
+    {"index": 2, "organization": "Maison des familles de Verdun", "name": "Dépannage alimentaire"},
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        # a tester: answered for all six cards
+        ("est-ce que le comité logement est ouvert samedi?", [0, 1]),
+        ("le panier solidaire ferme à quelle heure?", [3]),
+        ("la maison des familles c'est où?", [4]),
+        # no name said: every card
+        ("ils sont ouverts samedi?", []),
+        ("c'est gratuit pour les familles?", []),
+        ("est-ce qu'ils offrent de l'aide pour des meubles?", []),
+    ],
+)
+def test_a_card_named_by_its_name(question, named):
+    assert named_cards(SHOWN_BY_NAME, question) == [SHOWN_BY_NAME[i] for i in named]
