@@ -36,6 +36,7 @@ from bot.handoff.config import HandoffSettings
 from bot.handoff.escalation import enqueue, get_store, request_callback
 from bot.handoff.hours import CounsellorHours, now
 from bot.handoff.limits import callback_wait, escalation_wait
+from bot.handoff.queue import ordinal
 from bot.nlu.crisis import is_crisis_intent
 from bot.texts import formats, t
 
@@ -129,11 +130,6 @@ def latest_user_timestamp(tracker: Tracker) -> float:
         if event.get("event") == "user":
             return float(event.get("timestamp") or time.time())
     return time.time()
-
-
-def ordinal(position: int, language: str) -> str:
-    key = "handoff.position.first" if position == 1 else "handoff.position.other"
-    return t(key, language, n=position)
 
 
 def next_opening_words(settings: HandoffSettings, language: str) -> str:

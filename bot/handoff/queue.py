@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from bot.texts import t
+
 from .store import WAITING, HandoffStore
 
 ESTIMATE_WINDOW = 4 * 3600.0
@@ -34,6 +36,12 @@ def position(escalations: list[dict[str, Any]], escalation_id: str) -> int | Non
         if item["id"] == escalation_id:
             return index
     return None
+
+
+def ordinal(position: int, language: str) -> str:
+    """A place in line as said to the person ("1re", "2e"; "1", "2")."""
+    key = "handoff.position.first" if position == 1 else "handoff.position.other"
+    return t(key, language, n=position)
 
 
 async def waiting_queue(store: HandoffStore) -> list[dict[str, Any]]:

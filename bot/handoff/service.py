@@ -63,6 +63,10 @@ def left_conversation(events: list[dict[str, Any]], after: float) -> bool:
     return False
 
 
+WAITING_ACK_GAP = 120.0
+"""Seconds between two "you are still in line" answers to a person writing while waiting."""
+
+
 def has_message(events: list[dict[str, Any]], message_id: int) -> bool:
     return any(
         e.get("event") == "bot" and (e.get("metadata") or {}).get("message_id") == message_id
@@ -384,8 +388,28 @@ class HandoffService:
         if not fresh:
             return
         newest = max(float(e["timestamp"]) for e in fresh)
-        for row in await self.store.record_person_messages(item["id"], fresh, newest):
+        rows = await self.store.record_person_messages(item["id"], fresh, newest)
+        for row in rows:
             await self.publish({"type": "message", "escalation_id": item["id"], "message": row})
+        if rows and item["status"] == WAITING:
+            await self._acknowledge_waiting(item, min(float(r["created_at"]) for r in rows))
+
+    async def _acknowledge_waiting(self, item: dict[str, Any], first_new: float) -> None:
+        """A person who writes while waiting hears they are still in line and will be
+        answered there: their first message, then one at most every `WAITING_ACK_GAP`
+        seconds. "allo?", "c'est long là", "laisse faire je vais appeler" got no answer at
+        all (a tester)."""
+        previous = float(item.get("last_person_at") or item["created_at"])
+        first = previous <= float(item["created_at"])
+        if not first and first_new - previous < WAITING_ACK_GAP:
+            return
+        place = queue.position(await self.store.open_escalations(), item["id"])
+        if place is None:
+            return  # claimed meanwhile: the counsellor answers
+        language = item["language"]
+        text = t("handoff.person.already_queued", language,
+                 position=queue.ordinal(place, language))  # fmt: skip
+        await self._say(item, SYSTEM, text)
 
     async def _check_departure(
         self, item: dict[str, Any], events: list[dict[str, Any]], now: float
@@ -429,8 +453,8 @@ class HandoffService:
             minutes = await queue.estimate_minutes(
                 self.store, place, self.settings.minutes_per_person
             )
-            text = t("handoff.person.position_update", item["language"], position=place,
-                     minutes=minutes)  # fmt: skip
+            text = t("handoff.person.position_update", item["language"],
+                     position=queue.ordinal(place, item["language"]), minutes=minutes)  # fmt: skip
             await self._say(item, SYSTEM, text)
 
     async def run_relay(self, stop: asyncio.Event) -> None:

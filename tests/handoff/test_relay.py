@@ -41,7 +41,8 @@ async def test_person_messages_survive_a_restart_once(
     await second.relay_once()
     await second.relay_once()
     await second.rasa.close()
-    assert [m["text"] for m in await store.messages(item["id"])] == ["un", "deux", "trois"]
+    person = [m["text"] for m in await store.messages(item["id"]) if m["direction"] == "person"]
+    assert person == ["un", "deux", "trois"]
 
 
 async def test_interrupted_outgoing_message_is_sent_exactly_once(
@@ -129,3 +130,40 @@ def test_backoff_doubles_up_to_its_cap() -> None:
     assert backoff.due(7) and backoff.due(8)
     backoff.done(7)
     assert 7 not in backoff.tries
+
+
+async def test_a_person_writing_while_waiting_hears_they_are_still_in_line(
+    store: HandoffStore, fake_rasa: FakeRasa, aiohttp_server: Any
+) -> None:
+    """ "allo?", "c'est long là" got no answer at all while waiting (a tester): the first
+    message is answered, the next ones within two minutes are not, each time."""
+    server = await aiohttp_server(fake_rasa.app())
+    service = await service_for(store, str(server.make_url("")).rstrip("/"))
+    asked = fake_rasa.user("p", "un humain svp", "ask_human")
+    item = await store.create_escalation(
+        sender_id="p", language="fr", channel="socketio", last_event_ts=asked["timestamp"]
+    )
+    fake_rasa.user("p", "allo?")
+    await service.relay_once()
+    fake_rasa.user("p", "c'est long là")
+    await service.relay_once()
+    await service.rasa.close()
+    said = [e["data"]["custom"]["data"]["text"] for e in fake_rasa.delivered["p"]]
+    assert said == [t("handoff.person.already_queued", "fr", position="1re")]
+    person = [m["text"] for m in await store.messages(item["id"]) if m["direction"] == "person"]
+    assert person == ["allo?", "c'est long là"]
+
+
+async def test_a_claimed_conversation_gets_no_waiting_answer(
+    store: HandoffStore, fake_rasa: FakeRasa, aiohttp_server: Any
+) -> None:
+    server = await aiohttp_server(fake_rasa.app())
+    service = await service_for(store, str(server.make_url("")).rstrip("/"))
+    counsellor = await store.add_counsellor("a@example.org", "Ana", "x")
+    item = await store.create_escalation(sender_id="p", language="en", channel="socketio")
+    assert await service.claim(item["id"], counsellor)
+    fake_rasa.user("p", "hello?")
+    await service.relay_once()
+    await service.rasa.close()
+    said = [e["data"]["custom"]["data"]["text"] for e in fake_rasa.delivered["p"]]
+    assert t("handoff.person.already_queued", "en", position="1") not in said
