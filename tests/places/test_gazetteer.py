@@ -206,6 +206,9 @@ def test_the_province_is_not_the_city(gazetteer: Gazetteer, text: str) -> None:
         "j'ai un rendez-vous chez Services Québec",
         "mon agente d'Emploi-Québec",
         "mon fils étudie à l'université Laval",
+        # a tester: Montréal was searched without asking
+        "Je suis bénévole à Suicide Action Montréal",
+        "je fais du bénévolat chez Moisson Montréal",
     ],
 )
 def test_an_organization_is_not_the_city(gazetteer: Gazetteer, text: str) -> None:
