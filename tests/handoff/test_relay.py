@@ -20,6 +20,18 @@ async def service_for(store: HandoffStore, url: str) -> HandoffService:
     return HandoffService(store, RasaApi(url, TOKEN), HandoffSettings(counsellor_grace=3600))
 
 
+async def claimed(
+    store: HandoffStore, fake_rasa: FakeRasa, aiohttp_server: Any
+) -> tuple[HandoffService, dict[str, Any], int]:
+    """A service on the fake Rasa, and a conversation a counsellor holds."""
+    server = await aiohttp_server(fake_rasa.app())
+    service = await service_for(store, str(server.make_url("")).rstrip("/"))
+    counsellor = await store.add_counsellor("a@example.org", "Ana", "x")
+    item = await store.create_escalation(sender_id="p", language="en", channel="socketio")
+    assert await service.claim(item["id"], counsellor)
+    return service, item, counsellor
+
+
 async def test_person_messages_survive_a_restart_once(
     store: HandoffStore, fake_rasa: FakeRasa, aiohttp_server: Any
 ) -> None:
@@ -71,11 +83,7 @@ async def test_interrupted_outgoing_message_is_sent_exactly_once(
 async def test_rasa_down_keeps_the_message_pending(
     store: HandoffStore, fake_rasa: FakeRasa, aiohttp_server: Any
 ) -> None:
-    server = await aiohttp_server(fake_rasa.app())
-    service = await service_for(store, str(server.make_url("")).rstrip("/"))
-    counsellor = await store.add_counsellor("a@example.org", "Ana", "x")
-    item = await store.create_escalation(sender_id="p", language="en", channel="socketio")
-    assert await service.claim(item["id"], counsellor)
+    service, item, counsellor = await claimed(store, fake_rasa, aiohttp_server)
     fake_rasa.down = True
     row = await service.send(item["id"], counsellor, "are you there?")
     assert (await store.messages(item["id"]))[-1]["status"] == PENDING
@@ -157,11 +165,7 @@ async def test_a_person_writing_while_waiting_hears_they_are_still_in_line(
 async def test_a_claimed_conversation_gets_no_waiting_answer(
     store: HandoffStore, fake_rasa: FakeRasa, aiohttp_server: Any
 ) -> None:
-    server = await aiohttp_server(fake_rasa.app())
-    service = await service_for(store, str(server.make_url("")).rstrip("/"))
-    counsellor = await store.add_counsellor("a@example.org", "Ana", "x")
-    item = await store.create_escalation(sender_id="p", language="en", channel="socketio")
-    assert await service.claim(item["id"], counsellor)
+    service, _, _ = await claimed(store, fake_rasa, aiohttp_server)
     fake_rasa.user("p", "hello?")
     await service.relay_once()
     await service.rasa.close()
