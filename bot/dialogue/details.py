@@ -516,10 +516,15 @@ def _span_words(opens: datetime, closes: datetime, with_day: bool, language: str
     return t("dialogue.details.day.span_on", language, day=day, hours=hours)
 
 
-def _next_opening_words(schedules: list[Schedule], now: datetime, language: str) -> str:
-    """ "ouvre mardi à 13 h", "ouvert en ce moment": as of `now`, whatever the day asked."""
+def _next_opening_words(
+    schedules: list[Schedule], now: datetime, language: str, *, but: bool = False
+) -> str:
+    """ "ouvre mardi à 13 h", "ouvert en ce moment": as of `now`, whatever the day asked.
+    `but`: right after "not open {day}", where "(ouvert en ce moment)" read as a
+    contradiction to a tester: "(mais ouvert en ce moment)"."""
     if is_open(schedules, now):
-        return t("dialogue.details.day.open_now", language)
+        return t("dialogue.details.day.but_open_now" if but else "dialogue.details.day.open_now",
+                 language)  # fmt: skip
     upcoming = next_opening(schedules, now)
     if upcoming is None:
         return t("dialogue.details.day.no_opening", language)
@@ -542,7 +547,7 @@ def day_answer(
     words = _day_words(day, start, now, language)
     with_day = day == WEEKEND
     opened: list[str] = []
-    closed: list[tuple[str, str]] = []
+    closed: list[tuple[str, list[Schedule]]] = []
     unknown: list[Mapping[str, Any]] = []
     for card in cards:
         service = services.get(str(card.get("service_id")))
@@ -562,14 +567,19 @@ def day_answer(
                 t("dialogue.details.line", language, label=_title(card, language), value=hours)
             )
         else:
-            closed.append((_title(card, language), _next_opening_words(schedules, now, language)))
+            closed.append((_title(card, language), schedules))
     lines: list[str] = []
     if opened:
         lines += [t("dialogue.details.day.open", language, day=words), *opened]
     if closed and (opened or unknown):
         items = t("dialogue.details.day.separator", language).join(
-            t("dialogue.details.day.item", language, card=title, status=status)
-            for title, status in closed
+            t(
+                "dialogue.details.day.item",
+                language,
+                card=title,
+                status=_next_opening_words(schedules, now, language, but=True),
+            )
+            for title, schedules in closed
         )
         lines.append(t("dialogue.details.day.not_open", language, day=words, cards=items))
     elif closed:
@@ -580,8 +590,13 @@ def day_answer(
         )
         lines.append(t(key, language, day=words))
         lines += [
-            t("dialogue.details.line", language, label=title, value=status)
-            for title, status in closed
+            t(
+                "dialogue.details.line",
+                language,
+                label=title,
+                value=_next_opening_words(schedules, now, language),
+            )
+            for title, schedules in closed
         ]
     if unknown:
         lines.append(t("dialogue.details.day.hours_unknown", language))

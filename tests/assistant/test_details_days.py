@@ -565,3 +565,9 @@ def test_a_card_open_now_but_not_on_the_day_asked_says_but(language, status):
     cards, services = shown(OFFICE, FOOD_BANK)
     answer = reply(which("saturday"), cards, services, language, MONDAY_NOON)
     assert answer.splitlines()[-1].endswith(f"{status}.")
+
+
+def test_a_card_open_now_listed_alone_under_none_open_needs_no_but():
+    cards, services = shown(OFFICE)
+    answer = reply(which("saturday"), cards, services, "fr", MONDAY_NOON)
+    assert answer.splitlines()[-1] == line(1, "ouvert en ce moment")
