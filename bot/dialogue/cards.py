@@ -156,20 +156,33 @@ GENERIC_WORDS = frozenset(
 """Words of names that a question says for itself ("de l'aide pour des meubles")."""
 
 
-def _name_words(card: Mapping[str, Any]) -> set[str]:
-    name = normalize(f"{card.get('organization') or ''} {card.get('name') or ''}")
-    return {word for word in name.split() if len(word) > 3 and word not in GENERIC_WORDS}
+def _words_of(name: object) -> set[str]:
+    return {w for w in normalize(str(name or "")).split() if len(w) > 3 and w not in GENERIC_WORDS}
+
+
+def _name_scores(cards: Sequence[Card], said: set[str], field: str) -> list[int]:
+    """How many distinctive words of each card's `field` (not in every card's) are said."""
+    names = [_words_of(card.get(field)) for card in cards]
+    shared = set.intersection(*names) if names else set()
+    return [len((words - shared) & said) for words in names]
 
 
 def named_cards(cards: Sequence[Card], text: str) -> list[Card]:
     """The cards a question names by their name ("est-ce que le comité logement est ouvert
-    samedi?", "does the legal clinic cost money?"): those whose distinctive words (not in
-    every card's name) it says most, at least `NAME_WORDS_NEEDED` of them; none when it names
-    none. A tester's question about one place was answered for all six."""
-    names = [_name_words(card) for card in cards]
-    shared = set.intersection(*names) if names else set()
+    samedi?", "does the legal clinic cost money?"): those whose organization's or service's
+    distinctive words (not in every card's, not generic) it says most, at least
+    `NAME_WORDS_NEEDED` of them; none when it names none. A tester's question about one place
+    was answered for all six. The organization and the service are weighed apart: "logement"
+    is in every housing service's name but not in every organization's."""
     said = set(normalize(text or "").split())
-    scores = [len((words - shared) & said) for words in names]
+    scores = [
+        max(pair)
+        for pair in zip(
+            _name_scores(cards, said, "organization"),
+            _name_scores(cards, said, "name"),
+            strict=True,
+        )
+    ]
     best = max(scores, default=0)
     if best < NAME_WORDS_NEEDED:
         return []

@@ -576,3 +576,11 @@ SHOWN_BY_NAME = [
 )
 def test_a_card_named_by_its_name(question, named):
     assert named_cards(SHOWN_BY_NAME, question) == [SHOWN_BY_NAME[i] for i in named]
+
+
+def test_a_card_named_among_cards_of_one_need():
+    """Housing cards only, "logement" in every service's name: the organizations tell them
+    apart (the running assistant answered for all three)."""
+    housing = SHOWN_BY_NAME[:3]
+    asked = "est-ce que le comité logement est ouvert samedi?"
+    assert named_cards(housing, asked) == housing[:2]
