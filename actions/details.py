@@ -44,8 +44,9 @@ class ActionServiceDetails(RelaisAction):
                 dispatcher.utter_message(response="utter_details_nothing_shown")
             return []
         # picking among the cards ("lequel", "le plus proche") looks at every page shown
-        pool = shown_cards(tracker.events) if question.card in PICKING else cards
-        named = [] if question.card else named_cards(shown_cards(tracker.events), text)
+        shown = shown_cards(tracker.events)
+        pool = shown if question.card in PICKING else cards
+        named = [] if question.card else named_cards(shown, text)
         chosen = named or chosen_cards(pool, question.card, question.needs)
         if chosen is None:
             numbers = ", ".join(str(card.get("index")) for card in cards)
