@@ -53,4 +53,6 @@ def context_factory(browser: Any) -> Iterator[Any]:
 
     yield new_context
     for context in contexts:
+        # a route handler still waiting on a socket.io long poll held closing for 60 s
+        context.unroute_all(behavior="ignoreErrors")
         context.close()
