@@ -149,6 +149,10 @@ STREET_AFTER: frozenset[str] = frozenset(
 """A name right after "rue", "métro"… or before "street" is a street or a station, not where
 the person lives ("rue Sainte-Catherine"): better to ask again. Known métro stations are read
 before this rule (bot/places/stations.py)."""
+STREET_WORDS: frozenset[str] = (STREET_BEFORE | STREET_AFTER) - {"metro", "station", "pont"}
+"""Words that name a street somewhere in a message: the person is giving a corner."""
+IN_A_TOWN: frozenset[str] = frozenset(["a", "in", "dans", "at"])
+"""Right before a name, a town: "à Sherbrooke sur la rue King"."""
 STREET_DIRECTIONS: frozenset[str] = frozenset(["ouest", "west", "east", "o", "w"])
 """A name before one of these is a street ("Sherbrooke Ouest", "Jean-Talon West"): a town's
 part has its own name ("Laval-Ouest", "Montréal-Est"), read before this rule."""
@@ -659,10 +663,35 @@ class Gazetteer:
                 continue
             first, last = tokens[start], tokens[end - 1]
             original = text[first.start : last.end]
-            spans.append(PlaceSpan(first.start, last.end, original, self._from_key(key, original)))
+            place = self._from_key(key, original)
+            if not place.in_territory:
+                place = self._station_among_streets(words, start, end, original) or place
+            spans.append(PlaceSpan(first.start, last.end, original, place))
             covered.update(range(start, end))
         spans.extend(self._fuzzy_mentions(text, tokens, covered))
         return sorted(spans, key=lambda s: s.start)
+
+    def _station_among_streets(
+        self, words: list[str], start: int, end: int, original: str
+    ) -> Place | None:
+        """A distant town's name that is also a métro station's, in a message that names a
+        street, is the station: "rue Ontario près de Frontenac" is in Hochelaga, not in
+        Estrie ("Frontenac" alone, or a town's own street, "à Joliette sur la rue Principale",
+        stays the town)."""
+        if not STREET_WORDS.intersection(words) or (start > 0 and words[start - 1] in IN_A_TOWN):
+            return None
+        hit = self.stations.named(words, start, end)
+        if hit is None:
+            return None
+        return self.place(
+            hit.code_geo,
+            borough=hit.borough,
+            matched=original,
+            confidence=CONFIDENCE["station"],
+            kind="station",
+            lat=hit.point[0] if hit.point else None,
+            lon=hit.point[1] if hit.point else None,
+        )
 
     # ------------------------------------------------------------------ sentence helpers
     def _after_locative(self, tokens: list[_Token], start: int) -> bool:

@@ -125,6 +125,11 @@ class StationIndex:
                 return size
         return 0
 
+    def named(self, words: list[str], start: int, end: int) -> StationHit | None:
+        """The station whose whole name is `words[start:end]`, with no trigger word."""
+        where = self._names.get(tuple(words[start:end]))
+        return StationHit(start, end, *where) if where else None
+
     def find(self, words: list[str]) -> list[StationHit]:
         """Station names right after or right before a trigger word, not overlapping."""
         hits: list[StationHit] = []

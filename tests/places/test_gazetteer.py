@@ -146,6 +146,27 @@ def test_a_metro_station_is_where_the_city_puts_it(
     assert (span.place.lat, span.place.lon) == pytest.approx((lat, lon), abs=1e-3)
 
 
+@pytest.mark.parametrize(
+    ("text", "station"),
+    [
+        # a tester: Frontenac, in Estrie, outside the territory
+        ("rue Ontario pres de Frontenac", True),
+        ("I live on Ontario street near Frontenac", True),
+        ("je reste rue Sherbrooke près de Joliette", True),
+        # the town, and a town's own street
+        ("je suis à Frontenac", False),
+        ("je vais à Joliette sur la rue Principale", False),
+        ("à Sherbrooke sur la rue King", False),
+    ],
+)
+def test_a_distant_town_among_streets_is_the_station(
+    gazetteer: Gazetteer, text: str, station: bool
+) -> None:
+    [span] = gazetteer.match(text)
+    assert (span.place.kind == "station") is station
+    assert span.place.in_territory is station
+
+
 def test_the_area_is_not_a_corner(gazetteer: Gazetteer) -> None:
     """ "dans le coin de Ahuntsic" (around Ahuntsic) found no place: "coin" was a corner."""
     place = gazetteer.resolve("dans le coin de Ahuntsic")
