@@ -60,6 +60,11 @@ savoir mes options" after SOS violence conjugale). A child in danger has none: y
 protection is the line itself."""
 
 
+CRISIS_SAID = "crisis_said"
+"""Message property: the words themselves name this crisis (one of its patterns matched), as
+opposed to the classifier's reading alone (`continued_crisis` keeps a conversation's crisis
+against the latter)."""
+
 SAID_SAFE_INTENT = "deny"
 """What saying one is safe is: a no to the crisis line's "if you are in danger now"."""
 ASIDES = ("denials", "lacks", "worries")
@@ -418,6 +423,7 @@ class CrisisGuard(MessageComponent):
             "confidence_entity": 1.0 if match else float(intent.get("confidence") or 0.0),
         }
         self.add_entities(message, [entity])
+        message.set(CRISIS_SAID, match is not None, add_to_output=True)
 
     def _said_safe(self, message: Message, ranking: list[dict]) -> None:
         """ "I'm safe now": a no to "if you are in danger now" (the rules answer a no after the
@@ -442,3 +448,37 @@ class CrisisGuard(MessageComponent):
         )
         crisis = [r for r in ranking if is_crisis_intent(r["name"])]
         message.set(INTENT_RANKING_KEY, [*rest, *crisis], add_to_output=True)
+
+
+def continued_crisis(parse: dict[str, Any], earlier: str | None) -> dict[str, Any]:
+    """The parse of a message in a conversation whose crisis line of kind `earlier` was given:
+    a crisis of another kind that the words do not say (`CRISIS_SAID`) is that crisis going on.
+    After "il m'a poussée contre le mur", "il sait pas que jécris" was read as a medical
+    emergency and "what do I do tonight" as suicide: the person got another crisis's line in
+    the middle of their own. A message that says another crisis ("j'ai pris toutes mes
+    pilules") still gets its own line. Applied by the processor, which holds the
+    conversation (bot/runtime/patches.py, patch 5)."""
+    intent = parse.get(INTENT) or {}
+    name = str(intent.get("name") or "")
+    if earlier not in KINDS or not is_crisis_intent(name) or parse.get(CRISIS_SAID):
+        return parse
+    if name == f"{CRISIS_PREFIX}{earlier}":
+        return parse
+    kept = f"{CRISIS_PREFIX}{earlier}"
+    ranking = [
+        {**item, "name": kept} if item.get("name") == name else item
+        for item in parse.get(INTENT_RANKING_KEY) or []
+        if item.get("name") != kept
+    ]
+    entities = [
+        {**entity, "value": earlier} if entity.get("entity") == "crisis" else entity
+        for entity in parse.get(ENTITIES) or []
+    ]
+    logger.debug("crisis %s read as the conversation's %s going on", name, earlier)
+    return {
+        **parse,
+        INTENT: {**intent, "name": kept},
+        INTENT_RANKING_KEY: ranking,
+        ENTITIES: entities,
+        "crisis": earlier,
+    }

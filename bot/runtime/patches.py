@@ -2,7 +2,7 @@
 patched function's signature.
 
 Everything else extends Rasa through its seams (components in `config.yml`, channels in
-`credentials.yml`, stores in `endpoints.yml`). Four behaviours have no seam in Rasa 3.6:
+`credentials.yml`, stores in `endpoints.yml`). Five behaviours have no seam in Rasa 3.6:
 
 1. **A failed custom action still answers the person.** Rasa logs an action-server failure
    (down, slow, crashing) and the person gets silence. `MessageProcessor._run_action` runs
@@ -27,6 +27,12 @@ Everything else extends Rasa through its seams (components in `config.yml`, chan
    conversation and sends again the answers it had. Rasa's seams stop outside the lock
    (the channel's `on_new_message` is `Agent.handle_message`, which takes it), so the
    check can only sit in the processor.
+
+5. **A crisis goes on in its conversation** (`bot.nlu.crisis.continued_crisis`): after a
+   crisis line, the classifier's reading of another kind ("il sait pas que jécris" after
+   conjugal violence: a medical emergency) is the same crisis going on. NLU components see
+   one message, not the conversation; `MessageProcessor.parse_message` holds both, so the
+   parse is completed there before any slot is set.
 
 The tracker store (`tracker_store.py`) patches nothing but reads private members of
 `SQLTrackerStore`; they are fenced here too.
@@ -100,6 +106,12 @@ RUN_ACTION = Fence(
 HANDLE_MESSAGE = Fence(
     "rasa.core.processor", "MessageProcessor", "handle_message", ("self", "message")
 )
+PARSE_MESSAGE = Fence(
+    "rasa.core.processor",
+    "MessageProcessor",
+    "parse_message",
+    ("self", "message", "tracker", "only_output_properties"),
+)
 VALIDATE_RESULT = Fence(
     "rasa.core.actions.action", "RemoteAction", "_validate_action_result", ("self", "result")
 )
@@ -133,6 +145,7 @@ TRACKER_STORE_PRIVATE = Fence(
 FENCES: tuple[Fence, ...] = (
     RUN_ACTION,
     HANDLE_MESSAGE,
+    PARSE_MESSAGE,
     VALIDATE_RESULT,
     *POLICY_PREDICT,
     TRACKER_STORE_PRIVATE,
@@ -286,9 +299,25 @@ def _answering_resent(original: Callable[..., Any]) -> Callable[..., Any]:
     return handle_message
 
 
+# --- 5. a crisis goes on in its conversation ---------------------------------------------------
+
+
+def _crisis_in_context(original: Callable[..., Any]) -> Callable[..., Any]:
+    from bot.nlu.crisis import continued_crisis
+
+    async def parse_message(self, message, tracker=None, only_output_properties=True):
+        parse = await original(self, message, tracker, only_output_properties)
+        if tracker is None:
+            return parse
+        return continued_crisis(parse, tracker.get_slot("crisis"))
+
+    return parse_message
+
+
 PATCHES: tuple[tuple[Fence, Callable[[Callable[..., Any]], Callable[..., Any]]], ...] = (
     (RUN_ACTION, _guarded_run_action),
     (HANDLE_MESSAGE, _answering_resent),
+    (PARSE_MESSAGE, _crisis_in_context),
     (VALIDATE_RESULT, _validated_result),
     (POLICY_PREDICT[0], _rule_marking),
     (POLICY_PREDICT[1], _skipped_when_decided),

@@ -403,3 +403,27 @@ async def test_are_you_a_person_inside_a_need_is_answered_first(
     # the need understood (the place asked), or offered among the choices
     offered = {f"/need_{n}" for n in need} & set(payloads(reply))
     assert tracker["slots"]["need"] in need or offered, said
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        # a tester: the 911 medical line, then the suicide line, after conjugal violence's
+        (
+            "mon chum me crie dessus pis hier il m'a poussée contre le mur. j'ai peur de "
+            "rentrer ce soir. chu a montreal nord",
+            "il sait pas que jecris",
+        ),
+        (
+            "he pushed me against the wall last night and I'm scared to go home",
+            "what do i do tonight",
+        ),
+    ],
+)
+async def test_a_crisis_goes_on_in_its_conversation(stack: Stack, first: str, then: str) -> None:
+    me = sender()
+    async with stack.client() as rasa:
+        assert "1-800-363-9010" in texts(await rasa.send(me, first))
+        reply = texts(await rasa.send(me, then))
+        assert "1-800-363-9010" in reply and "277-3553" not in reply, reply
+        assert (await rasa.tracker(me))["slots"]["crisis"] == "violence"

@@ -1,6 +1,12 @@
 import pytest
 
-from bot.nlu.crisis import CrisisGuard, CrisisLexicon, CrisisRules, default_rules
+from bot.nlu.crisis import (
+    CrisisGuard,
+    CrisisLexicon,
+    CrisisRules,
+    continued_crisis,
+    default_rules,
+)
 from bot.nlu.lexicons import expand_words
 
 
@@ -737,3 +743,43 @@ def test_a_suicide_said_without_a_body_in_danger_stays_suicide(make_component, m
     msg = message("jveux prendre toutes mes pilules ce soir", "crisis_suicide", 0.95)
     guard.process([msg])
     assert msg.get("crisis") == "suicide"
+
+
+def _parsed(make_component, message, text, ranking):
+    """The guard's output as Rasa's processor gets it (output properties only)."""
+    msg = message(text, ranking[0][0], ranking[0][1], ranking)
+    make_component(CrisisGuard).process([msg])
+    return msg.as_dict(only_output_properties=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking"),
+    [
+        # a tester, right after conjugal violence's line: the 911-and-suicide medical line
+        ("il sait pas que jecris", [("need_unspecified", 0.5), ("crisis_medical", 0.3)]),
+        ("what do i do tonight", [("crisis_suicide", 0.6), ("need_shelter", 0.3)]),
+    ],
+)
+def test_the_classifier_s_other_crisis_is_the_conversation_s_going_on(
+    make_component, message, text, ranking
+):
+    parse = _parsed(make_component, message, text, ranking)
+    assert parse["crisis_said"] is False
+    kept = continued_crisis(parse, "violence")
+    assert kept["intent"]["name"] == "crisis_violence" and kept["crisis"] == "violence"
+    assert [e["value"] for e in kept["entities"] if e["entity"] == "crisis"] == ["violence"]
+    assert kept["intent_ranking"][0]["name"] == "crisis_violence"
+    assert len({item["name"] for item in kept["intent_ranking"]}) == len(kept["intent_ranking"])
+    # no crisis before, or the same one: nothing changes
+    assert continued_crisis(parse, None) == parse
+    assert continued_crisis(parse, parse["crisis"]) == parse
+
+
+def test_another_crisis_said_in_words_gets_its_own_line(make_component, message):
+    parse = _parsed(
+        make_component, message, "jai pris toute ma boite de pilules", [("crisis_suicide", 0.9)]
+    )
+    assert parse["crisis_said"] is True
+    assert continued_crisis(parse, "violence") == parse
+    calm = _parsed(make_component, message, "merci", [("thanks", 0.9)])
+    assert continued_crisis(calm, "violence") == calm
