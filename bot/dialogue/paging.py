@@ -31,18 +31,27 @@ def requested_page(entities: Iterable[Mapping[str, Any]]) -> int:
 
 
 def last_results_page(events: Iterable[Mapping[str, Any]], need: str | None) -> int:
-    """The page of results for `need` the person saw last (0: none since their last need)."""
+    """The page of results for `need` the person saw last (0: none since their last need).
+    One answer may list several needs ("food and rent": housing's cards, then food's): the
+    latest answer with results is read whole ("another one?" there showed page 1 again)."""
+    other_need_shown = False
     for event in reversed(list(events)):
+        if event.get("event") == "user":
+            if other_need_shown:
+                return 0
+            continue
         if event.get("event") != "bot":
             continue
         custom = (event.get("data") or {}).get("custom") or {}
-        if custom.get("type") == RESULTS_TYPE:
-            if custom.get("need") != need:
-                return 0
-            try:
-                return max(int(custom.get("page") or 1), 1)
-            except (TypeError, ValueError):
-                return 1
+        if custom.get("type") != RESULTS_TYPE:
+            continue
+        if custom.get("need") != need:
+            other_need_shown = True
+            continue
+        try:
+            return max(int(custom.get("page") or 1), 1)
+        except (TypeError, ValueError):
+            return 1
     return 0
 
 

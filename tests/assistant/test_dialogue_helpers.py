@@ -23,6 +23,23 @@ def test_typed_more_results_means_the_page_after_the_last_seen():
     assert paging.page_to_show("need_food", [{"entity": "page", "value": 4}], shown, "food") == 4
 
 
+def test_typed_more_results_after_two_needs_in_one_answer():
+    """A tester: "another one?" under housing's then food's cards showed page 1 again."""
+
+    def results(need: str, page: int) -> dict:
+        return {"event": "bot", "data": {"custom": {"type": "service_results", "need": need,
+                                                    "page": page}}}  # fmt: skip
+
+    said = {"event": "user", "text": "…"}
+    both = [said, results("housing", 1), results("food", 1), said]
+    assert paging.page_to_show("more_results", [], both, "housing") == 2
+    assert paging.page_to_show("more_results", [], both, "food") == 2
+    # housing's cards in an earlier answer, food's since: housing starts over
+    apart = [said, results("housing", 2), said, results("food", 1), said]
+    assert paging.page_to_show("more_results", [], apart, "housing") == 1
+    assert paging.page_to_show("more_results", [], apart, "food") == 2
+
+
 def test_language_falls_back_to_french():
     assert conversation_language("en") == "en"
     assert conversation_language("es") == "fr"
