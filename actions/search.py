@@ -118,6 +118,11 @@ class ActionSearchServices(RelaisAction):
         if where is None:
             dispatcher.utter_message(response="utter_ask_place")
             return []
+        if not stated:
+            # a place given right after a crisis line ("chu a verdun" after "jai ramassé
+            # toutes mes pilules") may be a call for help to come: the line again, in fewer
+            # words (bot/runtime/nlg.py), before that crisis's services
+            dispatcher.utter_message(response=f"utter_crisis_{tracker.get_slot('crisis')}")
         await self._show_results(dispatcher, tracker, language, need, where)
         # the need decided from the crisis is the conversation's from now on (next pages,
         # questions about the cards, the counsellor's summary)

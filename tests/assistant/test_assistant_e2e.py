@@ -427,3 +427,26 @@ async def test_a_crisis_goes_on_in_its_conversation(stack: Stack, first: str, th
         reply = texts(await rasa.send(me, then))
         assert "1-800-363-9010" in reply and "277-3553" not in reply, reply
         assert (await rasa.tracker(me))["slots"]["crisis"] == "violence"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "line"),
+    [
+        # a tester: a routine list of mental-health services, no line
+        (
+            "jpense que tout le monde serait mieux sans moi. jai ramassé toutes mes pilules",
+            "chu a verdun",
+            "277-3553",
+        ),
+        ("ive given away my stuff, i dont want to be here anymore", "im in lasalle", "277-3553"),
+        ("he hit me again last night and I'm scared", "Montréal-Nord", "1-800-363-9010"),
+    ],
+)
+async def test_a_place_after_a_crisis_line_gets_the_line_again_then_services(
+    stack: Stack, first: str, then: str, line: str
+) -> None:
+    me = sender()
+    async with stack.client() as rasa:
+        assert line in texts(await rasa.send(me, first))
+        reply = await rasa.send(me, then)
+        assert line in texts(reply) and cards(reply), texts(reply)
