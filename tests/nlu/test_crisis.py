@@ -532,6 +532,8 @@ def test_unknown_kind_is_rejected():
         "je suis pas suicidaire, juste épuisée",
         "mon proprio me menace de m'évincer",
         "my landlord threatens me with eviction",
+        # a tester: conjugal-violence shelters for a landlord's threat of the tribunal
+        "le proprio menace de m'envoyer au TAL",
         "self harm support group for teens",
         "my son tried to kill himself last year, we want family therapy now",
         "mes enfants sont seuls une heure après l'école, ya tu un service de garde",
