@@ -171,7 +171,8 @@ class ActionHandoff(RelaisAction):
         if stage == CONSENT and intent == "deny":
             dispatcher.utter_message(text=t("handoff.person.declined", language))
             return [SlotSet(STAGE, None)]
-        if (stage == CONSENT and intent == "affirm") or (
+        # asking for a person again at the question ("une vraie personne du 211 svp") is a yes
+        if (stage == CONSENT and intent in ("affirm", "ask_human")) or (
             stage is None and one_consent_in_crisis(tracker, intent)
         ):
             if CounsellorHours(settings).is_open(now(settings)):

@@ -313,3 +313,14 @@ async def test_never_mind_drops_the_callback_and_says_what_is_still_there(
     assert "8 h" in messages[0]["text"] and "18 h" in messages[0]["text"]
     assert {e["name"] for e in events} == set(action.CALLBACK_SLOTS)
     assert all(e["value"] is None for e in events)
+
+
+async def test_asking_for_a_person_again_at_the_question_is_a_yes(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tester: "non pas un robot, une vraie personne du 211" at the question."""
+    monkeypatch.setenv("RELAIS_HANDOFF_NOW", OPEN)
+    track = tracker("ask_human", after="action_handoff", slots={"handoff_stage": "consent"})
+    messages, events = await run(action.ActionHandoff(), track)
+    assert messages[0]["response"] == "utter_handoff_queued"
+    assert events == [SlotSet("handoff_stage", None), ConversationPaused()]
