@@ -17,6 +17,7 @@ from bot.dialogue import paging, results
 from bot.dialogue.asked import known_need, what_was_asked
 from bot.dialogue.cards import latest_cards
 from bot.dialogue.details import ask_them
+from bot.dialogue.helplines import helplines
 from bot.dialogue.place import PLACE_SLOT, Where
 from bot.dialogue.responses import COUNSELLOR, DONE, OTHER_NEED, button
 from bot.directory.needs import need_label, need_resources
@@ -154,6 +155,10 @@ class ActionSearchServices(RelaisAction):
                 buttons=_results_buttons(more, asked.offered, language),
             )
             return
+        if page == 1:
+            named = tracker.get_slot("needs")
+            for key in helplines([need, *(named if isinstance(named, list) else [])]):
+                dispatcher.utter_message(text=t(key, language))
         for need in same:  # "pis pour le chômage?": the new need's list only
             dispatcher.utter_message(
                 text=t("dialogue.results.same_as_above", language, need=need_label(need, language))
