@@ -450,3 +450,39 @@ async def test_a_place_after_a_crisis_line_gets_the_line_again_then_services(
         assert line in texts(await rasa.send(me, first))
         reply = await rasa.send(me, then)
         assert line in texts(reply) and cards(reply), texts(reply)
+
+
+@pytest.mark.parametrize(
+    ("ask", "challenge", "language"),
+    [
+        ("je veux parler a quelquun", "non pas un robot, une vraie personne du 211", "fr"),
+        ("can i talk to someone", "are you a bot? i want a real human", "en"),
+    ],
+)
+async def test_a_bot_question_at_the_handoff_question_keeps_the_question(
+    stack: Stack, ask: str, challenge: str, language: str
+) -> None:
+    """A tester: "I am an automated assistant", and the question was lost."""
+    question = t("handoff.person.consent", language)
+    me = sender()
+    async with stack.client() as rasa:
+        assert question in texts(await rasa.send(me, ask))
+        reply = await rasa.send(me, challenge)
+        assert t("dialogue.utter.iamabot", language).split(".")[0] in texts(reply)
+        assert question in texts(reply)
+        assert {"/affirm", "/deny"} <= set(payloads(reply))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my grandmother's caregiver takes her bank card and she seems scared of him. she lives "
+        "in Lachine",
+        "le fils de ma voisine de 82 ans lui prend sa pension pis elle a peur de lui, à Lachine",
+    ],
+)
+async def test_elder_mistreatment_gets_its_line_with_the_services(stack: Stack, text: str) -> None:
+    """A tester: conjugal-violence shelters only, no elder-abuse line."""
+    async with stack.client() as rasa:
+        reply = await rasa.send(sender(), text)
+        assert "1-888-489-2287" in texts(reply) and cards(reply), texts(reply)
