@@ -2,7 +2,8 @@
 
 Mistreatment of an older adult (a caregiver who takes a grandmother's bank card) was answered
 with conjugal-violence shelters only; Québec's Ligne Aide Abus Aînés advises the elder and
-those close to them. A line is said when every need it answers was named in the conversation.
+those close to them. A teen put out of home at night got youth drop-in centres opening the
+next day; Tel-jeunes answers 24/7. A line is said when every need it answers was named in the conversation.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Iterable
 
 HELPLINES: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"violence", "seniors"}), "dialogue.results.line.elder_abuse"),
+    # a teen put out of home at night got youth drop-in centres that open tomorrow
+    (frozenset({"youth", "shelter"}), "dialogue.results.line.youth_without_home"),
 )
 """The needs a line answers, and its text's catalog key."""
 

@@ -10,6 +10,7 @@ def test_elder_mistreatment_gets_its_line_and_other_needs_none() -> None:
     assert helplines(["violence", "seniors"]) == ["dialogue.results.line.elder_abuse"]
     assert helplines(["seniors", "violence", "legal"]) == ["dialogue.results.line.elder_abuse"]
     assert helplines(["violence"]) == [] and helplines(["seniors", "food"]) == []
+    assert helplines(["shelter", "youth"]) == ["dialogue.results.line.youth_without_home"]
 
 
 def test_every_line_is_written_in_both_languages() -> None:

@@ -190,6 +190,9 @@ def test_a_need_named_for_a_relative_is_that_need_not_unspecified() -> None:
         ("I need a place in long-term care for my aging father", ["seniors"]),
         # a threat of eviction or of a lawsuit is housing or legal; a threat to a person stays
         ("mon proprio menace de me mettre dehors", ["housing"]),
+        # put out by family: shelter (a tester: youth drop-in centres opening tomorrow)
+        ("yo chu 16 ans pis mes parents m'ont dit de crisser mon camp", ["shelter"]),
+        ("my parents kicked me out, im 15", ["shelter"]),
         ("le proprio menace de m'envoyer au TAL", ["housing"]),  # a tester: violence
         ("le propriétaire nous menace d'expulsion", ["housing"]),
         ("my landlord is threatening to evict me", ["housing"]),
