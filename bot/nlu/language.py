@@ -63,6 +63,8 @@ LINGUA_NAMES: dict[str, str] = {
 MASKED_ENTITIES = frozenset({"place", "postal_code"})
 LANGUAGE_ENTITY = "language"
 OTHER_LANGUAGE_ENTITY = "other_language"
+LANGUAGE_SOCIAL = "language_social"
+"""Message property: nothing but social words (`LanguageGuess.social`)."""
 SERVICE_LANGUAGE = "service_language"
 """Message property: the language a question about the services shown names ("do they speak
 spanish?" → `es`), None otherwise."""
@@ -78,6 +80,9 @@ class LanguageGuess:
     source: str = "none"
     about_service: str | None = None
     """A language asked about a service ("do they speak spanish?" → `es`), not requested."""
+    social: bool = False
+    """Nothing but social words ("hello?", "ok thx", "yes"): says the language of a new
+    conversation, does not switch one going on (`continued_language`)."""
 
     @property
     def entity_value(self) -> str | None:
@@ -102,6 +107,7 @@ def lingua_detector() -> Any:
 class _Lexicon:
     markers: dict[str, frozenset[str]]
     neutral: frozenset[str]
+    social: frozenset[str]
     names: dict[str, str]
     request_words: frozenset[str]
     not_a_request: frozenset[str]
@@ -144,6 +150,7 @@ def _lexicon() -> _Lexicon:
     return _Lexicon(
         markers={code: word_set(words) for code, words in data["markers"].items()},
         neutral=word_set(data["neutral"]),
+        social=word_set(data["social"]),
         names=names,
         request_words=word_set(data["request_words"]),
         not_a_request=word_set(data["not_a_request"]),
@@ -281,7 +288,8 @@ def detect(text: str, masked_spans: list[tuple[int, int]] | None = None) -> Lang
         asked, requested = None, _request(tokens)
     if requested:
         return LanguageGuess(code, True, requested, "request")
-    return LanguageGuess(code, confident, None, source, asked)
+    social = all(token in lexicon.social for token in content)
+    return LanguageGuess(code, confident, None, source, asked, social)
 
 
 def _written_language(
@@ -368,6 +376,7 @@ class LanguageDetector(MessageComponent):
         message.set("language", guess.code, add_to_output=True)
         message.set("language_requested", guess.requested, add_to_output=True)
         message.set(SERVICE_LANGUAGE, guess.about_service, add_to_output=True)
+        message.set(LANGUAGE_SOCIAL, guess.social, add_to_output=True)
         value = guess.entity_value
         if value:
             entity = {
@@ -380,3 +389,15 @@ class LanguageDetector(MessageComponent):
                 "confidence_entity": 1.0 if guess.requested else 0.9,
             }
             self.add_entities(message, [entity])
+
+
+def continued_language(parse: dict[str, Any], chosen: bool) -> dict[str, Any]:
+    """The parse of a message in a conversation whose language was `chosen` before: nothing but
+    social words ("hello?", "ok thx") keeps that language ("ok thx" after French exchanges
+    switched the rest of the conversation to English). In a new conversation ("hi" first) the
+    social words say the language. Applied by the processor, which holds the conversation
+    (bot/runtime/patches.py, patch 5)."""
+    if not chosen or not parse.get(LANGUAGE_SOCIAL):
+        return parse
+    entities = [e for e in parse.get(ENTITIES) or [] if e.get("entity") != LANGUAGE_ENTITY]
+    return {**parse, ENTITIES: entities}

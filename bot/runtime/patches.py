@@ -28,11 +28,13 @@ Everything else extends Rasa through its seams (components in `config.yml`, chan
    (the channel's `on_new_message` is `Agent.handle_message`, which takes it), so the
    check can only sit in the processor.
 
-5. **A crisis goes on in its conversation** (`bot.nlu.crisis.continued_crisis`): after a
-   crisis line, the classifier's reading of another kind ("il sait pas que jécris" after
-   conjugal violence: a medical emergency) is the same crisis going on. NLU components see
-   one message, not the conversation; `MessageProcessor.parse_message` holds both, so the
-   parse is completed there before any slot is set.
+5. **A message is read in its conversation**: after a crisis line, the classifier's reading of
+   another kind ("il sait pas que jécris" after conjugal violence: a medical emergency) is the
+   same crisis going on (`bot.nlu.crisis.continued_crisis`); nothing but social words ("ok
+   thx", "hello?") keeps the language the conversation already has
+   (`bot.nlu.language.continued_language`). NLU components see one message, not the
+   conversation; `MessageProcessor.parse_message` holds both, so the parse is completed
+   there before any slot is set.
 
 The tracker store (`tracker_store.py`) patches nothing but reads private members of
 `SQLTrackerStore`; they are fenced here too.
@@ -299,17 +301,22 @@ def _answering_resent(original: Callable[..., Any]) -> Callable[..., Any]:
     return handle_message
 
 
-# --- 5. a crisis goes on in its conversation ---------------------------------------------------
+# --- 5. a message read in its conversation ------------------------------------------------------
 
 
-def _crisis_in_context(original: Callable[..., Any]) -> Callable[..., Any]:
+def _read_in_context(original: Callable[..., Any]) -> Callable[..., Any]:
+    from rasa.shared.core.events import SlotSet
+
     from bot.nlu.crisis import continued_crisis
+    from bot.nlu.language import continued_language
 
     async def parse_message(self, message, tracker=None, only_output_properties=True):
         parse = await original(self, message, tracker, only_output_properties)
         if tracker is None:
             return parse
-        return continued_crisis(parse, tracker.get_slot("crisis"))
+        parse = continued_crisis(parse, tracker.get_slot("crisis"))
+        chosen = any(isinstance(e, SlotSet) and e.key == "language" for e in tracker.events)
+        return continued_language(parse, chosen)
 
     return parse_message
 
@@ -317,7 +324,7 @@ def _crisis_in_context(original: Callable[..., Any]) -> Callable[..., Any]:
 PATCHES: tuple[tuple[Fence, Callable[[Callable[..., Any]], Callable[..., Any]]], ...] = (
     (RUN_ACTION, _guarded_run_action),
     (HANDLE_MESSAGE, _answering_resent),
-    (PARSE_MESSAGE, _crisis_in_context),
+    (PARSE_MESSAGE, _read_in_context),
     (VALIDATE_RESULT, _validated_result),
     (POLICY_PREDICT[0], _rule_marking),
     (POLICY_PREDICT[1], _skipped_when_decided),

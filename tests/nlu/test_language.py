@@ -4,7 +4,9 @@ import pytest
 import yaml
 
 from bot.nlu.language import (
+    LANGUAGE_SOCIAL,
     LanguageDetector,
+    continued_language,
     detect,
     names_a_card,
     requested_language,
@@ -447,3 +449,27 @@ async def test_a_question_about_the_cards_languages_is_answered_from_them(
             assert said.count(line) == 1, said
     else:
         assert t("dialogue.details.hours", answered) in said
+
+
+@pytest.mark.parametrize(
+    ("text", "social"),
+    [
+        ("hello?", True),
+        ("ok thx", True),  # a tester: a French conversation switched to English
+        ("thank you so much", True),
+        ("merci beaucoup", True),
+        ("yes", True),
+        ("hi i need food", False),
+        ("thanks! is it open tomorrow?", False),
+        ("english please", False),  # a request always switches
+    ],
+)
+def test_social_words_alone_keep_a_conversation_s_language(text: str, social: bool) -> None:
+    assert detect(text).social is social
+    parse = {"text": text, LANGUAGE_SOCIAL: detect(text).social,
+             "entities": [{"entity": "language", "value": "en"}, {"entity": "place", "value": 1}]}  # fmt: skip
+    kept = continued_language(parse, chosen=True)
+    assert [e["entity"] for e in kept["entities"]] == (
+        ["place"] if social else ["language", "place"]
+    )
+    assert continued_language(parse, chosen=False) == parse  # a new conversation: "hi" says it
