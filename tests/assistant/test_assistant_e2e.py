@@ -486,3 +486,33 @@ async def test_elder_mistreatment_gets_its_line_with_the_services(stack: Stack, 
     async with stack.client() as rasa:
         reply = await rasa.send(sender(), text)
         assert "1-888-489-2287" in texts(reply) and cards(reply), texts(reply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yo chu 16 ans pis mes parents m'ont dit de crisser mon camp. jsuis a terrebonne",
+        "im 15 and my parents kicked me out tonight, im in Laval",
+    ],
+)
+async def test_a_teen_put_out_of_home_gets_tel_jeunes_and_a_roof(stack: Stack, text: str) -> None:
+    """A tester: three youth drop-in centres opening tomorrow, nothing for tonight."""
+    async with stack.client() as rasa:
+        reply = await rasa.send(sender(), text)
+        assert "1-800-263-2266" in texts(reply) and cards(reply), texts(reply)
+        shown = [(m.get("custom") or {}).get("need") for m in reply]
+        assert "shelter" in shown, texts(reply)
+
+
+async def test_social_words_alone_keep_the_conversation_s_language(stack: Stack) -> None:
+    """Two testers: "hello?" and "ok thx" in a French conversation switched it to English; a
+    new conversation's "hi" is still answered in English."""
+    me = sender()
+    async with stack.client() as rasa:
+        await rasa.send(me, "j'ai besoin de manger")
+        for said in ("hello?", "ok thx"):
+            await rasa.send(me, said)
+            assert (await rasa.tracker(me))["slots"]["language"] == "fr", said
+        other = sender()
+        await rasa.send(other, "hi")
+        assert (await rasa.tracker(other))["slots"]["language"] == "en"
