@@ -105,10 +105,9 @@ class PlaceEntityExtractor(MessageComponent):
         if not text:
             return
         found = self._gazetteer.read(text)
-        mentions = [m for m in found.mentions if m.place.confidence >= self._min_confidence]
-        if mentions:
-            # one place per message: a postal code is the most precise, else the first named
-            chosen = next((m for m in mentions if m.place.kind == "postal_code"), mentions[0])
+        chosen = found.most_precise(self._min_confidence)
+        if chosen is not None:
+            # one place per message
             self.add_entities(
                 message, self._entities(chosen.place, chosen.start, chosen.end, chosen.text)
             )

@@ -299,6 +299,29 @@ class MessagePlaces:
     answer: Place | None
     """The whole message as a place name, when no mention was found."""
 
+    def most_precise(self, min_confidence: float = 0.0) -> PlaceSpan | None:
+        """The one mention that says where the person is: a postal code, else the first
+        named, unless a later mention refines that town (its borough or a station: "arrived
+        in Montreal, staying near Côte-des-Neiges metro" searched the whole city)."""
+        kept = [m for m in self.mentions if m.place.confidence >= min_confidence]
+        if not kept:
+            return None
+        postal = next((m for m in kept if m.place.kind == "postal_code"), None)
+        if postal is not None:
+            return postal
+        first = kept[0]
+        if first.place.borough or first.place.kind == "station":
+            return first
+        return next(
+            (
+                m
+                for m in kept[1:]
+                if m.place.code_geo == first.place.code_geo
+                and (m.place.borough or m.place.kind == "station")
+            ),
+            first,
+        )
+
 
 @dataclass(frozen=True)
 class Target:

@@ -289,3 +289,25 @@ def test_build_is_cached() -> None:
     from bot.places.gazetteer import get_gazetteer
 
     assert get_gazetteer() is get_gazetteer()
+
+
+@pytest.mark.parametrize(
+    ("text", "said", "borough"),
+    [
+        # a tester: the whole city was searched
+        (
+            "I just arrived in Montreal, I am staying near Cote-des-Neiges metro",
+            "Cote-des-Neiges",
+            "Côte-des-Neiges–Notre-Dame-de-Grâce",
+        ),
+        ("à Montréal dans Verdun", "Verdun", "Verdun"),
+        # two towns: the first named; a postal code before all
+        ("je vis à Laval mais je travaille à Montréal", "Laval", None),
+        ("H2X 1Y4 à Laval", "H2X 1Y4", "Ville-Marie"),
+    ],
+)
+def test_the_most_precise_mention_is_where_the_person_is(
+    gazetteer: Gazetteer, text: str, said: str, borough: str | None
+) -> None:
+    chosen = gazetteer.read(text).most_precise()
+    assert chosen is not None and chosen.text == said and chosen.place.borough == borough
