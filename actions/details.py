@@ -57,7 +57,7 @@ class ActionServiceDetails(RelaisAction):
         services = await asyncio.to_thread(
             services_by_id, [str(card.get("service_id")) for card in chosen], language
         )
-        text = reply(
+        answer = reply(
             question,
             chosen,
             services,
@@ -65,6 +65,7 @@ class ActionServiceDetails(RelaisAction):
             datetime.now(formats.TZ),
             among=len(pool),
             channel=channel,
+            words=text,
         )
-        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=answer)
         return []

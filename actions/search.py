@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from bot.dialogue import paging, results
 from bot.dialogue.asked import known_need, what_was_asked
 from bot.dialogue.cards import latest_cards
-from bot.dialogue.details import ask_them
+from bot.dialogue.details import ask_them, described
 from bot.dialogue.helplines import helplines
 from bot.dialogue.place import PLACE_SLOT, Where
 from bot.dialogue.responses import COUNSELLOR, DONE, OTHER_NEED, button
@@ -146,9 +146,18 @@ class ActionSearchServices(RelaisAction):
         same = _shown_just_before(found, tracker.events) if page == 1 else set()
         if same and all(page_.need in same for page_ in found if page_.hits):
             # "do they help with the Régie du logement too?" found the same housing list: said
-            # again, it answers nothing; the cards above are named, with whom to ask
+            # again, it answers nothing; what the directory says of the topic, else the cards
+            # above are named, with whom to ask
+            from bot.directory.lookup import services_by_id
+
+            cards = latest_cards(tracker.events)
+            services = await asyncio.to_thread(
+                services_by_id, [str(card.get("service_id")) for card in cards], language
+            )
+            said = str(tracker.latest_message.get("text") or "")
             dispatcher.utter_message(
-                text=ask_them(latest_cards(tracker.events), language, again=True)
+                text=described(said, cards, services, language)
+                or ask_them(cards, language, again=True)
             )
             dispatcher.utter_message(
                 response="utter_results_menu",

@@ -156,6 +156,11 @@ GENERIC_WORDS = frozenset(
 """Words of names that a question says for itself ("de l'aide pour des meubles")."""
 
 
+def words_of(name: object) -> set[str]:
+    """The distinctive words of a text: normalized, longer than 3 letters, not generic."""
+    return _words_of(name)
+
+
 def _words_of(name: object) -> set[str]:
     return {w for w in normalize(str(name or "")).split() if len(w) > 3 and w not in GENERIC_WORDS}
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale
 
-from bot.dialogue.cards import NEAREST_CARD
+from bot.dialogue.cards import NEAREST_CARD, words_of
 from bot.dialogue.results import card_name
 from bot.directory.schedules import (
     Schedule,
@@ -32,6 +33,7 @@ from bot.directory.schedules import (
     next_opening,
     openings_between,
 )
+from bot.nlu.lexicons import load_lexicon, word_set
 from bot.texts import formats, t
 
 DETAILS_INTENT = "ask_service_details"
@@ -632,6 +634,48 @@ def answer_details(question: Question, cards: Sequence[Mapping[str, Any]]) -> tu
     return ()
 
 
+TOPIC_STEM = 5
+"""Letters a question's word and a service's word share to name one topic ("impôts" and
+"impôt", "clothes" and "clothing")."""
+
+
+@lru_cache(maxsize=1)
+def question_words() -> frozenset[str]:
+    """Words of a question that name no topic ("est-ce qu'ils font les impôts aussi?": only
+    "impôts" does): the details lexicon's `question_words`."""
+    return word_set(load_lexicon("details").get("question_words"))
+
+
+def described(
+    text: str,
+    cards: Sequence[Mapping[str, Any]],
+    services: Mapping[str, Mapping[str, Any]],
+    language: str,
+) -> str:
+    """What the directory says of the topic a question names, for each card whose service
+    names it ("do they help with taxes too?" under "Budget, debt and taxes" was answered "our
+    directory doesn't say"); "" when no card's service names it."""
+    asked = {word[:TOPIC_STEM] for word in words_of(text) - question_words()}
+    if not asked:
+        return ""
+    lines = []
+    for card in cards:
+        service = services.get(str(card.get("service_id"))) or {}
+        said = f"{service.get('name') or ''} {service.get('description') or ''}"
+        if asked & {word[:TOPIC_STEM] for word in words_of(said)}:
+            lines.append(
+                t(
+                    "dialogue.details.described",
+                    language,
+                    card=_title(card, language),
+                    description=service.get("description") or service.get("name"),
+                )
+            )
+    if not lines:
+        return ""
+    return "\n".join([t("dialogue.details.described_intro", language), *lines])
+
+
 def ask_them(cards: Sequence[Mapping[str, Any]], language: str, again: bool = False) -> str:
     """What the directory does not say, said so once, with each card's phone to ask (211
     for a card without one). `again`: a new search found the very cards above, so they are
@@ -679,8 +723,10 @@ def reply(
     *,
     among: int = 1,
     channel: str | None = None,
+    words: str = "",
 ) -> str:
-    """The whole answer about `cards` (`among`: how many the nearest was picked from)."""
+    """The whole answer about `cards` (`among`: how many the nearest was picked from;
+    `words`: the question as written)."""
     details = answer_details(question, cards)
     parts: list[str] = []
     if question.asks_open_on_a_day and question.day:
@@ -709,7 +755,7 @@ def reply(
                 else t("dialogue.details.nearest_of_each_need", language)
             )
     elif not question.only_about_211 and not parts:
-        parts.append(ask_them(cards, language))
+        parts.append(described(words, cards, services, language) or ask_them(cards, language))
     if CONFIDENTIAL in question.details:
         parts.append(confidential_answer(language, channel))
     return "\n\n".join(parts)

@@ -584,3 +584,43 @@ def test_a_card_named_among_cards_of_one_need():
     housing = SHOWN_BY_NAME[:3]
     asked = "est-ce que le comité logement est ouvert samedi?"
     assert named_cards(housing, asked) == housing[:2]
+
+
+# --- a question whose topic the services' own words name --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def budget_and_food(demo_db: str) -> list[dict]:
+    """A budget, debt and taxes service, then a food bank (French records)."""
+    engine = create_engine_from_url(demo_db)
+    with engine.connect() as conn:
+        ids = [
+            conn.execute(
+                text(f"select id from service where name like '{like}' order by id")
+            ).first()[0]  # type: ignore[index]
+            for like in ("Budget%", "Dépannage alimentaire%")
+        ]
+        found = [get_service(conn, service_id) for service_id in ids]
+    engine.dispose()
+    return found
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        # a tester: "the same resources as above" under "Budget, debt and taxes"
+        ("en", "do they help with taxes too?"),
+        ("fr", "est-ce qu'ils font les impôts aussi?"),
+    ],
+)
+async def test_a_topic_the_service_names_is_answered_from_the_directory(
+    make_tracker, dispatcher, domain, budget_and_food, language, question
+):
+    messages = await ask(
+        make_tracker, dispatcher, domain, question, [], [page(budget_and_food, language)], language
+    )
+    (answer,) = messages
+    lines = answer["text"].splitlines()
+    assert lines[0] == t("dialogue.details.described_intro", language)
+    # the budget service only: the food bank says nothing of taxes
+    assert len(lines) == 2 and lines[1].startswith(titles(budget_and_food, language)[0])
