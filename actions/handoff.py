@@ -336,6 +336,8 @@ class ValidateHandoffCallbackForm(FormValidationAction):
         confidence = float(intent.get("confidence") or 0.0)
         if answers.leaves_the_callback(slot, text, name, confidence, crisis=is_crisis_intent(name)):
             return {}
+        if slot == "callback_best_time" and name in answers.NO_PREFERENCE_INTENTS:
+            return {slot: t("handoff.callback.any_time", RelaisAction.language(tracker))}
         return {slot: text}
 
     async def extract_callback_phone(

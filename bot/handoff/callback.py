@@ -78,6 +78,9 @@ CALLBACK_QUESTIONS = {
 """Each question of the callback form and what reads an answer to it."""
 UNSPECIFIED = f"{NEED_PREFIX}unspecified"
 """'I need help' says no need: no reason to leave the callback."""
+NO_PREFERENCE_INTENTS = frozenset({"goodbye", "thanks"})
+"""'ok bye', 'merci' at the best-time question: no preference ("ok bye" was saved as the time
+to call); the callback is kept."""
 LEAVING_INTENTS = frozenset({"deny", "goodbye"})
 """'non finalement', 'never mind', 'bye': no callback after all, unless it answers."""
 

@@ -304,6 +304,24 @@ async def test_what_is_no_answer_to_the_callback_leaves_it_to_the_rules(
     assert await extract(CollectingDispatcher(), asked(other, text, intent), {}) == {}
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "language", "value"),
+    [
+        ("ok bye", "goodbye", "en", "any time"),  # a tester: saved as the time to call
+        ("merci!", "thanks", "fr", "n'importe quand"),
+        ("demain matin merci", "ask_service_details", "fr", "demain matin merci"),
+    ],
+)
+async def test_a_goodbye_at_the_best_time_question_is_no_preference(
+    text: str, intent: str, language: str, value: str
+) -> None:
+    track = asked("callback_best_time", text, intent, 0.9)
+    track.slots["language"] = language
+    form = action.ValidateHandoffCallbackForm()
+    got = await form.extract_callback_best_time(CollectingDispatcher(), track, {})
+    assert got == {"callback_best_time": value}
+
+
 async def test_never_mind_drops_the_callback_and_says_what_is_still_there(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
