@@ -54,7 +54,10 @@ NEAR_A_PLACE = "near_a_place"
 près de mon travail, à Saint-Laurent", "near my kid's school"), blanked too: it names no need."""
 WHERE_I_WORK = "where_i_work"
 """The lexicon's section of where the person works ("je travaille à Laval"), blanked too."""
-BLANKED = (WHO_WRITES, NEAR_A_PLACE, WHERE_I_WORK)
+DENIED = "denied"
+"""The lexicon's section of a need the writer denies ("I'm not drinking or anything", "je
+consomme pas"), blanked too: it got an addiction button."""
+BLANKED = (WHO_WRITES, NEAR_A_PLACE, WHERE_I_WORK, DENIED)
 PLACE_INTENT = "provide_place"
 NOT_NEEDS = frozenset({*BLANKED, "words"})
 """The lexicon's sections that are not needs."""

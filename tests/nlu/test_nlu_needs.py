@@ -190,6 +190,10 @@ def test_a_need_named_for_a_relative_is_that_need_not_unspecified() -> None:
         ("I need a place in long-term care for my aging father", ["seniors"]),
         # a threat of eviction or of a lawsuit is housing or legal; a threat to a person stays
         ("mon proprio menace de me mettre dehors", ["housing"]),
+        # a need denied is none (a tester: an addiction button)
+        ("I'm not drinking or anything, I just lost my job and need food", ["employment", "food"]),
+        ("je consomme pas, c'est juste le loyer", ["housing"]),
+        ("I don't drink but my son does drugs", ["addiction"]),
         # put out by family: shelter (a tester: youth drop-in centres opening tomorrow)
         ("yo chu 16 ans pis mes parents m'ont dit de crisser mon camp", ["shelter"]),
         ("my parents kicked me out, im 15", ["shelter"]),
