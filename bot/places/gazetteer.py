@@ -40,7 +40,7 @@ from bot.places.data import (
     mrc_names,
     municipalities,
 )
-from bot.places.stations import MONTREAL, StationIndex, station_points
+from bot.places.stations import MONTREAL, StationHit, StationIndex, station_points
 from bot.places.territory import Municipality, is_served
 from bot.settings import REFERENCE_DIR
 
@@ -666,16 +666,7 @@ class Gazetteer:
         for hit in self.stations.find(words):
             first, last = tokens[hit.start], tokens[hit.end - 1]
             original = text[first.start : last.end]
-            place = self.place(
-                hit.code_geo,
-                borough=hit.borough,
-                matched=original,
-                confidence=CONFIDENCE["station"],
-                kind="station",
-                lat=hit.point[0] if hit.point else None,
-                lon=hit.point[1] if hit.point else None,
-            )
-            spans.append(PlaceSpan(first.start, last.end, original, place))
+            spans.append(PlaceSpan(first.start, last.end, original, self._station(hit, original)))
             covered.update(range(hit.start, hit.end))
         for start, end in self.matcher.find(words):
             if covered.intersection(range(start, end)):
@@ -704,12 +695,14 @@ class Gazetteer:
         if not STREET_WORDS.intersection(words) or (start > 0 and words[start - 1] in IN_A_TOWN):
             return None
         hit = self.stations.named(words, start, end)
-        if hit is None:
-            return None
+        return None if hit is None else self._station(hit, original)
+
+    def _station(self, hit: StationHit, matched: str) -> Place:
+        """The place a métro station names: its borough, and its own point when known."""
         return self.place(
             hit.code_geo,
             borough=hit.borough,
-            matched=original,
+            matched=matched,
             confidence=CONFIDENCE["station"],
             kind="station",
             lat=hit.point[0] if hit.point else None,

@@ -474,34 +474,36 @@ async def test_a_bot_question_at_the_handoff_question_keeps_the_question(
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "line", "need"),
     [
-        "my grandmother's caregiver takes her bank card and she seems scared of him. she lives "
-        "in Lachine",
-        "le fils de ma voisine de 82 ans lui prend sa pension pis elle a peur de lui, à Lachine",
+        # a tester: conjugal-violence shelters only, no elder-abuse line
+        (
+            "my grandmother's caregiver takes her bank card and she seems scared of him. she "
+            "lives in Lachine",
+            "1-888-489-2287",
+            "violence",
+        ),
+        (
+            "le fils de ma voisine de 82 ans lui prend sa pension pis elle a peur de lui, à Lachine",
+            "1-888-489-2287",
+            "violence",
+        ),
+        # a tester: three youth drop-in centres opening tomorrow, nothing for tonight
+        (
+            "yo chu 16 ans pis mes parents m'ont dit de crisser mon camp. jsuis a terrebonne",
+            "1-800-263-2266",
+            "shelter",
+        ),
+        ("im 15 and my parents kicked me out tonight, im in Laval", "1-800-263-2266", "shelter"),
     ],
 )
-async def test_elder_mistreatment_gets_its_line_with_the_services(stack: Stack, text: str) -> None:
-    """A tester: conjugal-violence shelters only, no elder-abuse line."""
+async def test_a_help_line_comes_with_the_services(
+    stack: Stack, text: str, line: str, need: str
+) -> None:
     async with stack.client() as rasa:
         reply = await rasa.send(sender(), text)
-        assert "1-888-489-2287" in texts(reply) and cards(reply), texts(reply)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "yo chu 16 ans pis mes parents m'ont dit de crisser mon camp. jsuis a terrebonne",
-        "im 15 and my parents kicked me out tonight, im in Laval",
-    ],
-)
-async def test_a_teen_put_out_of_home_gets_tel_jeunes_and_a_roof(stack: Stack, text: str) -> None:
-    """A tester: three youth drop-in centres opening tomorrow, nothing for tonight."""
-    async with stack.client() as rasa:
-        reply = await rasa.send(sender(), text)
-        assert "1-800-263-2266" in texts(reply) and cards(reply), texts(reply)
-        shown = [(m.get("custom") or {}).get("need") for m in reply]
-        assert "shelter" in shown, texts(reply)
+        assert line in texts(reply) and cards(reply), texts(reply)
+        assert need in [(m.get("custom") or {}).get("need") for m in reply], texts(reply)
 
 
 async def test_social_words_alone_keep_the_conversation_s_language(stack: Stack) -> None:
