@@ -112,7 +112,9 @@ class FakeResult:
 
 @pytest.fixture
 def fake_search(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Replace `bot.search.search` with 7 fake hits; returns the list of calls made."""
+    """Replace `bot.search.search` with 7 fake hits, whose services the directory has no record
+    of (`services_by_id` finds none); returns the list of calls made."""
+    import bot.directory.lookup
     import bot.search
 
     calls: list[dict[str, Any]] = []
@@ -131,6 +133,7 @@ def fake_search(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         return FakeResult(hits=hits[: kwargs.get("limit", 5)])
 
     monkeypatch.setattr(bot.search, "search", search, raising=False)
+    monkeypatch.setattr(bot.directory.lookup, "services_by_id", lambda ids, language: {})
     return calls
 
 
