@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import abc
+import asyncio
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 
+from bot.dialogue.asked import known_need
 from bot.dialogue.language import conversation_language
 from bot.dialogue.place import PLACE_SLOT
 
@@ -35,3 +38,22 @@ class RelaisAction(Action, abc.ABC):
     def place_is_asked(tracker: Tracker) -> bool:
         """Whether the referral form is waiting for the place (the question "where?" is open)."""
         return tracker.get_slot("requested_slot") == PLACE_SLOT and bool(tracker.active_loop_name)
+
+    @staticmethod
+    def needs_named(tracker: Tracker) -> list[str]:
+        """Every need the person named, the main one first."""
+        listed = tracker.get_slot("needs")
+        named = [tracker.get_slot("need"), *(listed if isinstance(listed, list) else [])]
+        return list(
+            dict.fromkeys(n for n in named if known_need(n))
+        )  # a slash command sets anything
+
+    @staticmethod
+    async def services_of(
+        cards: Sequence[Mapping[str, Any]], language: str
+    ) -> dict[str, dict[str, Any]]:
+        """The directory's records of the cards' services, by id (off the event loop)."""
+        from bot.directory.lookup import services_by_id
+
+        ids = [str(card.get("service_id")) for card in cards]
+        return await asyncio.to_thread(services_by_id, ids, language)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
 from rasa_sdk import Tracker
@@ -26,8 +25,6 @@ class ActionServiceDetails(RelaisAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        from bot.directory.lookup import services_by_id
-
         language = self.language(tracker)
         channel = tracker.get_latest_input_channel()
         question = Question.from_entities(self.latest_entities(tracker))
@@ -54,9 +51,7 @@ class ActionServiceDetails(RelaisAction):
                 response="utter_details_no_such_card", number=question.card, numbers=numbers
             )
             chosen = cards
-        services = await asyncio.to_thread(
-            services_by_id, [str(card.get("service_id")) for card in chosen], language
-        )
+        services = await self.services_of(chosen, language)
         answer = reply(
             question,
             chosen,

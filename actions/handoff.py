@@ -118,13 +118,6 @@ def borough_of(tracker: Tracker) -> str | None:
     return where.borough if where and where.borough != where.name else None
 
 
-def needs_of(tracker: Tracker) -> list[str]:
-    """Every need the person named, the main one first."""
-    listed = tracker.get_slot("needs")
-    named = [tracker.get_slot("need"), *(listed if isinstance(listed, list) else [])]
-    return list(dict.fromkeys(n for n in named if known_need(n)))  # a slash command sets anything
-
-
 def latest_user_timestamp(tracker: Tracker) -> float:
     for event in reversed(tracker.events):
         if event.get("event") == "user":
@@ -217,7 +210,7 @@ class ActionHandoff(RelaisAction):
                 services=offered_services(tracker),
                 last_event_ts=latest_user_timestamp(tracker),
                 settings=settings,
-                needs=needs_of(tracker),
+                needs=self.needs_named(tracker),
                 borough=borough_of(tracker),
             )
         except (SQLAlchemyError, OSError):

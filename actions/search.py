@@ -148,12 +148,8 @@ class ActionSearchServices(RelaisAction):
             # "do they help with the Régie du logement too?" found the same housing list: said
             # again, it answers nothing; what the directory says of the topic, else the cards
             # above are named, with whom to ask
-            from bot.directory.lookup import services_by_id
-
             cards = latest_cards(tracker.events)
-            services = await asyncio.to_thread(
-                services_by_id, [str(card.get("service_id")) for card in cards], language
-            )
+            services = await self.services_of(cards, language)
             said = str(tracker.latest_message.get("text") or "")
             dispatcher.utter_message(
                 text=described(said, cards, services, language)
@@ -165,8 +161,7 @@ class ActionSearchServices(RelaisAction):
             )
             return
         if page == 1:
-            named = tracker.get_slot("needs")
-            for key in helplines([need, *(named if isinstance(named, list) else [])]):
+            for key in helplines([need, *self.needs_named(tracker)]):
                 dispatcher.utter_message(text=t(key, language))
         for need in same:  # "pis pour le chômage?": the new need's list only
             dispatcher.utter_message(

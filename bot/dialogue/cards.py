@@ -158,16 +158,12 @@ GENERIC_WORDS = frozenset(
 
 def words_of(name: object) -> set[str]:
     """The distinctive words of a text: normalized, longer than 3 letters, not generic."""
-    return _words_of(name)
-
-
-def _words_of(name: object) -> set[str]:
     return {w for w in normalize(str(name or "")).split() if len(w) > 3 and w not in GENERIC_WORDS}
 
 
 def _name_scores(cards: Sequence[Card], said: set[str], field: str) -> list[int]:
     """How many distinctive words of each card's `field` (not in every card's) are said."""
-    names = [_words_of(card.get(field)) for card in cards]
+    names = [words_of(card.get(field)) for card in cards]
     shared = set.intersection(*names) if names else set()
     return [len((words - shared) & said) for words in names]
 
